@@ -1,0 +1,1 @@
+"""Scheduled work. The scheduler only triggers; the database says what is due."""

@@ -1,0 +1,130 @@
+"""Build the PTB Application: handlers in order, the error handler, the outbox sender and the
+tick, all sharing one `Deps` in `bot_data`. The same wiring serves polling, the webhook, the
+sandbox and the tests; only the Bot API base URL differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from bot import menus
+from bot.config import Settings
+from bot.db import Database
+from bot.deps import Deps, deps
+from bot.i18n import tr
+from bot.outbox import OutboxSender, Renderer
+from handlers import account, approvals, onboarding
+from handlers.common import current
+from jobs.tick import tick
+
+log = logging.getLogger(__name__)
+
+RENDERERS: dict[str, Renderer] = {**approvals.RENDERERS}
+
+
+def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Every handler, in one place and in order."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
+    app.add_handler(CommandHandler("me", account.me, filters=private))
+    app.add_handler(CommandHandler("language", account.language, filters=private))
+    app.add_handler(CommandHandler("help", account.help_command))
+    app.add_handler(CommandHandler("pending", approvals.pending, filters=private))
+    app.add_handler(CallbackQueryHandler(onboarding.onboarding_button, pattern=r"^ob:"))
+    app.add_handler(CallbackQueryHandler(onboarding.pick_button, pattern=r"^j:"))
+    app.add_handler(CallbackQueryHandler(approvals.decide_button, pattern=r"^m:[ar]:"))
+    app.add_handler(CallbackQueryHandler(approvals.pending, pattern=r"^m:list$"))
+    app.add_handler(CallbackQueryHandler(account.me, pattern=r"^me:"))
+    app.add_handler(CallbackQueryHandler(account.language_button, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_error_handler(on_error)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button we do not know (old, or forged) so the spinner stops."""
+    async with deps(context).db.session() as session:
+        _person, _ = await current(session, update, context)
+    await update.callback_query.answer(
+        _("This button is no longer valid. Send /help to start again."), show_alert=True
+    )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (update id only: no token, no personal data), then tell the user."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, type(context.error).__name__,
+              exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        async with deps(context).db.session() as session:
+            _person, _ = await current(session, update, context)
+    except Exception:  # the database itself may be what failed
+        _ = tr(deps(context).settings.default_language)
+    text = _("Sorry, something went wrong on our side. Please try again in a minute; if it "
+             "keeps happening, tell your community office.")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except Exception:
+        log.warning("could not tell update %s about the failure", update_id)
+
+
+def build_application(
+    settings: Settings, db: Database, *, token: str, base_url: str | None = None,
+    base_file_url: str | None = None, rate_limit: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url or settings.api_base_url)
+        .base_file_url(base_file_url or settings.api_file_url)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data["deps"] = Deps(settings=settings, db=db)
+    register_handlers(app)
+    return app
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    d: Deps = app.bot_data["deps"]
+    await menus.set_defaults(app.bot, d.settings.default_language)
+    async with d.db.session() as session:
+        from models.people import staff_people
+
+        for person in await staff_people(session):
+            await menus.refresh_for(app.bot, session, person)
+    sender = OutboxSender(d.db, RENDERERS, default_language=d.settings.default_language)
+    app.bot_data["outbox_task"] = asyncio.create_task(sender.run(app.bot, d.outbox_wakeup),
+                                                      name="outbox")
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(tick, interval=d.settings.tick_seconds, first=0.0,
+                                    name="tick")
+
+
+async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    task: asyncio.Task[None] | None = app.bot_data.pop("outbox_task", None)
+    if task is not None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass

@@ -1,0 +1,27 @@
+"""What handlers and jobs need from the wiring, kept in `bot_data` instead of globals."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import CallbackContext
+
+from bot.config import Settings
+from bot.db import Database
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    db: Database
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wake_outbox(self) -> None:
+        """Tell the outbox sender there is something new to send."""
+        self.outbox_wakeup.set()
+
+
+def deps(context: CallbackContext[Any, Any, Any, Any]) -> Deps:
+    return context.bot_data["deps"]  # type: ignore[no-any-return]

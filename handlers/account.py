@@ -1,0 +1,115 @@
+"""Everyday commands for anyone: /me, /language and /help, each also reachable by button."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot import menus
+from bot.deps import deps
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, tr
+from bot.keyboards import button, parse
+from handlers import labels
+from handlers.common import current, domain_errors
+from models.errors import N_, NotFound
+from models.onboarding import memberships_of
+from models.people import APPROVER_ROLES, grants_of, set_language
+from models.places import ancestors, label
+
+NOT_REGISTERED = N_("You are not registered yet. Send /start to join your community.")
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer in place when a button was pressed, else as a new message."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup,
+                                                  parse_mode=ParseMode.HTML)
+
+
+@domain_errors
+async def me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show my households (with their approval state) and my roles."""
+    async with deps(context).db.session() as session:
+        person, _ = await current(session, update, context)
+        if person is None:
+            raise NotFound(NOT_REGISTERED)
+        lines = [_("<b>{name}</b> · {language}", name=escape(person.name),
+                   language=LANGUAGE_NAMES[person.language])]
+        views = await memberships_of(session, person.id)
+        lines.append(_("<b>My households</b>"))
+        lines += [f"• {escape(v.label)} — {labels.relation(_, v.membership.relation)} "
+                  f"({labels.status(_, v.membership.status)})" for v in views]
+        if not views:
+            lines.append(_("none yet"))
+        grants = await grants_of(session, person.id)
+        if grants:
+            lines.append(_("<b>My roles</b>"))
+            for grant, place in grants:
+                where = label(await ancestors(session, place)) or place.name
+                lines.append(f"• {labels.role(_, grant.role)} — {escape(where)}")
+    markup = InlineKeyboardMarkup([[button(_("Add a household"), "j:p:0:0")]])
+    await reply(update, "\n".join(lines), markup)
+
+
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer the languages as buttons."""
+    async with deps(context).db.session() as session:
+        person, _ = await current(session, update, context)
+    if person is None:
+        await reply(update, _(NOT_REGISTERED))
+        return
+    markup = InlineKeyboardMarkup([[
+        button(("✓ " if lang == person.language else "") + LANGUAGE_NAMES[lang],
+               f"lang:set:{lang}") for lang in LANGUAGES
+    ]])
+    await reply(update, _("Please choose your language"), markup)
+
+
+@domain_errors
+async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store the chosen language and answer in it."""
+    data = parse(update.callback_query.data)
+    if data is None or data.action == "menu":
+        await language(update, context)
+        return
+    chosen = data.args[0] if data.args and data.args[0] in LANGUAGES else None
+    async with deps(context).db.session() as session:
+        person, _ = await current(session, update, context)
+        if person is None or chosen is None:
+            await update.callback_query.answer(_(NOT_REGISTERED), show_alert=True)
+            return
+        person = await set_language(session, person_id=person.id, language=chosen)
+        await session.commit()
+        await menus.refresh_for(context.bot, session, person)
+    _ = tr(chosen)
+    await reply(update, _("Language set to {language}.", language=LANGUAGE_NAMES[chosen]))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List what I can do here, for my roles, with a button for each."""
+    async with deps(context).db.session() as session:
+        person, _ = await current(session, update, context)
+        roles = {g.role for g, _p in await grants_of(session, person.id)} if person else set()
+    if update.effective_chat is not None and update.effective_chat.type != "private":
+        await reply(update, _("I am linli, your community's assistant. Talk to me in a "
+                              "private chat: open my profile and press Start."))
+        return
+    staff = bool(roles & set(APPROVER_ROLES))
+    lines = [_("<b>What I can do</b>")]
+    lines += [f"/{name} — {_(text)}"
+              for name, text in menus.RESIDENT_COMMANDS + (menus.STAFF_COMMANDS if staff else ())]
+    keyboard = [[button(_("Join a household"), "j:p:0:0"), button(_("My information"), "me:show")],
+                [button(_("Language"), "lang:menu")]]
+    if staff:
+        keyboard.append([button(_("Join requests"), "m:list")])
+    if person is None:
+        keyboard = [[button(_("Join your community"), "ob:l:"
+                            f"{_.language}:")]]
+    await reply(update, "\n".join(lines), InlineKeyboardMarkup(keyboard))

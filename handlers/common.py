@@ -1,0 +1,69 @@
+"""Shared bits for handlers: the current person and language, and turning domain errors
+into a translated answer (a toast for a button, a reply for a message)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.deps import deps
+from bot.i18n import Translator, from_telegram, tr
+from models.errors import DomainError
+from models.people import Person, person_by_telegram
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+
+
+def guess_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    user = update.effective_user
+    return from_telegram(user.language_code if user else None,
+                         deps(context).settings.default_language)
+
+
+async def current(
+    session: AsyncSession, update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Person | None, Translator]:
+    """The registered person sending this update (None if not registered) and their language."""
+    user = update.effective_user
+    person = await person_by_telegram(session, user.id) if user else None
+    if person is not None and person.consent_at is None:
+        person = None
+    language = person.language if person else guess_language(update, context)
+    return person, tr(language)
+
+
+def translate_error(error: DomainError, _: Translator) -> str:
+    return _.gettext(error.message, **error.params)
+
+
+async def answer(update: Update, text: str, *, alert: bool = False) -> None:
+    """Answer a button press with a toast, or a message with a reply."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200], show_alert=alert)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+
+
+def domain_errors(handler: Handler) -> Handler:
+    """Tell the person what a rule said (in their language) instead of failing."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+        try:
+            return await handler(update, context)
+        except DomainError as error:
+            async with deps(context).db.session() as session:
+                _person, t = await current(session, update, context)
+            await answer(update, translate_error(error, t), alert=True)
+            return None
+
+    return wrapper

@@ -1,0 +1,30 @@
+"""The tick: every few seconds, fire the due items whose time has come.
+
+Each effect writes its outbox rows in the same transaction that marks the item done, so a
+tick interrupted by a crash either did all of an item or none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram.ext import ContextTypes
+
+from bot.db import Database
+from bot.deps import deps
+from models.onboarding import JOIN_REMINDER, remind_pending_join
+from models.schedule import Effect, run_due
+
+EFFECTS: dict[str, Effect] = {JOIN_REMINDER: remind_pending_join}
+
+
+async def run_tick(db: Database, *, now: dt.datetime | None = None) -> int:
+    """Fire every due item; return how many fired."""
+    async with db.session() as session:
+        return await run_due(session, EFFECTS, now=now)
+
+
+async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """JobQueue callback: run the due items and wake the outbox if any fired."""
+    if await run_tick(deps(context).db):
+        deps(context).wake_outbox()

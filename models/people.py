@@ -1,0 +1,248 @@
+"""People, their households and their roles: who someone is and what they may do where.
+
+A person is a Telegram user who consented to be stored. A membership links a person to a
+household as owner, tenant or family member (an owner may own several and live elsewhere);
+it starts pending and staff with scope over that household approve it. Roles are granted on a
+place and hold for its whole subtree; `require_role` is the one check every service uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import ID, Base, utcnow
+from models.errors import N_, NotAllowed, NotFound
+from models.places import Place, get_place
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"
+    VOLUNTEER = "volunteer"
+    GRID_WORKER = "grid_worker"
+    STAFF = "staff"
+    SUPERVISOR = "supervisor"
+    DEPARTMENT = "department"
+
+
+class Relation(enum.StrEnum):
+    OWNER = "owner"
+    TENANT = "tenant"
+    FAMILY = "family"
+
+
+class MembershipStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+# Who may approve a resident's request to join a household in their scope.
+APPROVER_ROLES = (Role.STAFF, Role.GRID_WORKER)
+
+
+class Person(Base):
+    """A person (居民/志愿者/工作人员…): a Telegram user who agreed to be stored."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    language: Mapped[str] = mapped_column(String(8))
+    consent_at: Mapped[dt.datetime | None]
+    unreachable_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Membership(Base):
+    """A person's tie to a household (户): owner, tenant or family member, once approved."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("person_id", "household_id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("place.id", ondelete="RESTRICT"), index=True
+    )
+    relation: Mapped[Relation] = mapped_column(String(16))
+    status: Mapped[MembershipStatus] = mapped_column(String(16), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+
+class RoleGrant(Base):
+    """A role held on a place, valid for everything under it."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("person_id", "place_id", "role"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(String(16))
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL")
+    )
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def registered_person(session: AsyncSession, telegram_id: int) -> Person:
+    """The person behind a Telegram user, who must have consented."""
+    person = await person_by_telegram(session, telegram_id)
+    if person is None or person.consent_at is None:
+        raise NotFound(N_("You are not registered yet. Send /start to join your community."))
+    return person
+
+
+async def record_consent(
+    session: AsyncSession, *, telegram_id: int, name: str, language: str,
+    now: dt.datetime | None = None,
+) -> Person:
+    """Store a person who agreed to the consent text (again: update, never duplicate)."""
+    person = await person_by_telegram(session, telegram_id)
+    if person is None:
+        person = Person(telegram_id=telegram_id, name=name[:128], language=language)
+        session.add(person)
+    person.language = language
+    person.name = name[:128] or person.name
+    if person.consent_at is None:
+        person.consent_at = now or utcnow()
+    person.unreachable_at = None
+    await session.flush()
+    return person
+
+
+async def ensure_person(
+    session: AsyncSession, *, telegram_id: int, name: str, language: str
+) -> Person:
+    """Find or create a person by Telegram id without consent (staff bootstrapping)."""
+    person = await person_by_telegram(session, telegram_id)
+    if person is None:
+        person = Person(telegram_id=telegram_id, name=name[:128], language=language)
+        session.add(person)
+        await session.flush()
+    return person
+
+
+async def set_language(session: AsyncSession, *, person_id: int, language: str) -> Person:
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise NotFound()
+    person.language = language
+    await session.flush()
+    return person
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+
+def _covers(place_path: str):  # type: ignore[no-untyped-def]
+    """Grants whose place is `place_path` or one of its ancestors."""
+    # literal(path) LIKE grant.path || '%': the grant's place is a prefix of the target's.
+    return literal(place_path).like(Place.path + "%")
+
+
+async def roles_at(session: AsyncSession, *, person_id: int, place: Place) -> set[Role]:
+    """Every role the person holds that covers `place`."""
+    rows = await session.scalars(
+        select(RoleGrant.role)
+        .join(Place, Place.id == RoleGrant.place_id)
+        .where(RoleGrant.person_id == person_id, _covers(place.path))
+    )
+    return {Role(r) for r in rows}
+
+
+async def require_role(
+    session: AsyncSession, *, person_id: int, place: Place, roles: tuple[Role, ...]
+) -> Role:
+    """Raise NotAllowed unless the person holds one of `roles` over `place`."""
+    held = await roles_at(session, person_id=person_id, place=place)
+    for role in roles:
+        if role in held:
+            return role
+    raise NotAllowed()
+
+
+async def grants_of(session: AsyncSession, person_id: int) -> list[tuple[RoleGrant, Place]]:
+    rows = await session.execute(
+        select(RoleGrant, Place)
+        .join(Place, Place.id == RoleGrant.place_id)
+        .where(RoleGrant.person_id == person_id)
+        .order_by(RoleGrant.id)
+    )
+    return [(g, p) for g, p in rows]
+
+
+async def grant_role(
+    session: AsyncSession, *, person_id: int, place_id: int, role: Role,
+    granted_by_id: int | None = None,
+) -> tuple[RoleGrant, bool]:
+    """Grant a role on a place; granting it again changes nothing. Returns (grant, created)."""
+    await get_place(session, place_id)
+    existing = await session.scalar(
+        select(RoleGrant).where(
+            RoleGrant.person_id == person_id, RoleGrant.place_id == place_id,
+            RoleGrant.role == role,
+        )
+    )
+    if existing is not None:
+        return existing, False
+    grant = RoleGrant(person_id=person_id, place_id=place_id, role=role,
+                      granted_by_id=granted_by_id)
+    session.add(grant)
+    await session.flush()
+    return grant, True
+
+
+async def revoke_role(
+    session: AsyncSession, *, person_id: int, place_id: int, role: Role
+) -> bool:
+    grant = await session.scalar(
+        select(RoleGrant).where(
+            RoleGrant.person_id == person_id, RoleGrant.place_id == place_id,
+            RoleGrant.role == role,
+        )
+    )
+    if grant is None:
+        return False
+    await session.delete(grant)
+    await session.flush()
+    return True
+
+
+async def holders(
+    session: AsyncSession, *, place: Place, roles: tuple[Role, ...]
+) -> list[Person]:
+    """People holding one of `roles` on `place` or an ancestor — who is responsible here."""
+    rows = await session.scalars(
+        select(Person)
+        .join(RoleGrant, RoleGrant.person_id == Person.id)
+        .join(Place, Place.id == RoleGrant.place_id)
+        .where(RoleGrant.role.in_(roles), _covers(place.path), Person.unreachable_at.is_(None))
+        .distinct()
+        .order_by(Person.id)
+    )
+    return list(rows)
+
+
+async def staff_people(session: AsyncSession) -> list[Person]:
+    """Everyone who holds a staff-like role somewhere (for their command menus)."""
+    rows = await session.scalars(
+        select(Person).join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role.in_(APPROVER_ROLES)).distinct()
+    )
+    return list(rows)

@@ -1,0 +1,150 @@
+"""The place tree: street → community → grid/estate → building → unit → household (户).
+
+Each place keeps a materialised path of its ancestors' ids (`/1/5/20/`), so "everything under
+this node" is one range scan on an index — `path >= '/1/5/' AND path < '/1/50'` — instead of a
+recursive walk; at 156,000 households that is the difference between milliseconds and seconds.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+    and_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import ColumnElement
+
+from models.base import ID, Base
+from models.errors import N_, NotFound
+
+
+class PlaceKind(enum.StrEnum):
+    STREET = "street"
+    COMMUNITY = "community"
+    GRID = "grid"
+    BUILDING = "building"
+    UNIT = "unit"
+    HOUSEHOLD = "household"
+
+
+# The order of the tree, top to bottom; a place's children are of the next kind.
+LEVELS: tuple[PlaceKind, ...] = tuple(PlaceKind)
+JOINABLE = (PlaceKind.BUILDING, PlaceKind.UNIT)
+
+
+class Place(Base):
+    """A node of the place tree; a household (户) carries its exclusive floor area in m²."""
+
+    __tablename__ = "place"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "kind", "name"),
+        Index("ix_place_kind_path", "kind", "path"),
+        CheckConstraint("floor_area IS NULL OR floor_area >= 0", name="floor_area_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("place.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[PlaceKind] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(255), index=True)
+    floor_area: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    join_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+
+
+def subtree_filter(path: str, column: ColumnElement[str] = Place.path) -> ColumnElement[bool]:
+    """Rows whose path lies under `path` (itself included), as an index-friendly range."""
+    # '/' is followed by '0' in ASCII, so every extension of `path` sorts below path[:-1]+'0'.
+    return and_(column >= path, column < path[:-1] + "0")
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The ids on a path, root first, the place itself last."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def new_join_code() -> str:
+    return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
+
+
+_NUM = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[object, ...]:
+    """Sort "2栋" before "10栋", as people count."""
+    return tuple(int(p) if p.isdigit() else p for p in _NUM.split(name))
+
+
+async def get_place(session: AsyncSession, place_id: int) -> Place:
+    place = await session.get(Place, place_id)
+    if place is None:
+        raise NotFound(N_("That place no longer exists. Please start again."))
+    return place
+
+
+async def children(session: AsyncSession, parent_id: int | None) -> list[Place]:
+    """The places directly under `parent_id` (None: the roots), in natural order."""
+    condition = Place.parent_id.is_(None) if parent_id is None else Place.parent_id == parent_id
+    rows = (await session.scalars(select(Place).where(condition))).all()
+    return sorted(rows, key=lambda p: natural_key(p.name))
+
+
+async def places_of_kind(session: AsyncSession, kind: PlaceKind) -> list[Place]:
+    rows = (await session.scalars(select(Place).where(Place.kind == kind))).all()
+    return sorted(rows, key=lambda p: natural_key(p.name))
+
+
+async def ancestors(session: AsyncSession, place: Place) -> list[Place]:
+    """The place's ancestors root first, the place itself last."""
+    ids = ancestor_ids(place.path)
+    rows = {p.id: p for p in (await session.scalars(select(Place).where(Place.id.in_(ids))))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def label(chain: Sequence[Place]) -> str:
+    """A resident's label for a place from its ancestor chain, e.g. "阳光社区 3栋 2单元 301".
+
+    The street and the grid are left out: residents know their building, not its grid.
+    """
+    return " ".join(p.name for p in chain if p.kind not in (PlaceKind.STREET, PlaceKind.GRID))
+
+
+async def by_join_code(session: AsyncSession, code: str) -> Place:
+    place = await session.scalar(select(Place).where(Place.join_code == code))
+    if place is None:
+        raise NotFound(N_("This join code is not known. Ask your community office for a new one."))
+    return place
+
+
+async def find_by_names(session: AsyncSession, names: Sequence[str]) -> Place:
+    """Find a place by its names from the root, e.g. ["城东街道", "阳光社区", "3栋"]."""
+    parent_id: int | None = None
+    place: Place | None = None
+    for name in names:
+        cond = Place.parent_id.is_(None) if parent_id is None else Place.parent_id == parent_id
+        place = await session.scalar(select(Place).where(cond, Place.name == name))
+        if place is None:
+            raise NotFound(N_("No place named {name}."), name=" / ".join(names))
+        parent_id = place.id
+    if place is None:
+        raise NotFound(N_("No place named {name}."), name="")
+    return place
+
+
+def households_under(path: str) -> ColumnElement[bool]:
+    """Condition for "every household under this node" (one indexed range scan)."""
+    return and_(Place.kind == PlaceKind.HOUSEHOLD, subtree_filter(path))

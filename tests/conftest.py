@@ -1,0 +1,103 @@
+"""Fixtures: a fresh database per test on SQLite and on PostgreSQL, the sample community,
+and people to act as.
+
+Every test that takes `db` runs twice, once per backend. PostgreSQL isolation is a schema of
+its own per test (search_path), dropped afterwards; SQLite is a file in the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import Database
+from models import Base
+from models.people import Person, Role, grant_role, record_consent
+from models.place_import import import_csv
+from models.places import Place, find_by_names
+
+PG_URL = os.environ.get("LINLI_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+SAMPLE_CSV = Path(__file__).parent.parent / "bot" / "data" / "sample_places.csv"
+BACKENDS = ["sqlite", "pg"]
+
+
+def _pg_dsn() -> str:
+    return PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _pg_exec(sql: str) -> None:
+    conn = await asyncpg.connect(_pg_dsn())
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the given backend (no tables)."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'linli.sqlite'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    await _pg_exec(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG_URL}?search_path={schema}"
+    finally:
+        await _pg_exec(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A database with every table, empty."""
+    database = Database(db_url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def session(db: Database) -> AsyncIterator[AsyncSession]:
+    async with db.session() as s:
+        yield s
+
+
+@pytest.fixture
+async def places(db: Database) -> None:
+    """The sample community: 城东街道 / 阳光社区 (3 buildings, 60 rooms) and 桂花社区."""
+    async with db.session() as s:
+        await import_csv(s, SAMPLE_CSV.read_text(encoding="utf-8"))
+
+
+async def place(session: AsyncSession, path: str) -> Place:
+    return await find_by_names(session, path.split("/"))
+
+
+async def person(session: AsyncSession, telegram_id: int, name: str, *,
+                 language: str = "zh_CN", role: Role | None = None,
+                 at: str | None = None) -> Person:
+    """A consented person, optionally holding `role` on the place named by `at`."""
+    p = await record_consent(session, telegram_id=telegram_id, name=name, language=language)
+    if role is not None and at is not None:
+        await grant_role(session, person_id=p.id, place_id=(await place(session, at)).id,
+                         role=role)
+    await session.commit()
+    return p
+
+
+COMMUNITY = "城东街道/阳光社区"
+ROOM_101 = "城东街道/阳光社区/第一网格/1栋/1单元/101"

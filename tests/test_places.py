@@ -1,0 +1,85 @@
+"""The place tree and its CSV import/export, as a community office uses them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from models.place_import import ImportFailed, export_rows, import_csv, parse_csv
+from models.places import Place, PlaceKind, households_under
+from tests.conftest import COMMUNITY, SAMPLE_CSV, place
+
+HEADER = "street,community,grid,building,unit,room,floor_area_m2\n"
+
+
+async def count(session, kind: PlaceKind) -> int:
+    return await session.scalar(select(func.count()).where(Place.kind == kind))
+
+
+async def test_import_builds_the_tree(session):
+    result = await import_csv(session, SAMPLE_CSV.read_text(encoding="utf-8"))
+    assert result.created["household"] == 64
+    assert result.created["building"] == 4
+    assert await count(session, PlaceKind.HOUSEHOLD) == 64
+    building = await place(session, "城东街道/阳光社区/第二网格/3栋")
+    assert building.join_code  # buildings and units get a poster join code
+    under = await session.scalar(select(func.count()).where(households_under(building.path)))
+    assert under == 20
+    community = await place(session, COMMUNITY)
+    assert await session.scalar(select(func.count()).where(households_under(community.path))) == 60
+
+
+async def test_importing_twice_changes_nothing(session):
+    text = SAMPLE_CSV.read_text(encoding="utf-8")
+    await import_csv(session, text)
+    codes = dict((await session.execute(select(Place.id, Place.join_code))).all())
+    again = await import_csv(session, text)
+    assert again.created == {} and again.updated == 0 and again.unchanged == 64
+    assert await count(session, PlaceKind.HOUSEHOLD) == 64
+    assert dict((await session.execute(select(Place.id, Place.join_code))).all()) == codes
+
+
+async def test_edited_file_updates_in_place(session):
+    await import_csv(session, HEADER + "S,C,G,1栋,1单元,101,80\nS,C,G,1栋,1单元,102,90\n")
+    result = await import_csv(session, HEADER + "S,C,G,1栋,1单元,101,85.5\n"
+                                                "S,C,G,1栋,1单元,102,90\nS,C,G,1栋,1单元,103,70\n")
+    assert result.updated == 1 and result.created == {"household": 1} and result.unchanged == 1
+    room = await place(session, "S/C/G/1栋/1单元/101")
+    assert room.floor_area == Decimal("85.50")
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        ("S,C,G,,1单元,101,80\n", 2, "empty building"),
+        ("S,C,G,1栋,1单元,101,-3\n", 2, "must be a number from 0"),
+        ("S,C,G,1栋,1单元,101,abc\n", 2, "is not a number"),
+        ("S,C,G,1栋,1单元,101,80\nS,C,G,1栋,1单元,101,81\n", 3, "duplicate room"),
+    ],
+)
+async def test_bad_rows_are_reported_and_nothing_is_imported(session, body, line, words):
+    good = "S,C,G,2栋,1单元,101,80\n"
+    with pytest.raises(ImportFailed) as failed:
+        await import_csv(session, HEADER + good + body.replace("\n", "\n", 1))
+    problems = failed.value.problems
+    assert [p.line for p in problems] == [line + 1]
+    assert words in problems[0].message
+    assert await count(session, PlaceKind.HOUSEHOLD) == 0
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ImportFailed) as failed:
+        parse_csv("street,community,building\nS,C,B\n")
+    assert "grid" in failed.value.problems[0].message
+
+
+async def test_export_round_trips(session):
+    text = SAMPLE_CSV.read_text(encoding="utf-8")
+    await import_csv(session, text)
+    rows = await export_rows(session)
+    assert rows[0][0] == "street" and len(rows) == 65
+    exported = "\n".join(",".join(r) for r in rows) + "\n"
+    assert sorted(exported.splitlines()) == sorted(text.splitlines())
+    assert (await import_csv(session, exported)).unchanged == 64
