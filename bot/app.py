@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
@@ -93,8 +95,6 @@ def build_application(
         .token(token)
         .base_url(base_url or settings.api_base_url)
         .base_file_url(base_file_url or settings.api_file_url)
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
@@ -104,7 +104,21 @@ def build_application(
     return app
 
 
-async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+@asynccontextmanager
+async def started(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterator[None]:
+    """Initialise and start the Application with its menus, outbox sender and tick; stop all
+    on exit. Fetching updates (polling or webhook) is the caller's part."""
+    async with app:
+        await app.start()
+        await _start_background(app)
+        try:
+            yield
+        finally:
+            await _stop_background(app)
+            await app.stop()
+
+
+async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     d: Deps = app.bot_data["deps"]
     await menus.set_defaults(app.bot, d.settings.default_language)
     async with d.db.session() as session:
@@ -120,7 +134,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                                     name="tick")
 
 
-async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _stop_background(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     task: asyncio.Task[None] | None = app.bot_data.pop("outbox_task", None)
     if task is not None:
         task.cancel()

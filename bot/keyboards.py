@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from models.errors import N_, DomainError
+
 MAX_CALLBACK_BYTES = 64
+
+
+class StaleButton(DomainError):
+    message = N_("This button is no longer valid. Send /help to start again.")
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:
@@ -61,7 +67,11 @@ class Callback:
     args: tuple[str, ...]
 
     def int(self, index: int) -> int:
-        return int(self.args[index])
+        """The argument as a number; a mangled or forged button raises StaleButton."""
+        try:
+            return int(self.args[index])
+        except (IndexError, ValueError):
+            raise StaleButton() from None
 
 
 def parse(data: str | None) -> Callback | None:

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import uvicorn
 
-from bot.app import build_application
+from bot.app import build_application, started
 from bot.config import Settings
 from bot.db import Database
 from bot.logs import setup_logging
@@ -35,8 +35,7 @@ async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = 
     await db.check()
     app = build_application(settings, db, token=token)
     try:
-        async with app:
-            await app.start()
+        async with started(app):
             if settings.webhook_url:
                 await _serve_webhook(settings, db, app, stop)
             else:
@@ -45,7 +44,6 @@ async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = 
                 log.info("linli is running (long polling); press Ctrl-C to stop")
                 await stop.wait()
                 await app.updater.stop()
-            await app.stop()
     finally:
         await db.dispose()
 

@@ -13,7 +13,7 @@ from bot.deps import deps
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, tr
 from bot.keyboards import button, parse
 from handlers import labels
-from handlers.common import current, domain_errors
+from handlers.common import current, domain_errors, edit
 from models.errors import N_, NotFound
 from models.onboarding import memberships_of
 from models.people import APPROVER_ROLES, grants_of, set_language
@@ -26,8 +26,8 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     """Answer in place when a button was pressed, else as a new message."""
     query = update.callback_query
     if query is not None:
+        await edit(update, text, markup)
         await query.answer()
-        await query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
     else:
         await update.effective_message.reply_text(text, reply_markup=markup,
                                                   parse_mode=ParseMode.HTML)

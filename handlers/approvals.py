@@ -97,18 +97,16 @@ async def decide_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     approved = decision.membership.status == MembershipStatus.APPROVED
     verdict = (_("✅ Approved by {name}", name=escape(staff.name)) if approved
                else _("❌ Rejected by {name}", name=escape(staff.name)))
-    await query.answer(_("Done."))
     await query.edit_message_text(
         request_text(_, decision.resident, decision.label, decision.membership) + "\n" + verdict,
         parse_mode=ParseMode.HTML,
     )
+    await query.answer(_("Done."))
 
 
 @domain_errors
 async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List join requests waiting in my scope, each with its buttons."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
     async with deps(context).db.session() as session:
         staff, _ = await current(session, update, context)
         if staff is None:
@@ -119,9 +117,11 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if not waiting:
         await message.reply_text(_("No join requests are waiting."))
-        return
-    await message.reply_text(_("{count} join request(s) waiting:", count=len(waiting)))
+    else:
+        await message.reply_text(_("{count} join request(s) waiting:", count=len(waiting)))
     for membership, person, where in waiting:
         await message.reply_text(request_text(_, person, where, membership),
                                  reply_markup=decision_keyboard(_, membership.id),
                                  parse_mode=ParseMode.HTML)
+    if update.callback_query is not None:
+        await update.callback_query.answer()

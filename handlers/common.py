@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.deps import deps
@@ -51,6 +52,16 @@ async def answer(update: Update, text: str, *, alert: bool = False) -> None:
         await update.callback_query.answer(text[:200], show_alert=alert)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+
+
+async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the pressed message's text and buttons (no error if nothing changed)."""
+    try:
+        await update.callback_query.edit_message_text(text, reply_markup=markup,
+                                                      parse_mode=ParseMode.HTML)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
 
 
 def domain_errors(handler: Handler) -> Handler:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
@@ -15,13 +16,13 @@ from telegram.ext import ContextTypes
 from bot import menus
 from bot.deps import deps
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator, tr
-from bot.keyboards import Callback, button, paged, parse
-from handlers import labels
-from handlers.common import current, domain_errors, guess_language
-from models.errors import Invalid
-from models.onboarding import pick_below, request_membership
+from bot.keyboards import Callback, StaleButton, button, paged, parse
+from handlers import common, labels
+from handlers.common import current, domain_errors, guess_language, translate_error
+from models.errors import Invalid, NotFound
+from models.onboarding import household_label, pick_below, request_membership
 from models.people import Relation, record_consent
-from models.places import PlaceKind, by_join_code
+from models.places import PlaceKind, by_join_code, get_place
 
 PICK_PROMPTS = {
     PlaceKind.COMMUNITY: N_("Which community do you live in?"),
@@ -52,13 +53,19 @@ def consent_text(_: Translator) -> str:
     )
 
 
+@domain_errors
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet a registered person, or begin joining with the choice of language."""
-    code = context.args[0].removeprefix("join_") if context.args else ""
-    if code and context.args and not context.args[0].startswith("join_"):
-        code = ""
+    arg = context.args[0] if context.args else ""
+    code = arg.removeprefix("join_") if arg.startswith("join_") else ""
     async with deps(context).db.session() as session:
         person, _ = await current(session, update, context)
+        if code:
+            try:
+                await by_join_code(session, code)
+            except NotFound as error:  # a torn or old poster: say so, then carry on without it
+                await update.effective_message.reply_text(translate_error(error, _))
+                code = ""
         if person is not None:
             await update.effective_message.reply_text(
                 _("Welcome back, {name}.", name=escape(person.name)), parse_mode=ParseMode.HTML
@@ -70,8 +77,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(both, reply_markup=language_keyboard(guessed, code))
 
 
-async def show_pick(update, context, session, _: Translator, *, start_at: str = "",  # type: ignore[no-untyped-def]
-                    place_id: int | None = None, page: int = 0, edit: bool = False) -> None:
+async def show_pick(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, session: AsyncSession, _: Translator,
+    *, start_at: str = "", place_id: int | None = None, page: int = 0, edit: bool = False,
+) -> None:
+    """Offer the next level of the place tree as buttons (a new message, or in place)."""
     if start_at:
         place = await by_join_code(session, start_at)
         place_id = place.id
@@ -91,8 +101,7 @@ async def show_pick(update, context, session, _: Translator, *, start_at: str = 
         markup = paged(items, page=page, page_data=f"j:p:{place_id or 0}:{{page}}", extra=back)
     message = update.effective_message
     if edit and update.callback_query is not None:
-        await update.callback_query.edit_message_text(text, reply_markup=markup,
-                                                      parse_mode=ParseMode.HTML)
+        await common.edit(update, text, markup)
     else:
         await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
 
@@ -108,35 +117,34 @@ async def onboarding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     lang, code = data.args[0], data.args[1]
     _ = tr(lang)
     if data.action == "l":
-        await query.answer()
         await query.edit_message_text(
             consent_text(_), parse_mode=ParseMode.HTML,
             reply_markup=InlineKeyboardMarkup([[button(_("I agree"), f"ob:y:{lang}:{code}"),
                                                 button(_("Decline"), f"ob:n:{lang}:{code}")]]),
         )
-    elif data.action == "n":
         await query.answer()
+    elif data.action == "n":
         await query.edit_message_text(
             _("Nothing was stored. Send /start any time if you change your mind.")
         )
+        await query.answer()
     elif data.action == "y":
         user = update.effective_user
         async with deps(context).db.session() as session:
             person = await record_consent(session, telegram_id=user.id, name=user.full_name,
                                           language=lang)
             await session.commit()
-            await query.answer(_("Thank you."))
             await query.edit_message_text(_("Thank you. Now let us find your home."))
             await show_pick(update, context, session, _, start_at=code)
             await menus.refresh_for(context.bot, session, person)
+        await query.answer(_("Thank you."))
 
 
 @domain_errors
 async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Walk down the place tree, then ask for the relation, then send the request."""
     query = update.callback_query
-    data = parse(query.data)
-    assert data is not None
+    data = parse(query.data) or Callback("j", "", ())
     async with deps(context).db.session() as session:
         person, _ = await current(session, update, context)
         if person is None:
@@ -151,9 +159,9 @@ async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         elif data.action == "h":
             await ask_relation(update, _, session, data)
         elif data.action == "r":
-            relation = RELATION_CODES.get(data.args[1])
+            relation = RELATION_CODES.get(data.args[1] if len(data.args) > 1 else "")
             if relation is None:
-                raise Invalid()
+                raise StaleButton()
             request = await request_membership(
                 session, person=person, household_id=data.int(0), relation=relation,
                 remind_after=deps(context).settings.join_reminder_delta,
@@ -165,14 +173,15 @@ async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                     if request.created else
                     _("Your request for {place} is still waiting for approval.",
                       place=escape(request.label)))
-            await query.answer()
             await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+            await query.answer()
+        else:
+            raise StaleButton()
 
 
-async def ask_relation(update: Update, _: Translator, session, data: Callback) -> None:  # type: ignore[no-untyped-def]
-    from models.onboarding import household_label
-    from models.places import get_place
-
+async def ask_relation(
+    update: Update, _: Translator, session: AsyncSession, data: Callback
+) -> None:
     household = await get_place(session, data.int(0))
     if household.kind != PlaceKind.HOUSEHOLD:
         raise Invalid(N_("Please choose a room (household), not a building or unit."))
@@ -182,8 +191,8 @@ async def ask_relation(update: Update, _: Translator, session, data: Callback) -
          for code, rel in RELATION_CODES.items()],
         [button(_("◀ Back"), f"j:p:{household.parent_id}:0")],
     ])
-    await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         _("{place}: are you the owner, a tenant or a family member?", place=escape(where)),
         reply_markup=markup, parse_mode=ParseMode.HTML,
     )
+    await update.callback_query.answer()

@@ -21,6 +21,7 @@ from models import Base
 from models.people import Person, Role, grant_role, record_consent
 from models.place_import import import_csv
 from models.places import Place, find_by_names
+from tests.botenv import BotEnv, running_bot
 
 PG_URL = os.environ.get("LINLI_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SAMPLE_CSV = Path(__file__).parent.parent / "bot" / "data" / "sample_places.csv"
@@ -101,3 +102,11 @@ async def person(session: AsyncSession, telegram_id: int, name: str, *,
 
 COMMUNITY = "城东街道/阳光社区"
 ROOM_101 = "城东街道/阳光社区/第一网格/1栋/1单元/101"
+
+
+@pytest.fixture
+async def env(db: Database, places: None) -> AsyncIterator[BotEnv]:
+    """The bot running against the emulator, on the sample community; fails on handler errors."""
+    async with running_bot(db) as running:
+        yield running
+        assert running.errors == [], f"handlers raised: {running.errors!r}"

@@ -1,0 +1,95 @@
+"""Set up and run, from a fresh clone: `python3 -m bot.dev test` and `python3 -m bot.dev sandbox`.
+
+Standard library only, because it runs before anything is installed. It makes `.venv`,
+installs linli with its test extra (again only when pyproject.toml changed), makes sure the
+local PostgreSQL the tests use is up, and then runs the command inside the venv. pytest's
+"no tests ran" (exit 5) is turned into a failure so CI can never pass on nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".linli-installed"
+
+
+def say(message: str) -> None:
+    print(f"[linli] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install linli[test] unless pyproject.toml is unchanged since last time."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PYTHON.exists():
+        say("creating .venv")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    say("installing linli and its test tools into .venv (about 30 s the first time)")
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    "-e", f"{ROOT}[test]"], check=True, cwd=ROOT)
+    STAMP.write_text(wanted)
+
+
+def _pg_ready() -> bool:
+    if shutil.which("pg_isready") is None:
+        return False
+    return subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0
+
+
+def ensure_postgres() -> None:
+    """Start the machine's PostgreSQL cluster if it is down (the tests need it)."""
+    if os.environ.get("LINLI_TEST_PG_URL") or _pg_ready():
+        return
+    clusters = Path("/etc/postgresql")
+    if shutil.which("pg_ctlcluster") and clusters.is_dir():
+        for version in sorted(p.name for p in clusters.iterdir()):
+            say(f"starting PostgreSQL {version}")
+            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main",
+                            "start"], check=False)
+    if not _pg_ready():
+        say("PostgreSQL is not reachable at 127.0.0.1:5432; the PostgreSQL half of the suite "
+            "will fail. Start it, or set LINLI_TEST_PG_URL.")
+
+
+def run_tests(args: list[str]) -> int:
+    ensure_venv()
+    ensure_postgres()
+    code = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
+    if code == 5:
+        say("pytest collected no tests: that is a failure")
+        return 1
+    return code
+
+
+def run_sandbox(args: list[str]) -> int:
+    ensure_venv()
+    return subprocess.run([str(VENV / "bin" / "linli"), "sandbox", *args], cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("test", "sandbox") or argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        print("\nusage: python3 -m bot.dev test [PYTEST ARGS…] | sandbox [SANDBOX ARGS…]")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    command, rest = argv[0], argv[1:]
+    try:
+        return run_tests(rest) if command == "test" else run_sandbox(rest)
+    except subprocess.CalledProcessError as error:
+        say(f"setup failed: {error}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,301 @@
+"""The control API: what users do (send, press, share a photo or a location) and what the bot did
+(transcripts, callback answers, the call log, the command menu), as plain JSON over HTTP.
+
+Tests, scripts and the sandbox page all use this one API (documented in README.md). Successful
+answers are plain JSON; errors are ``{"ok": false, "error": "..."}`` with a 4xx status. Long polls
+(``/wait``, callback answers with ``timeout``) ride on ``World.wait_change``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.emulator import media
+from bot.emulator.formatting import command_entities
+from bot.emulator.params import Params, read_params
+from bot.emulator.state import JSON, ApiError, Chat, Message, World
+
+MAX_WAIT = 60.0
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _user_and_chat(world: World, p: Params) -> tuple[int, Chat]:
+    user_id = p.get_int("user_id")
+    if user_id not in world.users:
+        raise ControlError(404, f"unknown user {user_id}")
+    chat_id = p.get_int("chat_id") or user_id
+    chat = world.chats.get(chat_id)
+    if chat is None:
+        raise ControlError(404, f"unknown chat {chat_id}")
+    if user_id not in chat.member_ids:
+        raise ControlError(400, f"user {user_id} is not a member of chat {chat_id}")
+    return user_id, chat
+
+
+def _reaches_bot(world: World, chat: Chat, message: Message) -> bool:
+    if chat.type == "private" or not world.privacy_mode:
+        return True
+    # Privacy mode: only commands, replies to the bot and mentions of it reach the bot.
+    text = message.text or message.caption or ""
+    replied = chat.messages.get(message.reply_to_message_id or 0)
+    return (text.startswith("/") or f"@{world.bot.username}" in text
+            or (replied is not None and replied.from_bot))
+
+
+def _user_message(world: World, p: Params, **content: Any) -> JSON:
+    user_id, chat = _user_and_chat(world, p)
+    reply_id = p.get_int("reply_to_message_id")
+    if reply_id is not None and (reply_id not in chat.messages or chat.messages[reply_id].deleted):
+        raise ControlError(400, f"message {reply_id} not found in chat {chat.id}")
+    if chat.type == "private":
+        # Writing to a bot you blocked unblocks it, as the Telegram app's "Restart" does.
+        world.blocked.discard(user_id)
+    message = world.add_message(chat, user_id, reply_to_message_id=reply_id, **content)
+    update_id = None
+    if _reaches_bot(world, chat, message):
+        update_id = world.enqueue({"message": world.message_to_api(message)})
+    return {"message": world.message_to_control(message), "update_id": update_id}
+
+
+def _file_bytes(p: Params) -> tuple[bytes, str | None, str | None]:
+    upload = p.upload("file")
+    if upload is not None:
+        return upload.data, upload.filename, upload.content_type
+    encoded = p.get_str("data")
+    if not encoded:
+        raise ControlError(400, "send a multipart 'file' part or base64 'data'")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ControlError(400, "'data' is not valid base64") from None
+    return data, p.get_str("file_name"), p.get_str("mime_type")
+
+
+def _chat_json(world: World, chat: Chat) -> JSON:
+    name = chat.title
+    if chat.type == "private" and chat.id in world.users:
+        user = world.users[chat.id]
+        name = " ".join(filter(None, (user.first_name, user.last_name)))
+    return {"id": chat.id, "type": chat.type, "title": chat.title, "name": name,
+            "member_ids": sorted(chat.member_ids), "admin_ids": sorted(chat.admin_ids)}
+
+
+def _find_button(message: Message, data: str | None, text: str | None) -> JSON | None:
+    keyboard = (message.reply_markup or {}).get("inline_keyboard") or []
+    for button in (b for row in keyboard for b in row):
+        if (data is not None and button.get("callback_data") == data) or (
+                data is None and text is not None and button.get("text") == text):
+            return button
+    return None
+
+
+def _bot_messages(chat: Chat, after: int, since: int | None,
+                  contains: str | None) -> list[Message]:
+    return [m for m in chat.messages.values()
+            if m.from_bot and not m.deleted and m.message_id > after
+            and (since is None or m.seq > since)
+            and (contains is None or contains in (m.text or m.caption or ""))]
+
+
+def control_routes(world: World) -> list[Route]:
+    Handler = Callable[[Params, Request], Awaitable[Any]]
+
+    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            try:
+                params = await read_params(request)
+                return JSONResponse(await handler(params, request))
+            except ControlError as error:
+                return JSONResponse({"ok": False, "error": str(error)}, status_code=error.status)
+            except ApiError as error:
+                return JSONResponse({"ok": False, "error": error.description},
+                                    status_code=error.code)
+            except ValueError as error:
+                return JSONResponse({"ok": False, "error": str(error)}, status_code=400)
+
+        return run
+
+    async def long_poll(ready: Callable[[], Any], timeout: float) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(max(timeout, 0.0), MAX_WAIT)
+        while not (result := ready()) and not world.closing:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            await world.wait_change(remaining)
+        return result
+
+    async def create_user(p: Params, _: Request) -> JSON:
+        user = world.add_user(p.get_str("first_name") or "User", id=p.get_int("id"),
+                              last_name=p.get_str("last_name"), username=p.get_str("username"),
+                              language_code=p.get_str("language_code"))
+        return user.to_api()
+
+    async def list_users(p: Params, _: Request) -> list[JSON]:
+        return [u.to_api() for u in world.users.values()]
+
+    async def create_chat(p: Params, _: Request) -> JSON:
+        chat = world.add_group(p.get_str("title") or "Group", p.get_json("member_ids") or [],
+                               type=p.get_str("type") or "group", id=p.get_int("id"),
+                               admin_ids=p.get_json("admin_ids"))
+        return _chat_json(world, chat)
+
+    async def list_chats(p: Params, _: Request) -> list[JSON]:
+        return [_chat_json(world, c) for c in world.chats.values()]
+
+    async def add_member(p: Params, request: Request) -> JSON:
+        chat = world.chat(request.path_params["chat_id"])
+        user_id = p.get_int("user_id")
+        if chat.type == "private" or user_id not in world.users:
+            raise ControlError(400, "add known users to groups only")
+        chat.member_ids.add(user_id)  # type: ignore[arg-type]
+        world.changed("chat", chat.id)
+        return _chat_json(world, chat)
+
+    async def send(p: Params, _: Request) -> JSON:
+        text = p.get_str("text") or ""
+        if not text.strip():
+            raise ControlError(400, "text is empty")
+        entities = p.get_json("entities") or command_entities(text) or None
+        return _user_message(world, p, text=text, entities=entities)
+
+    async def send_photo(p: Params, _: Request) -> JSON:
+        _user_and_chat(world, p)
+        data, name, _type = _file_bytes(p)
+        record = media.add_photo(world, data, name)
+        return _user_message(world, p, photo=media.photo_sizes(record),
+                             caption=p.get_str("caption"))
+
+    async def send_document(p: Params, _: Request) -> JSON:
+        _user_and_chat(world, p)
+        data, name, mime = _file_bytes(p)
+        record = media.add_document(world, data, name, mime)
+        return _user_message(world, p, document=media.document(record),
+                             caption=p.get_str("caption"))
+
+    async def send_location(p: Params, _: Request) -> JSON:
+        latitude, longitude = p.get_float("latitude"), p.get_float("longitude")
+        if latitude is None or longitude is None:
+            raise ControlError(400, "latitude and longitude are required")
+        return _user_message(world, p, location={"latitude": latitude, "longitude": longitude})
+
+    async def press(p: Params, _: Request) -> JSON:
+        user_id, chat = _user_and_chat(world, p)
+        data, text = p.get_str("callback_data"), p.get_str("button_text")
+        forge = p.get_bool("forge")
+        if data is None and text is None:
+            raise ControlError(400, "give callback_data or button_text")
+        message_id = p.get_int("message_id")
+        if message_id is None:
+            candidates = [m for m in reversed(chat.messages.values())
+                          if m.from_bot and not m.deleted
+                          and (_find_button(m, data, text) or (forge and m.reply_markup))]
+            if not candidates:
+                raise ControlError(400, f"no message in chat {chat.id} has that button")
+            message_id = candidates[0].message_id
+        message = chat.messages.get(message_id)
+        if message is None or message.deleted:
+            raise ControlError(400, f"message {message_id} not found in chat {chat.id}")
+        button = _find_button(message, data, text)
+        if button is None and not (forge and data is not None):
+            raise ControlError(400, f"message {message_id} has no such button "
+                                    "(pass forge=true to press it anyway)")
+        if button is not None:
+            if "callback_data" not in button:
+                raise ControlError(400, "that button has no callback_data")
+            data = button["callback_data"]
+        query_id = world.new_callback_query_id()
+        update_id = world.enqueue({"callback_query": {
+            "id": query_id, "from": world.users[user_id].to_api(),
+            "message": world.message_to_api(message),
+            "chat_instance": str(abs(chat.id) * 7919 % (1 << 62)), "data": data}})
+        return {"callback_query_id": query_id, "update_id": update_id}
+
+    async def inject(p: Params, _: Request) -> JSON:
+        update = dict(p.data)
+        if not update:
+            raise ControlError(400, "send the Update as the JSON body")
+        return {"update_id": world.enqueue(update)}
+
+    async def pending_updates(p: Params, _: Request) -> list[JSON]:
+        return world.updates
+
+    async def chat_messages(p: Params, request: Request) -> list[JSON]:
+        chat = world.chat(request.path_params["chat_id"])
+        after, since = p.get_int("after", 0) or 0, p.get_int("since")
+        return [world.message_to_control(m) for m in chat.messages.values()
+                if m.message_id > after and (since is None or m.seq > since)]
+
+    async def wait(p: Params, _: Request) -> list[JSON]:
+        chat = world.chat(p.raw("chat_id"))
+        after, since, contains = p.get_int("after", 0) or 0, p.get_int("since"), p.get_str(
+            "contains")
+        found = await long_poll(lambda: _bot_messages(chat, after, since, contains),
+                                p.get_float("timeout", 10.0) or 0.0)
+        return [world.message_to_control(m) for m in found or []]
+
+    async def callback_answer(p: Params, request: Request) -> JSON:
+        record = world.callback_answers.get(request.path_params["query_id"])
+        if record is None:
+            raise ControlError(404, "unknown callback_query_id")
+        await long_poll(lambda: record["answered"], p.get_float("timeout", 0.0) or 0.0)
+        return record
+
+    async def calls(p: Params, _: Request) -> list[JSON]:
+        after, name = p.get_int("after", 0) or 0, p.get_str("method")
+        return [c.to_json() for c in world.calls[after:]
+                if name is None or c.method.lower() == name.lower()]
+
+    async def commands(p: Params, _: Request) -> list[JSON]:
+        chat_id = p.get_int("chat_id")
+        if chat_id is None:
+            raise ControlError(400, "chat_id is required")
+        return world.visible_commands(chat_id, p.get_str("language_code"), p.get_int("user_id"))
+
+    async def blocked(p: Params, _: Request) -> JSON:
+        user_id = p.get_int("user_id")
+        if user_id not in world.users:
+            raise ControlError(404, f"unknown user {user_id}")
+        if p.get_bool("blocked"):
+            world.blocked.add(user_id)  # type: ignore[arg-type]
+        else:
+            world.blocked.discard(user_id)  # type: ignore[arg-type]
+        world.changed("blocked", user_id)
+        return {"user_id": user_id, "blocked": user_id in world.blocked}
+
+    async def bot_info(p: Params, _: Request) -> JSON:
+        return {"bot": world.bot.to_api(), "webhook": world.webhook,
+                "privacy_mode": world.privacy_mode, "seq": world.seq,
+                "pending_updates": len(world.updates)}
+
+    async def reset(p: Params, _: Request) -> JSON:
+        world.reset()
+        return {"ok": True}
+
+    table: list[tuple[str, Handler, str]] = [
+        ("/users", create_user, "POST"), ("/users", list_users, "GET"),
+        ("/chats", create_chat, "POST"), ("/chats", list_chats, "GET"),
+        ("/chats/{chat_id}/members", add_member, "POST"),
+        ("/chats/{chat_id}/messages", chat_messages, "GET"),
+        ("/send", send, "POST"), ("/send_photo", send_photo, "POST"),
+        ("/send_document", send_document, "POST"), ("/send_location", send_location, "POST"),
+        ("/press", press, "POST"), ("/updates", inject, "POST"),
+        ("/updates", pending_updates, "GET"), ("/wait", wait, "GET"),
+        ("/callback_answers/{query_id}", callback_answer, "GET"), ("/calls", calls, "GET"),
+        ("/commands", commands, "GET"), ("/blocked", blocked, "POST"),
+        ("/bot", bot_info, "GET"), ("/reset", reset, "POST"),
+    ]
+    return [Route(path, endpoint(handler), methods=[verb]) for path, handler, verb in table]

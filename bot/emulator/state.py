@@ -1,0 +1,411 @@
+"""In-memory state of the emulated Telegram: users, chats, messages, updates, files and logs.
+
+``World`` is deliberately free of HTTP: the Bot API routes, the control API, tests and (later) the
+sandbox page all act on it directly. Every change bumps ``World.seq`` and wakes everyone waiting in
+``wait_change``, and listeners added with ``add_listener`` are called synchronously with a
+``Change``, so a page can stream changes and a test can wait for the bot's answer without polling.
+Everything the bot sends goes through ``World.check_send`` so Telegram's limits live in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+# Update types getUpdates delivers when allowed_updates is empty: Telegram's default is every
+# type except these three, which a bot must ask for explicitly.
+OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+
+class ApiError(Exception):
+    """A Bot API error: answered as ``{"ok": false, "error_code": ..., "description": ...}``."""
+
+    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+def bad_request(detail: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {detail}")
+
+
+@dataclass
+class User:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+
+    def to_api(self) -> JSON:
+        data: JSON = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
+
+
+@dataclass
+class Chat:
+    id: int
+    type: str  # "private", "group" or "supergroup"
+    title: str | None = None
+    member_ids: set[int] = field(default_factory=set)
+    admin_ids: set[int] = field(default_factory=set)
+    next_message_id: int = 1
+    messages: dict[int, Message] = field(default_factory=dict)
+    menu_button: JSON | None = None
+    bot_member: bool = True
+
+
+@dataclass
+class Message:
+    chat_id: int
+    message_id: int
+    from_id: int
+    from_bot: bool
+    date: int
+    text: str | None = None
+    entities: list[JSON] | None = None
+    caption: str | None = None
+    caption_entities: list[JSON] | None = None
+    parse_mode: str | None = None  # kept when the markup was stored raw (legacy Markdown)
+    photo: list[JSON] | None = None
+    document: JSON | None = None
+    location: JSON | None = None
+    reply_markup: JSON | None = None
+    reply_to_message_id: int | None = None
+    edit_date: int | None = None
+    edits: list[JSON] = field(default_factory=list)
+    deleted: bool = False
+    pinned: bool = False
+    seq: int = 0  # World.seq at this message's last change
+
+
+@dataclass
+class FileRecord:
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    data: bytes
+    file_name: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass
+class Call:
+    seq: int
+    time: float
+    method: str
+    chat_id: int | str | None
+    ok: bool
+    error_code: int | None
+    description: str
+
+    def to_json(self) -> JSON:
+        return self.__dict__.copy()
+
+
+@dataclass
+class Change:
+    """What happened, for listeners: kind is message, edit, delete, update, call or answer."""
+
+    kind: str
+    seq: int
+    chat_id: int | None = None
+    message_id: int | None = None
+
+
+class World:
+    """The whole emulated Telegram, for one bot."""
+
+    def __init__(self, token: str | None = "123456789:emulator-token", *,
+                 bot_username: str = "linli_bot", bot_first_name: str = "Linli",
+                 privacy_mode: bool = False, clock: Callable[[], float] = time.time) -> None:
+        self.token = token
+        prefix = (token or "").partition(":")[0]
+        self.bot = User(int(prefix) if prefix.isdigit() else 123456789, bot_first_name,
+                        username=bot_username, is_bot=True)
+        # Off by default: with privacy mode on, group messages reach the bot only when they are
+        # commands, replies to the bot or mentions of it (Telegram's default for new bots).
+        self.privacy_mode = privacy_mode
+        self.clock = clock
+        self._listeners: list[Callable[[Change], None]] = []
+        self._changed = asyncio.Event()
+        self.closing = False
+        self.reset()
+
+    def reset(self) -> None:
+        self.users: dict[int, User] = {}
+        self.chats: dict[int, Chat] = {}
+        self.files: dict[str, FileRecord] = {}
+        self.updates: list[JSON] = []
+        self.next_update_id = 1
+        self.allowed_updates: frozenset[str] | None = None  # None: Telegram's default set
+        self.webhook: JSON | None = None
+        self.calls: list[Call] = []
+        self.callback_answers: dict[str, JSON] = {}
+        self.commands: dict[tuple[str, str], list[JSON]] = {}
+        self.default_menu_button: JSON = {"type": "commands"}
+        self.blocked: set[int] = set()
+        self.poll_generation = 0
+        self._ids = itertools.count(1)
+        self._next_user_id = 100001
+        self._next_group_id = 1
+        self.seq = 0
+        self._notify(Change("reset", 0))
+
+    # -- change notification --------------------------------------------------------------
+
+    def add_listener(self, listener: Callable[[Change], None]) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[Change], None]) -> None:
+        self._listeners.remove(listener)
+
+    def wake(self) -> None:
+        """Wake every waiter without recording a change (e.g. a newer getUpdates started)."""
+        # A fresh Event per generation: everybody waiting on the old one wakes exactly once.
+        old, self._changed = self._changed, asyncio.Event()
+        old.set()
+
+    def _notify(self, change: Change) -> None:
+        self.wake()
+        for listener in list(self._listeners):
+            listener(change)
+
+    def changed(self, kind: str, chat_id: int | None = None, message_id: int | None = None) -> int:
+        self.seq += 1
+        self._notify(Change(kind, self.seq, chat_id, message_id))
+        return self.seq
+
+    async def wait_change(self, timeout: float) -> bool:
+        """Wait until anything changes (True) or ``timeout`` seconds pass (False)."""
+        if self.closing or timeout <= 0:
+            return False
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Make every long poll return now (server shutdown)."""
+        self.closing = True
+        self._notify(Change("close", self.seq))
+
+    # -- users and chats ------------------------------------------------------------------
+
+    def add_user(self, first_name: str, *, id: int | None = None, last_name: str | None = None,
+                 username: str | None = None, language_code: str | None = None) -> User:
+        if id is None:
+            while self._next_user_id in self.users:
+                self._next_user_id += 1
+            id = self._next_user_id
+        if id <= 0:
+            raise ValueError("user ids are positive")
+        user = User(id, first_name, last_name, username, language_code)
+        self.users[id] = user
+        chat = self.chats.get(id) or Chat(id, "private")
+        chat.member_ids = {id}
+        self.chats[id] = chat
+        self.changed("user", id)
+        return user
+
+    def add_group(self, title: str, member_ids: list[int], *, type: str = "group",
+                  id: int | None = None, admin_ids: list[int] | None = None) -> Chat:
+        if type not in ("group", "supergroup"):
+            raise ValueError("type must be group or supergroup")
+        unknown = [uid for uid in member_ids if uid not in self.users]
+        if unknown:
+            raise ValueError(f"unknown users {unknown}")
+        if id is None:
+            base = -1000000000000 if type == "supergroup" else 0
+            while base - self._next_group_id in self.chats:
+                self._next_group_id += 1
+            id = base - self._next_group_id
+        if id >= 0:
+            raise ValueError("group ids are negative")
+        chat = Chat(id, type, title, set(member_ids), set(admin_ids or ()))
+        self.chats[id] = chat
+        self.changed("chat", id)
+        return chat
+
+    def chat(self, chat_id: int | str | None) -> Chat:
+        try:
+            return self.chats[int(chat_id)]  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError):
+            raise bad_request("chat not found") from None
+
+    def chat_to_api(self, chat: Chat) -> JSON:
+        data: JSON = {"id": chat.id, "type": chat.type}
+        if chat.type == "private":
+            user = self.users.get(chat.id)
+            if user is not None:
+                data.update({k: v for k, v in user.to_api().items()
+                             if k in ("first_name", "last_name", "username")})
+        else:
+            data["title"] = chat.title or ""
+            if chat.type == "group":
+                data["all_members_are_administrators"] = False
+        return data
+
+    # -- messages -------------------------------------------------------------------------
+
+    def add_message(self, chat: Chat, from_id: int, **content: Any) -> Message:
+        message = Message(chat.id, chat.next_message_id, from_id, from_id == self.bot.id,
+                          int(self.clock()), **content)
+        chat.next_message_id += 1
+        chat.messages[message.message_id] = message
+        message.seq = self.changed("message", chat.id, message.message_id)
+        return message
+
+    def message(self, chat: Chat, message_id: int | str | None, missing: str) -> Message:
+        try:
+            message = chat.messages[int(message_id)]  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError):
+            raise bad_request(missing) from None
+        if message.deleted:
+            raise bad_request(missing)
+        return message
+
+    def touch(self, message: Message, kind: str) -> None:
+        message.seq = self.changed(kind, message.chat_id, message.message_id)
+
+    def message_to_api(self, m: Message, *, with_reply: bool = True) -> JSON:
+        chat = self.chats[m.chat_id]
+        sender = self.bot if m.from_bot else self.users.get(m.from_id)
+        data: JSON = {"message_id": m.message_id, "date": m.date, "chat": self.chat_to_api(chat)}
+        if sender is not None:
+            data["from"] = sender.to_api()
+        for key in ("text", "entities", "caption", "caption_entities", "photo", "document",
+                    "location", "edit_date"):
+            value = getattr(m, key)
+            if value is not None:
+                data[key] = value
+        # Only inline keyboards are part of a Message; reply keyboards live on the client.
+        if m.reply_markup and "inline_keyboard" in m.reply_markup:
+            data["reply_markup"] = m.reply_markup
+        if with_reply and m.reply_to_message_id in chat.messages:
+            replied = chat.messages[m.reply_to_message_id]  # type: ignore[index]
+            data["reply_to_message"] = self.message_to_api(replied, with_reply=False)
+        return data
+
+    def message_to_control(self, m: Message) -> JSON:
+        data = self.message_to_api(m, with_reply=False)
+        data.update(from_bot=m.from_bot, deleted=m.deleted, pinned=m.pinned, seq=m.seq,
+                    edits=m.edits, reply_to_message_id=m.reply_to_message_id,
+                    reply_markup=m.reply_markup, parse_mode=m.parse_mode)
+        return data
+
+    # -- sending limits -------------------------------------------------------------------
+
+    def check_send(self, chat: Chat, method: str) -> None:
+        """Refuse a bot message the way Telegram would; every sending method calls this."""
+        if chat.type == "private" and chat.id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.type != "private" and not chat.bot_member:
+            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+        # RATE LIMITS (later task): ~30 messages/s overall and 20 messages/min per group,
+        # answered with ApiError(429, "Too Many Requests: retry after N",
+        # {"retry_after": N}). Keep the check here so every sending method gets it.
+
+    # -- updates --------------------------------------------------------------------------
+
+    def enqueue(self, update: JSON) -> int:
+        """Queue an update for the bot; assigns ``update_id`` when missing."""
+        if "update_id" in update:
+            self.next_update_id = max(self.next_update_id, int(update["update_id"]) + 1)
+        else:
+            update = {"update_id": self.next_update_id, **update}
+            self.next_update_id += 1
+        kinds = set(update) - {"update_id"}
+        allowed = self.allowed_updates
+        if allowed is None:
+            wanted = not kinds or bool(kinds - OPT_IN_UPDATE_TYPES)
+        else:
+            wanted = not kinds or bool(kinds & allowed)
+        if wanted:
+            self.updates.append(update)
+        self.changed("update")
+        return int(update["update_id"])
+
+    def acknowledge(self, offset: int) -> None:
+        if offset < 0:
+            self.updates = self.updates[offset:]
+        else:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+
+    # -- files ----------------------------------------------------------------------------
+
+    def add_file(self, data: bytes, kind: str, *, file_name: str | None = None,
+                 mime_type: str | None = None) -> FileRecord:
+        n = next(self._ids)
+        suffix = (file_name or "").rpartition(".")[2] if file_name and "." in file_name else (
+            "jpg" if kind == "photos" else "bin")
+        record = FileRecord(f"emu-{kind}-{n}", f"emu-u{n}", f"{kind}/file_{n}.{suffix}", data,
+                            file_name, mime_type)
+        self.files[record.file_id] = record
+        return record
+
+    def file_by_path(self, path: str) -> FileRecord | None:
+        return next((f for f in self.files.values() if f.file_path == path), None)
+
+    # -- logs -----------------------------------------------------------------------------
+
+    def log_call(self, method: str, chat_id: int | str | None, error: ApiError | None,
+                 description: str = "") -> None:
+        call = Call(len(self.calls) + 1, self.clock(), method, chat_id, error is None,
+                    error.code if error else None, error.description if error else description)
+        self.calls.append(call)
+        self.changed("call", chat_id if isinstance(chat_id, int) else None)
+
+    def new_callback_query_id(self) -> str:
+        query_id = str(4_000_000_000_000_000 + next(self._ids))
+        self.callback_answers[query_id] = {"answered": False, "text": None, "show_alert": False}
+        return query_id
+
+    # -- commands -------------------------------------------------------------------------
+
+    @staticmethod
+    def scope_key(scope: JSON | None) -> str:
+        scope = dict(scope or {"type": "default"})
+        for key in ("chat_id", "user_id"):
+            if key in scope and str(scope[key]).lstrip("-").isdigit():
+                scope[key] = int(scope[key])
+        return json.dumps(scope, sort_keys=True)
+
+    def visible_commands(self, chat_id: int, language_code: str | None,
+                         user_id: int | None = None) -> list[JSON]:
+        """Commands a user sees in a chat, resolved in Telegram's documented order."""
+        chat = self.chats.get(chat_id)
+        if chat is None or chat.type == "private":
+            scopes = [{"type": "chat", "chat_id": chat_id}, {"type": "all_private_chats"}]
+        else:
+            if user_id is None and len(chat.member_ids) == 1:
+                user_id = next(iter(chat.member_ids))
+            admin = user_id in chat.admin_ids
+            scopes = [{"type": "chat_member", "chat_id": chat_id, "user_id": user_id}]
+            if admin:
+                scopes.append({"type": "chat_administrators", "chat_id": chat_id})
+            scopes.append({"type": "chat", "chat_id": chat_id})
+            if admin:
+                scopes.append({"type": "all_chat_administrators"})
+            scopes.append({"type": "all_group_chats"})
+        scopes.append({"type": "default"})
+        for scope in scopes:
+            for lang in ([language_code] if language_code else []) + [""]:
+                found = self.commands.get((self.scope_key(scope), lang))
+                if found:
+                    return found
+        return []

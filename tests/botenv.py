@@ -1,0 +1,117 @@
+"""The end-to-end harness: the real PTB Application polling our Bot API emulator over HTTP.
+
+Tests talk like people: `await env.say(alice, "/start")`, `await env.tap(alice, "中文")`, then
+look at what the bot sent. Every wait is for a concrete thing the bot must do (a message that
+contains some words, a button press answered), never a sleep. A handler that raises fails the
+test: the harness records errors the Application would otherwise swallow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import Application, ContextTypes
+
+from bot.app import build_application, started
+from bot.config import Settings
+from bot.db import Database
+from bot.emulator.client import RunningEmulator, serve
+from bot.emulator.state import JSON, World
+
+TOKEN = "123456789:TESTTOKENabcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass
+class BotEnv:
+    em: RunningEmulator
+    app: Application[Any, Any, Any, Any, Any, Any]
+    db: Database
+    errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def client(self):  # type: ignore[no-untyped-def]
+        return self.em.client
+
+    async def user(self, name: str, *, language_code: str | None = "zh-hans",
+                   id: int | None = None) -> int:
+        created = await self.client.create_user(name, id=id, language_code=language_code)
+        return int(created["id"])
+
+    def mark(self) -> int:
+        """A point in the emulator's history; waits look only at what came after it."""
+        return self.em.world.seq
+
+    async def wait(self, chat_id: int, contains: str | None = None, *, since: int,
+                   timeout: float = 15.0) -> JSON:
+        """The first bot message (new or edited) in the chat since `since` with these words."""
+        found = await self.client._get("/wait", chat_id=chat_id, since=since, contains=contains,
+                                       timeout=timeout)
+        if found:
+            return found[-1]
+        transcript = "\n".join(f"  {m.get('text')!r}" for m in await self.client.messages(chat_id))
+        raise AssertionError(f"bot sent nothing containing {contains!r} to {chat_id}; "
+                             f"errors: {self.errors!r}; transcript:\n{transcript}")
+
+    async def say(self, user_id: int, text: str, expect: str | None = None, *,
+                  chat_id: int | None = None) -> JSON:
+        """Send text as the user and wait for the bot's answer (containing `expect`)."""
+        since = self.mark()
+        await self.client.send(user_id, text, chat_id=chat_id)
+        return await self.wait(chat_id or user_id, expect, since=since)
+
+    async def tap(self, user_id: int, text: str | None = None, *, data: str | None = None,
+                  chat_id: int | None = None, message_id: int | None = None,
+                  expect: str | None = None, forge: bool = False) -> JSON:
+        """Press a button (by label or data); return the toast, after the bot has answered.
+
+        With `expect`, also wait for a bot message (new or edited) containing those words.
+        """
+        since = self.mark()
+        if forge and message_id is None:  # a forged press still comes from some message
+            message_id = (await self.last(chat_id or user_id))["message_id"]
+        pressed = await self.client.press(user_id, chat_id or user_id, message_id, data=data,
+                                          text=text, forge=forge)
+        answer = await self.client.wait_callback_answer(pressed["callback_query_id"],
+                                                        timeout=15.0)
+        if expect is not None:
+            await self.wait(chat_id or user_id, expect, since=since)
+        return answer
+
+    async def last(self, chat_id: int) -> JSON:
+        messages = await self.client.bot_messages(chat_id)
+        assert messages, f"the bot has sent nothing to {chat_id}"
+        return messages[-1]
+
+    def buttons(self, message: JSON) -> list[str]:
+        keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+        return [b["text"] for row in keyboard for b in row]
+
+    async def drain_outbox(self) -> None:
+        """Let the outbox sender run now (it also runs by itself within a second)."""
+        self.app.bot_data["deps"].wake_outbox()
+
+
+@asynccontextmanager
+async def running_bot(db: Database, **settings: Any) -> AsyncIterator[BotEnv]:
+    config = Settings(database_url=db.url, default_language="zh_CN", tick_seconds=3600,
+                      **settings)
+    async with serve(World(token=TOKEN)) as em:
+        app = build_application(config, db, token=TOKEN, base_url=em.bot_base_url,
+                                base_file_url=em.file_base_url, rate_limit=False)
+        env = BotEnv(em, app, db)
+
+        async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+            if context.error is not None:
+                env.errors.append(context.error)
+
+        app.add_error_handler(record)
+        async with started(app):
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            try:
+                yield env
+            finally:
+                await app.updater.stop()
