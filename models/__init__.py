@@ -3,5 +3,5 @@
 Importing this package registers every table on `Base.metadata` (for Alembic and tests).
 """
 
-from models import inbox, onboarding, outbox, people, places, schedule  # noqa: F401
+from models import groups, inbox, onboarding, outbox, people, places, schedule  # noqa: F401
 from models.base import Base  # noqa: F401

@@ -1,0 +1,80 @@
+"""Group chats bound to a place or a team: a building's group, a volunteer team, a department's
+dispatch group. Staff bind a group (/bind) within their own scope; notices and reports that
+concern the place can then be posted there once, not to every member.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import ID, Base, utcnow
+from models.errors import N_, Invalid
+from models.people import Person, Role, require_role
+from models.places import Place, get_place, subtree_filter
+
+
+class GroupPurpose(enum.StrEnum):
+    PLACE = "place"  # residents of a building, unit or estate
+    VOLUNTEERS = "volunteers"
+    DISPATCH = "dispatch"  # a department's group that receives dispatched reports
+
+
+class ChatBinding(Base):
+    """A Telegram group bound to a place, with what the group is for."""
+
+    __tablename__ = "chat_binding"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[GroupPurpose] = mapped_column(String(16))
+    bound_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    bound_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+BINDER_ROLES = (Role.STAFF,)
+
+
+async def bind_chat(
+    session: AsyncSession, *, chat_id: int, title: str, place_id: int, purpose: GroupPurpose,
+    by: Person | None,
+) -> ChatBinding:
+    """Bind (or re-bind) a group to a place; `by` must be staff over that place (None: the
+    command line, which is trusted)."""
+    if chat_id > 0:
+        raise Invalid(N_("Only a group chat can be bound to a place."))
+    place = await get_place(session, place_id)
+    if by is not None:
+        await require_role(session, person_id=by.id, place=place, roles=BINDER_ROLES)
+    binding = await session.scalar(select(ChatBinding).where(ChatBinding.chat_id == chat_id))
+    if binding is None:
+        binding = ChatBinding(chat_id=chat_id)
+        session.add(binding)
+    binding.title = title[:255]
+    binding.place_id = place.id
+    binding.purpose = purpose
+    binding.bound_by_id = by.id if by else None
+    binding.bound_at = utcnow()
+    await session.commit()
+    return binding
+
+
+async def binding_of(session: AsyncSession, chat_id: int) -> ChatBinding | None:
+    return await session.scalar(select(ChatBinding).where(ChatBinding.chat_id == chat_id))
+
+
+async def groups_under(
+    session: AsyncSession, place: Place, purpose: GroupPurpose | None = None
+) -> list[ChatBinding]:
+    """Groups bound to `place` or anything under it."""
+    stmt = (select(ChatBinding).join(Place, Place.id == ChatBinding.place_id)
+            .where(subtree_filter(place.path)))
+    if purpose is not None:
+        stmt = stmt.where(ChatBinding.purpose == purpose)
+    return list(await session.scalars(stmt.order_by(ChatBinding.id)))
