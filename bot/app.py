@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +27,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.deps import Deps, deps
 from bot.i18n import tr
+from bot.logs import install_redaction
 from bot.outbox import OutboxSender, Renderer
 from handlers import account, approvals, onboarding
 from handlers.common import current
@@ -66,8 +68,10 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (update id only: no token, no personal data), then tell the user."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update %s failed: %s", update_id, type(context.error).__name__,
-              exc_info=context.error)
+    error = context.error
+    # The traceback's frames, not the exception's text: that may quote personal data.
+    where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    log.error("update %s failed: %s\n%s", update_id, type(error).__name__, where)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
@@ -90,6 +94,7 @@ def build_application(
     settings: Settings, db: Database, *, token: str, base_url: str | None = None,
     base_file_url: str | None = None, rate_limit: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    install_redaction()
     builder = (
         Application.builder()
         .token(token)

@@ -99,8 +99,10 @@ def problems() -> list[str]:
         out += [f"{language}: stale (no longer in the code) {m!r}"
                 for m in sorted(map(str, have - wanted))]
         mo_path = path.with_suffix(".mo")
-        compiled = (gettext.GNUTranslations(mo_path.open("rb")) if mo_path.exists()
-                    else gettext.NullTranslations())
+        compiled: gettext.NullTranslations = gettext.NullTranslations()
+        if mo_path.exists():
+            with mo_path.open("rb") as handle:
+                compiled = gettext.GNUTranslations(handle)
         for message in catalog:
             if not message.id:
                 continue

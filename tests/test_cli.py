@@ -35,12 +35,14 @@ def test_every_command_has_help(command, capsys):
 
 def test_admin_workflow(db_url, tmp_path):
     out = linli("import", "places", str(SAMPLE_CSV), url=db_url)
-    assert out.returncode == 1 and "linli db upgrade" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 1 and "linli db upgrade" in out.stderr
+    assert "Traceback" not in out.stderr
 
     assert "latest schema" in linli("db", "upgrade", url=db_url).stdout
     first = linli("import", "places", str(SAMPLE_CSV), url=db_url)
     assert first.returncode == 0, first.stderr
-    assert "created 1 street, 2 community, 3 grid, 4 building, 7 unit, 64 household" in first.stdout
+    assert ("created 1 street, 2 community, 3 grid, 4 building, 7 unit, 64 household"
+            in first.stdout)
     assert "100%" in first.stderr  # progress is shown
     second = linli("import", "places", str(SAMPLE_CSV), url=db_url)
     assert "created nothing new; 0 updated, 64 unchanged" in second.stdout
