@@ -70,8 +70,8 @@ def _residents(audience: Audience) -> Select[Any]:
     # one per household: owners before tenants before family, then the earliest to join
     rank = func.row_number().over(
         partition_by=Membership.household_id,
-        order_by=[(Membership.relation != Relation.OWNER), (Membership.relation != Relation.TENANT),
-                  Membership.id],
+        order_by=[Membership.relation != Relation.OWNER,
+                  Membership.relation != Relation.TENANT, Membership.id],
     ).label("rank")
     ranked = base.add_columns(rank).subquery()
     return select(ranked.c.person_id, ranked.c.chat_id, ranked.c.household_id).where(
