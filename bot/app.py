@@ -6,13 +6,14 @@ sandbox and the tests; only the Bot API base URL differs.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -21,6 +22,7 @@ from telegram.ext import (
     ContextTypes,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import menus
 from bot.config import Settings
@@ -131,12 +133,27 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
 
         for person in await staff_people(session):
             await menus.refresh_for(app.bot, session, person)
-    sender = OutboxSender(d.db, RENDERERS, default_language=d.settings.default_language)
-    app.bot_data["outbox_task"] = asyncio.create_task(sender.run(app.bot, d.outbox_wakeup),
-                                                      name="outbox")
+    app.bot_data["outbox_task"] = asyncio.create_task(
+        run_outbox(app.bot, d), name="outbox")
     if app.job_queue is not None:
         app.job_queue.run_repeating(tick, interval=d.settings.tick_seconds, first=0.0,
                                     name="tick")
+
+
+async def run_outbox(app_bot: Bot, d: Deps) -> None:
+    """The outbox sender, with a Bot of its own: no PTB rate limiter (the sender keeps
+    Telegram's limits itself) and a connection pool sized for its concurrency."""
+    s = d.settings
+    request = HTTPXRequest(connection_pool_size=s.outbox_concurrency + 2)
+    # base_url as a callable: PTB's properties already include the token
+    bot = Bot(app_bot.token, base_url=lambda _token: app_bot.base_url,
+              base_file_url=lambda _token: app_bot.base_file_url, request=request)
+    sender = OutboxSender(d.db, RENDERERS, default_language=s.default_language,
+                          rate=s.send_rate, paid_broadcast=s.paid_broadcast,
+                          concurrency=s.outbox_concurrency,
+                          lease=dt.timedelta(seconds=s.outbox_lease_seconds))
+    async with bot:
+        await sender.run(bot, d.outbox_wakeup)
 
 
 async def _stop_background(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

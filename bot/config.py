@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     default_language: str = Field(default="zh_CN", description="zh_CN or en")
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone")
     tick_seconds: float = Field(default=5.0, description="How often due items are checked")
+    outbox_rate: float = Field(
+        default=30.0, description="Messages per second the outbox sends at most (Telegram: 30)"
+    )
+    paid_broadcast: bool = Field(
+        default=False, description="Use Telegram's paid broadcasts (allow_paid_broadcast, "
+        "up to 1,000/s, costs Stars); raises the outbox rate to 1,000/s"
+    )
+    outbox_concurrency: int = Field(default=8, description="Sends in flight at once")
+    outbox_lease_seconds: float = Field(
+        default=60.0, description="After a crash, unsent claimed messages return after this"
+    )
     join_reminder_hours: float = Field(
         default=24.0, description="Remind staff of a join request still waiting after this"
     )
@@ -68,6 +79,10 @@ class Settings(BaseSettings):
         except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
             raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Shanghai") from None
         return value
+
+    @property
+    def send_rate(self) -> float:
+        return 1000.0 if self.paid_broadcast and self.outbox_rate <= 30 else self.outbox_rate
 
     @property
     def join_reminder_delta(self) -> dt.timedelta:

@@ -1,9 +1,13 @@
-"""The outbox sender: renders each pending row in its recipient's language and sends it.
+"""The outbox sender: drains the outbox under Telegram's limits, in the recipient's language.
 
-Rows are written by services in the same transaction as their cause; this drains them. Outcomes
-follow Telegram's answers: 429 waits `retry_after` and retries; 403 (the person blocked the bot
-or left) marks them unreachable, no retry; other 4xx are recorded as failed; network errors
-and 5xx retry with backoff a bounded number of times.
+Limits: a pacer spaces sends to the overall rate (about 30/s; 1,000/s for paid broadcasts),
+and each chat has its own spacing (1 message/s in a private chat, 20/min in a group). A 429
+puts that one message back until `retry_after` has passed while other chats keep flowing; a
+403 (blocked, or left) marks the person unreachable and never retries; other 4xx are recorded
+as failed; network errors and 5xx retry with backoff a bounded number of times.
+
+Outcomes are written in small batches every ~100 ms: a kill loses nothing (claimed rows come
+back when their lease runs out) and re-sends at most what was sent since the last batch.
 """
 
 from __future__ import annotations
@@ -11,106 +15,219 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.db import Database
 from bot.i18n import Translator, tr
 from models.base import utcnow
-from models.outbox import OutboxMessage, OutboxStatus, due_messages, mark
-from models.people import Person
+from models.outbox import Claimed, Outcome, OutboxStatus, claim, record
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+PRIVATE_SPACING = 1.0  # seconds between two messages to one private chat
+GROUP_SPACING = 3.0  # 20 per minute in a group
 
 
 @dataclass(frozen=True)
 class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None  # a Telegram file_id; `text` becomes the caption
+    document: str | None = None
+    pin: bool = False  # pin it in the (group) chat after sending
 
 
 # A renderer turns a row's payload into a message, or None when it is no longer worth sending.
 Renderer = Callable[[AsyncSession, dict[str, Any], Translator], Awaitable[Rendered | None]]
+# Renderers whose output depends only on (payload, language): rendered once per batch.
+SHARED_KINDS: set[str] = set()
+
+
+class Pacer:
+    """Hands out send slots `1/rate` seconds apart, never in bursts."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self.next = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(self.next, now)
+        self.next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
 
 class OutboxSender:
     """Drains the outbox; `run` loops until cancelled, woken early by `wakeup`."""
 
-    def __init__(self, db: Database, renderers: Mapping[str, Renderer], *,
-                 default_language: str = "zh_CN", poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, db: Database, renderers: Mapping[str, Renderer], *, default_language: str = "zh_CN",
+        rate: float = 30.0, paid_broadcast: bool = False, concurrency: int = 8,
+        lease: dt.timedelta = dt.timedelta(seconds=60), poll_seconds: float = 1.0,
+    ) -> None:
         self.db = db
         self.renderers = renderers
         self.default_language = default_language
+        self.paid = paid_broadcast
+        self.pacer = Pacer(rate)
+        self.concurrency = concurrency
+        self.lease = lease
         self.poll_seconds = poll_seconds
+        # claim no more than can be sent well within a lease, so our own rows never expire
+        self.batch = max(1, min(500, int(rate * lease.total_seconds() / 3)))
+        self.chat_ready: dict[int, float] = {}
+        self.outcomes: list[Outcome] = []
 
     async def run(self, bot: Bot, wakeup: asyncio.Event) -> None:
-        while True:
+        flusher = asyncio.create_task(self._flush_every(0.1))
+        try:
+            while True:
+                try:
+                    handled = await self.drain(bot)
+                except Exception:  # keep the sender alive; rows come back after their lease
+                    log.exception("outbox drain failed")
+                    handled = 0
+                if handled:
+                    continue
+                try:
+                    await asyncio.wait_for(wakeup.wait(), self.poll_seconds)
+                except TimeoutError:
+                    pass
+                wakeup.clear()
+        finally:
+            flusher.cancel()
             try:
-                sent = await self.drain(bot)
-            except Exception:  # keep the sender alive; the row stays pending
-                log.exception("outbox drain failed")
-                sent = 0
-            if sent:
-                continue
-            try:
-                await asyncio.wait_for(wakeup.wait(), self.poll_seconds)
-            except TimeoutError:
+                await flusher
+            except asyncio.CancelledError:
                 pass
-            wakeup.clear()
+            await self.flush()
 
-    async def drain(self, bot: Bot, *, limit: int = 50) -> int:
-        """Send what is due now; return how many rows were handled."""
+    async def _flush_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("outbox flush failed")
+
+    async def flush(self) -> None:
+        outcomes, self.outcomes = self.outcomes, []
+        if outcomes:
+            async with self.db.session() as session:
+                await record(session, outcomes)
+
+    async def drain(self, bot: Bot) -> int:
+        """Claim one batch and send it; return how many rows were handled."""
         async with self.db.session() as session:
-            rows = await due_messages(session, limit=limit)
-            for row in rows:
-                await self._send_one(session, bot, row)
-                await session.commit()
+            rows = await claim(session, limit=self.batch, lease=self.lease)
+            if not rows:
+                return 0
+            rendered = await self._render_all(session, rows)
+        queue: asyncio.Queue[tuple[Claimed, Rendered | None]] = asyncio.Queue()
+        for row, message in zip(rows, rendered, strict=True):
+            queue.put_nowait((row, message))
+        workers = [asyncio.create_task(self._worker(bot, queue))
+                   for _ in range(min(self.concurrency, len(rows)))]
+        await asyncio.gather(*workers)
+        await self.flush()
         return len(rows)
 
-    async def _send_one(self, session: AsyncSession, bot: Bot, row: OutboxMessage) -> None:
-        language = self.default_language
-        if row.person_id is not None:
-            person = await session.get(Person, row.person_id)
-            if person is not None:
-                language = person.language
-        renderer = self.renderers.get(row.kind)
-        if renderer is None:
-            await mark(session, row.id, status=OutboxStatus.FAILED, error="no renderer")
-            return
-        rendered = await renderer(session, row.payload, tr(language))
-        if rendered is None:  # overtaken by events (e.g. a request already decided)
-            await mark(session, row.id, status=OutboxStatus.SENT, error="skipped")
-            return
+    async def _render_all(self, session: AsyncSession,
+                          rows: list[Claimed]) -> list[Rendered | None]:
+        cache: dict[tuple[str, str, str], Rendered | None] = {}
+        out: list[Rendered | None] = []
+        for row in rows:
+            language = row.language or self.default_language
+            renderer = self.renderers.get(row.kind)
+            if renderer is None:
+                out.append(None)
+                self.outcomes.append(Outcome(row.id, OutboxStatus.FAILED, error="no renderer"))
+                continue
+            key = (row.kind, repr(sorted(row.payload.items())), language)
+            if row.kind in SHARED_KINDS and key in cache:
+                out.append(cache[key])
+                continue
+            try:
+                message = await renderer(session, row.payload, tr(language))
+            except Exception as error:  # e.g. its subject was deleted: record, don't retry
+                log.warning("outbox row %s could not be rendered: %s", row.id,
+                            type(error).__name__)
+                out.append(None)
+                self.outcomes.append(Outcome(row.id, OutboxStatus.FAILED,
+                                             error=f"render: {type(error).__name__}"))
+                continue
+            cache[key] = message
+            out.append(message)
+            if message is None:
+                self.outcomes.append(Outcome(row.id, OutboxStatus.SKIPPED))
+        return out
+
+    async def _worker(self, bot: Bot,
+                      queue: asyncio.Queue[tuple[Claimed, Rendered | None]]) -> None:
+        while not queue.empty():
+            row, message = queue.get_nowait()
+            if message is None:
+                continue  # its outcome is already recorded
+            self.outcomes.append(await self._send(bot, row, message))
+
+    async def _send(self, bot: Bot, row: Claimed, message: Rendered) -> Outcome:
+        now = time.monotonic()
+        ready = self.chat_ready.get(row.chat_id, 0.0)
+        if ready > now:  # this chat's own limit: try again when it allows
+            return Outcome(row.id, OutboxStatus.PENDING, count_attempt=False,
+                           retry_at=utcnow() + dt.timedelta(seconds=ready - now))
+        self.chat_ready[row.chat_id] = now + (GROUP_SPACING if row.chat_id < 0
+                                              else PRIVATE_SPACING)
+        await self.pacer.wait()
         try:
-            message = await bot.send_message(row.chat_id, rendered.text,
-                                             reply_markup=rendered.markup,
-                                             parse_mode=ParseMode.HTML)
+            sent = await self._deliver(bot, row.chat_id, message)
         except RetryAfter as error:
-            retry = error.retry_after
-            seconds = retry.total_seconds() if isinstance(retry, dt.timedelta) else float(retry)
-            await mark(session, row.id, status=OutboxStatus.PENDING, error="429",
-                       retry_at=utcnow() + dt.timedelta(seconds=seconds))
+            seconds = _seconds(error.retry_after)
+            self.chat_ready[row.chat_id] = time.monotonic() + seconds
+            return Outcome(row.id, OutboxStatus.PENDING, error="429", count_attempt=False,
+                           retry_at=utcnow() + dt.timedelta(seconds=seconds))
         except Forbidden as error:
-            await mark(session, row.id, status=OutboxStatus.BLOCKED, error=str(error))
-            if row.person_id is not None:
-                await session.execute(update(Person).where(Person.id == row.person_id)
-                                      .values(unreachable_at=utcnow()))
+            return Outcome(row.id, OutboxStatus.BLOCKED, error=str(error)[:500],
+                           unreachable_person_id=row.person_id)
         except BadRequest as error:
-            await mark(session, row.id, status=OutboxStatus.FAILED, error=str(error))
+            return Outcome(row.id, OutboxStatus.FAILED, error=str(error)[:500])
         except (NetworkError, TelegramError) as error:
             if row.attempts + 1 >= MAX_ATTEMPTS:
-                await mark(session, row.id, status=OutboxStatus.FAILED, error=str(error))
-            else:
-                backoff = dt.timedelta(seconds=2 ** row.attempts)
-                await mark(session, row.id, status=OutboxStatus.PENDING, error=str(error),
+                return Outcome(row.id, OutboxStatus.FAILED, error=str(error)[:500])
+            backoff = dt.timedelta(seconds=2 ** row.attempts)
+            return Outcome(row.id, OutboxStatus.PENDING, error=str(error)[:500],
                            retry_at=utcnow() + backoff)
+        return Outcome(row.id, OutboxStatus.SENT, message_id=sent.message_id)
+
+    async def _deliver(self, bot: Bot, chat_id: int, message: Rendered) -> Message:
+        extra: dict[str, Any] = {"allow_paid_broadcast": True} if self.paid else {}
+        if message.photo:
+            sent = await bot.send_photo(chat_id, message.photo, caption=message.text,
+                                        reply_markup=message.markup,
+                                        parse_mode=ParseMode.HTML, **extra)
+        elif message.document:
+            sent = await bot.send_document(chat_id, message.document, caption=message.text,
+                                           reply_markup=message.markup,
+                                           parse_mode=ParseMode.HTML, **extra)
         else:
-            await mark(session, row.id, status=OutboxStatus.SENT, message_id=message.message_id)
+            sent = await bot.send_message(chat_id, message.text, reply_markup=message.markup,
+                                          parse_mode=ParseMode.HTML, **extra)
+        if message.pin:
+            try:
+                await bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
+            except TelegramError as error:  # not an admin there: the message itself went out
+                log.info("could not pin in chat %s: %s", chat_id, type(error).__name__)
+        return sent
+
+
+def _seconds(value: int | float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

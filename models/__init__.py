@@ -3,5 +3,15 @@
 Importing this package registers every table on `Base.metadata` (for Alembic and tests).
 """
 
-from models import groups, inbox, onboarding, outbox, people, places, schedule  # noqa: F401
+from models import (  # noqa: F401
+    audience,
+    groups,
+    inbox,
+    notices,
+    onboarding,
+    outbox,
+    people,
+    places,
+    schedule,
+)
 from models.base import Base  # noqa: F401

@@ -11,13 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, insert, literal, select, union
+from sqlalchemy import Select, String, and_, exists, func, insert, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models.base import utcnow
 from models.outbox import OutboxMessage, OutboxStatus
-from models.people import Membership, MembershipStatus, Person, Relation, Role, RoleGrant
+from models.people import (
+    Membership,
+    MembershipStatus,
+    Person,
+    PersonTag,
+    Relation,
+    Role,
+    RoleGrant,
+    Tag,
+)
 from models.places import Place, PlaceKind, subtree_filter
 
 
@@ -37,7 +46,8 @@ class Audience:
     roles: tuple[Role, ...] = ()
     per_household: bool = False
     landlords: bool = False
-    person_ids: tuple[int, ...] = field(default=())  # e.g. a tag group, resolved by the caller
+    tag: Tag | None = None  # only people with this tag
+    person_ids: tuple[int, ...] = field(default=())  # only these people
 
 
 def _reachable() -> Any:
@@ -104,6 +114,9 @@ def recipients(audience: Audience) -> Select[Any]:
     stmt = select(combined.c.person_id, combined.c.chat_id).distinct()
     if audience.person_ids:
         stmt = stmt.where(combined.c.person_id.in_(audience.person_ids))
+    if audience.tag is not None:
+        stmt = stmt.where(combined.c.person_id.in_(
+            select(PersonTag.person_id).where(PersonTag.tag == audience.tag)))
     return stmt
 
 
@@ -115,14 +128,15 @@ async def count(session: AsyncSession, audience: Audience) -> int:
 
 async def enqueue_all(
     session: AsyncSession, audience: Audience, *, kind: str, payload: dict[str, Any],
+    topic: str | None = None,
 ) -> int:
     """Put one outbox row per recipient, in the caller's transaction. Returns the count."""
     people = recipients(audience).subquery()
     now = utcnow()
     stmt = insert(OutboxMessage).from_select(
-        ["chat_id", "person_id", "kind", "payload", "status", "attempts", "not_before",
+        ["chat_id", "person_id", "kind", "topic", "payload", "status", "attempts", "not_before",
          "created_at"],
-        select(people.c.chat_id, people.c.person_id, literal(kind),
+        select(people.c.chat_id, people.c.person_id, literal(kind), literal(topic, String()),
                literal(payload, OutboxMessage.payload.type), literal(OutboxStatus.PENDING.value),
                literal(0), literal(now, OutboxMessage.not_before.type),
                literal(now, OutboxMessage.created_at.type)),

@@ -2,43 +2,76 @@
 change that caused it, so nothing is lost when the process dies and nothing is sent twice.
 
 A row names its recipient and a `kind` with a JSON payload, not finished text: the sender
-renders it in the recipient's language at send time (models know no translations).
+renders it in the recipient's language at send time (models know no translations). `topic`
+groups the rows of one broadcast ("notice:42") for progress and cancelling.
+
+Sending is claim → send → record. A claim moves rows to `sending` with a lease; a sender that
+dies leaves them there, and once the lease has run out the next claim takes them again — so a
+kill loses nothing and re-sends at most what was in flight.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
+from models.people import Person
 
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # overtaken by events (a request already decided)
+
+
+DONE = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED, OutboxStatus.CANCELLED,
+        OutboxStatus.SKIPPED)
 
 
 class OutboxMessage(Base):
     """One message to one chat, waiting to be sent or already sent."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_message_status_not_before", "status", "not_before"),
+        Index("ix_outbox_message_topic_status", "topic", "status"),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(48))
+    topic: Mapped[str | None] = mapped_column(String(48))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -48,40 +81,135 @@ class OutboxMessage(Base):
 def enqueue(
     session: AsyncSession, *, chat_id: int, kind: str, payload: dict[str, Any],
     person_id: int | None = None, not_before: dt.datetime | None = None,
+    topic: str | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox; it is sent once the surrounding transaction commits."""
     row = OutboxMessage(chat_id=chat_id, person_id=person_id, kind=kind, payload=payload,
-                        status=OutboxStatus.PENDING, not_before=not_before or utcnow())
+                        topic=topic, status=OutboxStatus.PENDING, attempts=0,
+                        not_before=not_before or utcnow())
     session.add(row)
     return row
 
 
-async def due_messages(
-    session: AsyncSession, *, limit: int = 100, now: dt.datetime | None = None
-) -> list[OutboxMessage]:
-    """The oldest pending messages whose time has come."""
-    stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.not_before <= (now or utcnow()))
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row, with what the sender needs to render and send it."""
+
+    id: int
+    chat_id: int
+    person_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    language: str | None
+
+
+async def claim(
+    session: AsyncSession, *, limit: int, lease: dt.timedelta, now: dt.datetime | None = None,
+) -> list[Claimed]:
+    """Take up to `limit` due rows for sending (and rows whose lease ran out); commits."""
+    now = now or utcnow()
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            ((OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now))
+            | ((OutboxMessage.status == OutboxStatus.SENDING)
+               & (OutboxMessage.claimed_at < now - lease))
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(await session.scalars(stmt))
+        due = due.with_for_update(skip_locked=True)  # several workers share one outbox
+    ids = list(await session.scalars(due))
+    if not ids:
+        await session.rollback()
+        return []
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+        .values(status=OutboxStatus.SENDING, claimed_at=now)
+    )
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.person_id,
+               OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.attempts,
+               Person.language)
+        .outerjoin(Person, Person.id == OutboxMessage.person_id)
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.id)
+    )
+    claimed = [Claimed(*row) for row in rows]
+    await session.commit()
+    return claimed
 
 
-async def mark(
-    session: AsyncSession, row_id: int, *, status: OutboxStatus, message_id: int | None = None,
-    error: str | None = None, retry_at: dt.datetime | None = None,
-) -> None:
-    """Record the outcome of one send attempt (retry_at: back to pending until then)."""
-    values: dict[str, Any] = {"attempts": OutboxMessage.attempts + 1, "error": error}
-    if retry_at is not None:
-        values |= {"status": OutboxStatus.PENDING, "not_before": retry_at}
-    else:
-        values |= {"status": status, "message_id": message_id}
-        if status == OutboxStatus.SENT:
-            values["sent_at"] = utcnow()
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(values))
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed row."""
+
+    id: int
+    status: OutboxStatus
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: dt.datetime | None = None  # back to pending until then
+    unreachable_person_id: int | None = None
+    count_attempt: bool = True
+
+
+async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+    """Write a batch of outcomes in one transaction (and mark blocked people unreachable)."""
+    if not outcomes:
+        return
+    now = utcnow()
+    sent = [o for o in outcomes if o.status == OutboxStatus.SENT and o.retry_at is None]
+    if sent:  # the common case, as one executemany
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == bindparam("row_id"),
+                   OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.SENT, message_id=bindparam("mid"), sent_at=now,
+                    attempts=OutboxMessage.attempts + 1, claimed_at=None, error=None),
+            [{"row_id": o.id, "mid": o.message_id} for o in sent],
+            execution_options={"synchronize_session": False},
+        )
+    for outcome in outcomes:
+        if outcome.status == OutboxStatus.SENT and outcome.retry_at is None:
+            continue
+        values: dict[str, Any] = {"error": outcome.error, "claimed_at": None}
+        if outcome.count_attempt:
+            values["attempts"] = OutboxMessage.attempts + 1
+        if outcome.retry_at is not None:
+            values |= {"status": OutboxStatus.PENDING, "not_before": outcome.retry_at}
+        else:
+            values |= {"status": outcome.status, "message_id": outcome.message_id}
+            if outcome.status == OutboxStatus.SENT:
+                values["sent_at"] = now
+        # only a row still claimed by us: a cancel meanwhile must stay cancelled
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == outcome.id, OutboxMessage.status == OutboxStatus.SENDING)
+            .values(values)
+        )
+    unreachable = {o.unreachable_person_id for o in outcomes if o.unreachable_person_id}
+    if unreachable:
+        await session.execute(update(Person).where(Person.id.in_(unreachable))
+                              .values(unreachable_at=now))
+    await session.commit()
+
+
+async def topic_counts(session: AsyncSession, topic: str) -> dict[str, int]:
+    """How many rows of a broadcast are in each status."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.topic == topic)
+        .group_by(OutboxMessage.status)
+    )
+    return {str(status): int(n) for status, n in rows}
+
+
+async def cancel_topic(session: AsyncSession, topic: str) -> int:
+    """Cancel what of a broadcast is not sent yet (what was sent stays sent)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.topic == topic, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -93,6 +93,30 @@ class RoleGrant(Base):
     )
 
 
+class Tag(enum.StrEnum):
+    """Groups of people that notices can target (kept by staff and grid workers)."""
+
+    ELDERLY_ALONE = "elderly_alone"
+    ELDERLY = "elderly"
+    UNEMPLOYED = "unemployed"
+    DISABLED = "disabled"
+    PARTY_MEMBER = "party_member"
+    LANDLORD = "landlord"
+
+
+class PersonTag(Base):
+    """A tag on a person (独居老人, 失业人员 …), set by staff or a grid worker in scope."""
+
+    __tablename__ = "person_tag"
+    __table_args__ = (UniqueConstraint("person_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    tag: Mapped[Tag] = mapped_column(String(32), index=True)
+    tagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    tagged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 # --- people ---------------------------------------------------------------------------------
 
 
