@@ -20,6 +20,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
@@ -31,13 +32,19 @@ from bot.deps import Deps, deps
 from bot.i18n import tr
 from bot.logs import install_redaction
 from bot.outbox import OutboxSender, Renderer
-from handlers import account, approvals, onboarding
+from handlers import account, approvals, inputs, notice_status, notices, onboarding
 from handlers.common import current
+from jobs.notices import report_progress
 from jobs.tick import tick
 
 log = logging.getLogger(__name__)
+PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
-RENDERERS: dict[str, Renderer] = {**approvals.RENDERERS}
+RENDERERS: dict[str, Renderer] = {**approvals.RENDERERS, **notice_status.RENDERERS}
+
+
+# Who may take a free message (text, photo, document), in order: see handlers/inputs.py.
+INPUT_TAKERS: list[inputs.Taker] = [notices.take_input]
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -54,6 +61,17 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(approvals.pending, pattern=r"^m:list$"))
     app.add_handler(CallbackQueryHandler(account.me, pattern=r"^me:"))
     app.add_handler(CallbackQueryHandler(account.language_button, pattern=r"^lang:"))
+    app.add_handler(CommandHandler("notice", notices.new_notice, filters=private))
+    app.add_handler(CommandHandler("notices", notice_status.list_notices, filters=private))
+    app.add_handler(CommandHandler("tags", notice_status.tags, filters=private))
+    app.add_handler(CallbackQueryHandler(notices.new_notice, pattern=r"^nt:new$"))
+    app.add_handler(CallbackQueryHandler(notice_status.list_notices, pattern=r"^nl$"))
+    app.add_handler(CallbackQueryHandler(notices.composer_button, pattern=r"^nt:"))
+    app.add_handler(CallbackQueryHandler(notice_status.acknowledge, pattern=r"^na:"))
+    app.add_handler(CallbackQueryHandler(notice_status.notice_status, pattern=r"^ns:"))
+    app.add_handler(CallbackQueryHandler(notice_status.tags, pattern=r"^tg:"))
+    app.add_handler(MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                                   inputs.free_input(INPUT_TAKERS)))
     app.add_handler(CallbackQueryHandler(stale_button))
     app.add_error_handler(on_error)
 
@@ -138,6 +156,8 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
     if app.job_queue is not None:
         app.job_queue.run_repeating(tick, interval=d.settings.tick_seconds, first=0.0,
                                     name="tick")
+        app.job_queue.run_repeating(report_progress, interval=PROGRESS_SECONDS, first=1.0,
+                                    name="notice-progress")
 
 
 async def run_outbox(app_bot: Bot, d: Deps) -> None:

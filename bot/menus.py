@@ -27,10 +27,15 @@ log = logging.getLogger(__name__)
 RESIDENT_COMMANDS = (
     ("start", N_("Join your community or add a household")),
     ("me", N_("My households and roles")),
+    ("notices", N_("Recent notices")),
     ("language", N_("Change language")),
     ("help", N_("What I can do here")),
 )
-STAFF_COMMANDS = (("pending", N_("Join requests waiting for approval")),)
+STAFF_COMMANDS = (
+    ("pending", N_("Join requests waiting for approval")),
+    ("notice", N_("Publish a notice")),
+    ("tags", N_("Groups of people (elderly living alone …)")),
+)
 GROUP_COMMANDS = (("help", N_("What I can do here")),)
 TELEGRAM_LANGUAGE = {"zh_CN": "zh", "en": "en"}
 

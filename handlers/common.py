@@ -64,6 +64,16 @@ async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
             raise
 
 
+async def answer_or_reply(update: Update, text: str,
+                          markup: InlineKeyboardMarkup | None = None) -> None:
+    """Show in place of the pressed message, or as a new message for a command."""
+    if update.callback_query is not None:
+        await edit(update, text, markup)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup,
+                                                  parse_mode=ParseMode.HTML)
+
+
 def domain_errors(handler: Handler) -> Handler:
     """Tell the person what a rule said (in their language) instead of failing."""
 

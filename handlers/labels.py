@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
-from models.people import MembershipStatus, Relation, Role
+from models.notices import Target
+from models.people import MembershipStatus, Relation, Role, Tag
 
 RELATIONS = {
     Relation.OWNER: N_("Owner"),
@@ -35,3 +36,19 @@ def role(_: Translator, value: str) -> str:
 
 def status(_: Translator, value: str) -> str:
     return _(STATUSES[MembershipStatus(value)])
+
+TARGETS = {
+    Target.ALL: N_("All residents"),
+    Target.OWNERS: N_("Owners only"),
+    Target.TENANTS: N_("Tenants only"),
+    Target.VOLUNTEERS: N_("Volunteers"),
+    Target.TAG: N_("A group of people"),
+}
+TAGS = {
+    Tag.ELDERLY_ALONE: N_("Elderly living alone"),
+    Tag.ELDERLY: N_("Elderly"),
+    Tag.UNEMPLOYED: N_("Unemployed"),
+    Tag.DISABLED: N_("People with disabilities"),
+    Tag.PARTY_MEMBER: N_("Party members"),
+    Tag.LANDLORD: N_("Landlords"),
+}

@@ -472,10 +472,8 @@ async def managed_by(session: AsyncSession, person: Person, limit: int = 10) -> 
         .order_by(Notice.id.desc()).limit(limit)))
 
 
-async def tag_person(session: AsyncSession, *, person_id: int, tag: Tag, by: Person,
-                     on: bool) -> bool:
-    """Add or remove a tag; `by` must be staff or grid worker over one of the person's
-    households. Returns whether the person now has the tag."""
+async def tag_person_check(session: AsyncSession, *, person_id: int, by: Person) -> None:
+    """Raise NotAllowed unless `by` is staff or grid worker over one of the person's homes."""
     from models.people import Membership, MembershipStatus
 
     households = await session.scalars(select(Membership.household_id).where(
@@ -491,6 +489,12 @@ async def tag_person(session: AsyncSession, *, person_id: int, tag: Tag, by: Per
             continue
     if not allowed:
         raise NotAllowed()
+
+
+async def tag_person(session: AsyncSession, *, person_id: int, tag: Tag, by: Person,
+                     on: bool) -> bool:
+    """Add or remove a tag (same scope rule as `tag_person_check`). Returns the new state."""
+    await tag_person_check(session, person_id=person_id, by=by)
     existing = await session.scalar(select(PersonTag).where(PersonTag.person_id == person_id,
                                                            PersonTag.tag == tag))
     if on and existing is None:
