@@ -177,7 +177,9 @@ class OutboxSender:
             row, message = queue.get_nowait()
             if message is None:
                 continue  # its outcome is already recorded
-            self.outcomes.append(await self._send(bot, row, message))
+            outcome = await self._send(bot, row, message)
+            # append after the await: `flush` may have swapped the list meanwhile
+            self.outcomes.append(outcome)
 
     async def _send(self, bot: Bot, row: Claimed, message: Rendered) -> Outcome:
         now = time.monotonic()

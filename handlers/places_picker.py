@@ -13,12 +13,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.keyboards import button, paged
-from models.places import Place, PlaceKind, ancestors, children, get_place, label
+from models.places import Place, PlaceKind, ancestors, children, get_place
 
 
 async def place_name(session: AsyncSession, place: Place) -> str:
+    """A staff member's name for an area: the full chain below the street, grid included."""
     chain = await ancestors(session, place)
-    return label(chain) or place.name
+    return " ".join(p.name for p in chain[1:]) or place.name
 
 
 async def drill(

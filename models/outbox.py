@@ -161,15 +161,15 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
         return
     now = utcnow()
     sent = [o for o in outcomes if o.status == OutboxStatus.SENT and o.retry_at is None]
-    if sent:  # the common case, as one executemany
+    if sent:  # the common case, as one Core executemany
+        table = OutboxMessage.__table__
         await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == bindparam("row_id"),
-                   OutboxMessage.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.SENT, message_id=bindparam("mid"), sent_at=now,
-                    attempts=OutboxMessage.attempts + 1, claimed_at=None, error=None),
-            [{"row_id": o.id, "mid": o.message_id} for o in sent],
-            execution_options={"synchronize_session": False},
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.SENT, message_id=bindparam("mid"),
+                    sent_at=bindparam("now"), attempts=table.c.attempts + 1, claimed_at=None,
+                    error=None),
+            [{"row_id": o.id, "mid": o.message_id, "now": now} for o in sent],
         )
     for outcome in outcomes:
         if outcome.status == OutboxStatus.SENT and outcome.retry_at is None:
