@@ -195,7 +195,8 @@ async def test_pinned_once_per_bound_group(session, community):
 
 
 async def test_tags_need_scope(session, community):
-    grid3 = await person(session, 951, "网格员3", role=Role.GRID_WORKER, at=COMMUNITY + "/第二网格")
+    grid3 = await person(session, 951, "网格员3", role=Role.GRID_WORKER,
+                         at=COMMUNITY + "/第二网格")
     one = await person(session, 1, "resident 1")
     with pytest.raises(NotAllowed):
         await svc.tag_person(session, person_id=one.id, tag=Tag.ELDERLY, by=grid3, on=True)
