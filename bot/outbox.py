@@ -73,6 +73,7 @@ class OutboxSender:
         self, db: Database, renderers: Mapping[str, Renderer], *, default_language: str = "zh_CN",
         rate: float = 30.0, paid_broadcast: bool = False, concurrency: int = 8,
         lease: dt.timedelta = dt.timedelta(seconds=60), poll_seconds: float = 1.0,
+        backoff_seconds: float = 1.0,
     ) -> None:
         self.db = db
         self.renderers = renderers
@@ -82,6 +83,7 @@ class OutboxSender:
         self.concurrency = concurrency
         self.lease = lease
         self.poll_seconds = poll_seconds
+        self.backoff_seconds = backoff_seconds  # first retry after a network error; doubles
         # claim no more than can be sent well within a lease, so our own rows never expire
         self.batch = max(1, min(500, int(rate * lease.total_seconds() / 3)))
         self.chat_ready: dict[int, float] = {}
@@ -193,7 +195,7 @@ class OutboxSender:
         try:
             sent = await self._deliver(bot, row.chat_id, message)
         except RetryAfter as error:
-            seconds = _seconds(error.retry_after)
+            seconds = _retry_seconds(error)
             self.chat_ready[row.chat_id] = time.monotonic() + seconds
             return Outcome(row.id, OutboxStatus.PENDING, error="429", count_attempt=False,
                            retry_at=utcnow() + dt.timedelta(seconds=seconds))
@@ -205,7 +207,7 @@ class OutboxSender:
         except (NetworkError, TelegramError) as error:
             if row.attempts + 1 >= MAX_ATTEMPTS:
                 return Outcome(row.id, OutboxStatus.FAILED, error=str(error)[:500])
-            backoff = dt.timedelta(seconds=2 ** row.attempts)
+            backoff = dt.timedelta(seconds=self.backoff_seconds * 2 ** row.attempts)
             return Outcome(row.id, OutboxStatus.PENDING, error=str(error)[:500],
                            retry_at=utcnow() + backoff)
         return Outcome(row.id, OutboxStatus.SENT, message_id=sent.message_id)
@@ -231,5 +233,6 @@ class OutboxSender:
         return sent
 
 
-def _seconds(value: int | float | dt.timedelta) -> float:
+def _retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after  # a timedelta with PTB_TIMEDELTA (bot/__init__.py), else a number
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

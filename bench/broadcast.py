@@ -1,0 +1,217 @@
+"""`python -m bench broadcast`: a notice to 10,000 people through the outbox, against the
+emulator running in a separate process with Telegram's limits on.
+
+Two runs. Telegram-like (30 messages/s overall): achieved rate / 30, goal ≥ 0.95. Paid broadcast
+(emulator limit 1,000/s): on two cores the HTTP client itself is the ceiling, so a bare httpx
+client sends the same number of messages to the same emulator first, and the outbox's rate is
+reported against min(1,000, bare client), goal ≥ 0.9. Both count lost (goal 0) and duplicated
+(goal 0) messages from the emulator's own delivery counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bench.broadcast_seed import seed_broadcast
+from bot.db import Database
+from bot.migrate import upgrade_engine
+from bot.outbox import OutboxSender
+
+NAME = "broadcast"
+TOKEN = "123456789:BENCHbroadcastTOKENabcdefghijkl"
+FIRST_CHAT = 100_000
+Progress = Callable[[str], None]
+
+
+@asynccontextmanager
+async def emulator(limits: str) -> AsyncIterator[str]:
+    """A standalone emulator process; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.emulator", "--port", "0", "--token", TOKEN,
+         "--limits", limits], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        line = await asyncio.get_running_loop().run_in_executor(None, process.stdout.readline)
+        url = line.strip().rsplit(" ", 1)[-1]
+        if not url.startswith("http"):
+            raise RuntimeError(f"emulator did not start: {line!r}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def control(http: httpx.AsyncClient, url: str, method: str, path: str,
+                  **body: Any) -> Any:
+    response = await http.request(method, f"{url}/control{path}", json=body or None)
+    response.raise_for_status()
+    return response.json()
+
+
+@dataclass
+class Run:
+    label: str
+    sent: int
+    seconds: float
+    lost: int
+    duplicated: int
+    limit: float
+    rejected_429: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+
+async def outbox_run(label: str, *, recipients: int, limits: str, rate: float, paid: bool,
+                     concurrency: int, limit: float, progress: Progress) -> Run:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite'}")
+        await upgrade_engine(db.engine)
+        await seed_broadcast(db, recipients=recipients, first_chat_id=FIRST_CHAT)
+        async with emulator(limits) as url, httpx.AsyncClient(timeout=60) as http:
+            await control(http, url, "POST", "/users/bulk", count=recipients,
+                          first_id=FIRST_CHAT)
+            await control(http, url, "POST", "/stats/reset")
+            bot = Bot(TOKEN, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot",
+                      request=HTTPXRequest(connection_pool_size=concurrency + 2))
+            from bot.app import RENDERERS
+
+            sender = OutboxSender(db, RENDERERS, rate=rate, paid_broadcast=paid,
+                                  concurrency=concurrency, lease=dt.timedelta(seconds=60))
+            async with bot:
+                started = time.perf_counter()
+                task = asyncio.create_task(sender.run(bot, asyncio.Event()))
+                while True:
+                    await asyncio.sleep(1.0)
+                    stats = await control(http, url, "GET", "/stats")
+                    done = len(stats["delivered"])
+                    elapsed = time.perf_counter() - started
+                    progress(f"{label}: {done:,}/{recipients:,} delivered, "
+                             f"{done / elapsed:,.1f}/s")
+                    if done >= recipients or elapsed > recipients / limit * 3 + 60:
+                        break
+                first, last = stats["first_delivery_at"], stats["last_delivery_at"]
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        await db.dispose()
+    delivered: dict[str, int] = stats["delivered"]
+    return Run(label, len(delivered), (last - first) if first and last else 0.0,
+               lost=recipients - len(delivered),
+               duplicated=sum(n - 1 for n in delivered.values()), limit=limit,
+               rejected_429=stats["rejected_429"])
+
+
+async def bare_client_run(*, recipients: int, concurrency: int, progress: Progress) -> Run:
+    """The ceiling: plain httpx POSTs of the same messages, no database, no PTB."""
+    async with emulator("rate=1000") as url, httpx.AsyncClient(
+        timeout=60, limits=httpx.Limits(max_connections=concurrency + 2)
+    ) as http:
+        await control(http, url, "POST", "/users/bulk", count=recipients, first_id=FIRST_CHAT)
+        await control(http, url, "POST", "/stats/reset")
+        queue = list(range(FIRST_CHAT, FIRST_CHAT + recipients))
+        endpoint = f"{url}/bot{TOKEN}/sendMessage"
+        from bench.broadcast_seed import TEXT
+
+        async def worker() -> None:
+            while queue:
+                chat = queue.pop()
+                while True:
+                    answer = await http.post(endpoint, data={
+                        "chat_id": str(chat), "text": TEXT, "allow_paid_broadcast": "true"})
+                    if answer.status_code != 429:
+                        break
+                    await asyncio.sleep(answer.json()["parameters"]["retry_after"])
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+        stats = await control(http, url, "GET", "/stats")
+    progress(f"bare client: {recipients:,} in {seconds:.1f}s")
+    delivered = stats["delivered"]
+    return Run("bare httpx client", len(delivered), seconds, recipients - len(delivered),
+               sum(n - 1 for n in delivered.values()), 1000.0, stats["rejected_429"])
+
+
+async def run(recipients: int = 10_000, *, telegram: bool = True,
+              progress: Progress = print) -> tuple[list[Run], dict[str, Any]]:
+    runs: list[Run] = []
+    figures: dict[str, Any] = {"recipients": recipients}
+    if telegram:
+        t = await outbox_run("outbox, Telegram-like 30/s", recipients=recipients,
+                             limits="telegram", rate=30, paid=False, concurrency=8, limit=30,
+                             progress=progress)
+        runs.append(t)
+        figures |= {"telegram_rate": round(t.rate, 2), "telegram_ratio": round(t.rate / 30, 3),
+                    "telegram_lost": t.lost, "telegram_duplicated": t.duplicated,
+                    "telegram_429": t.rejected_429}
+    bare = await bare_client_run(recipients=recipients, concurrency=16, progress=progress)
+    runs.append(bare)
+    paid = await outbox_run("outbox, paid broadcast 1000/s", recipients=recipients,
+                            limits="rate=1000", rate=1000, paid=True, concurrency=16,
+                            limit=1000, progress=progress)
+    runs.append(paid)
+    ceiling = min(1000.0, bare.rate)
+    figures |= {"bare_client_rate": round(bare.rate, 1), "paid_rate": round(paid.rate, 1),
+                "paid_ratio": round(paid.rate / ceiling, 3), "paid_lost": paid.lost,
+                "paid_duplicated": paid.duplicated, "paid_429": paid.rejected_429}
+    return runs, figures
+
+
+def table(runs: list[Run]) -> str:
+    lines = [f"{'run':<32} {'sent':>7} {'seconds':>8} {'rate/s':>8} {'limit':>6} "
+             f"{'lost':>5} {'dup':>4} {'429s':>5}"]
+    for r in runs:
+        lines.append(f"{r.label:<32} {r.sent:>7,} {r.seconds:>8.1f} {r.rate:>8.1f} "
+                     f"{r.limit:>6.0f} {r.lost:>5} {r.duplicated:>4} {r.rejected_429:>5}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m bench broadcast", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--skip-telegram", action="store_true",
+                        help="skip the 30/s run (it takes recipients/30 seconds)")
+    args = parser.parse_args(argv)
+
+    def progress(text: str) -> None:
+        sys.stderr.write(f"\r{text:<70}")
+        sys.stderr.flush()
+
+    runs, figures = asyncio.run(run(args.recipients, telegram=not args.skip_telegram,
+                                    progress=progress))
+    sys.stderr.write("\n")
+    print(table(runs))
+    if "telegram_ratio" in figures:
+        print(f"Telegram-like: {figures['telegram_rate']}/s of 30/s = "
+              f"{figures['telegram_ratio']:.3f} (goal ≥ 0.95)")
+    print(f"Paid: {figures['paid_rate']}/s against min(1000, bare client "
+          f"{figures['bare_client_rate']}/s) = {figures['paid_ratio']:.3f} (goal ≥ 0.9)")
+    return figures
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(main()))
+    os._exit(0)

@@ -1,0 +1,114 @@
+"""The outbox sender against the emulator's Telegram limits: 429s are waited out and retried,
+403s mark people unreachable once, other 4xx fail without retry, network errors retry a
+bounded number of times, and paid broadcasts are flagged as such."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import func, select
+from telegram import Bot
+
+from bench.broadcast_seed import seed_broadcast
+from bot.app import RENDERERS
+from bot.emulator.client import serve
+from bot.emulator.state import World
+from bot.outbox import MAX_ATTEMPTS, OutboxSender
+from models.outbox import OutboxMessage
+from models.people import Person
+from tests.botenv import TOKEN
+
+FIRST = 100_000
+
+
+async def send_all(db, base_url: str, *, rate: float, paid: bool = False,
+                   until_done: bool = True, rounds: int = 400) -> OutboxSender:
+    sender = OutboxSender(db, RENDERERS, rate=rate, paid_broadcast=paid, concurrency=4,
+                          lease=dt.timedelta(seconds=30), poll_seconds=0.05,
+                          backoff_seconds=0.01)
+    bot = Bot(TOKEN, base_url=f"{base_url}/bot", base_file_url=f"{base_url}/file/bot")
+    await bot.request.initialize()  # not bot.initialize(): no getMe, the server may be down
+    try:
+        task = asyncio.create_task(sender.run(bot, asyncio.Event()))
+        try:
+            for _ in range(rounds):
+                await asyncio.sleep(0.05)
+                async with db.session() as s:
+                    waiting = await s.scalar(select(func.count()).where(
+                        OutboxMessage.status.in_(("pending", "sending"))))
+                if until_done and waiting == 0:
+                    break
+        finally:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+    finally:
+        await bot.request.shutdown()
+    return sender
+
+
+async def statuses(db) -> dict[str, int]:
+    async with db.session() as s:
+        rows = await s.execute(select(OutboxMessage.status, func.count())
+                               .group_by(OutboxMessage.status))
+        return dict(rows.all())
+
+
+async def test_429s_are_waited_out_and_nothing_is_lost(db):
+    await seed_broadcast(db, recipients=12, first_chat_id=FIRST)
+    world = World(token=TOKEN, limits="rate=4")  # the sender tries 40/s: Telegram says no
+    world.add_users(12, first_id=FIRST)
+    async with serve(world) as em:
+        await send_all(db, em.url, rate=40)
+    assert world.rejected_429 > 0
+    assert sorted(world.delivered) == list(range(FIRST, FIRST + 12))
+    assert set(world.delivered.values()) == {1}
+    assert await statuses(db) == {"sent": 12}
+
+
+async def test_blocked_people_are_marked_once_and_others_still_get_it(db):
+    await seed_broadcast(db, recipients=6, first_chat_id=FIRST)
+    world = World(token=TOKEN)
+    world.add_users(6, first_id=FIRST)
+    world.blocked.update({FIRST + 1, FIRST + 4})
+    async with serve(world) as em:
+        await send_all(db, em.url, rate=100)
+    assert world.blocked_403 == 2  # each tried once, never again
+    assert await statuses(db) == {"sent": 4, "blocked": 2}
+    async with db.session() as s:
+        unreachable = set(await s.scalars(select(Person.telegram_id).where(
+            Person.unreachable_at.is_not(None))))
+    assert unreachable == {FIRST + 1, FIRST + 4}
+
+
+async def test_unknown_chat_fails_without_retry(db):
+    await seed_broadcast(db, recipients=3, first_chat_id=FIRST)
+    world = World(token=TOKEN)
+    world.add_users(2, first_id=FIRST)  # the third never opened a chat with the bot
+    async with serve(world) as em:
+        await send_all(db, em.url, rate=100)
+    assert await statuses(db) == {"sent": 2, "failed": 1}
+    async with db.session() as s:
+        failed = await s.scalar(select(OutboxMessage).where(OutboxMessage.status == "failed"))
+    assert failed.attempts == 1 and "chat not found" in failed.error.lower()
+
+
+async def test_network_errors_retry_a_bounded_number_of_times(db):
+    await seed_broadcast(db, recipients=2, first_chat_id=FIRST)
+    await send_all(db, "http://127.0.0.1:9", rate=100)  # nothing listens there
+    async with db.session() as s:
+        rows = list(await s.scalars(select(OutboxMessage)))
+    assert {r.status for r in rows} == {"failed"}
+    assert {r.attempts for r in rows} == {MAX_ATTEMPTS}
+
+
+async def test_paid_broadcast_is_flagged(db):
+    await seed_broadcast(db, recipients=5, first_chat_id=FIRST)
+    world = World(token=TOKEN, limits="telegram")
+    world.add_users(5, first_id=FIRST)
+    async with serve(world) as em:
+        await send_all(db, em.url, rate=1000, paid=True)
+    assert world.paid_delivered == 5 and world.rejected_429 == 0
