@@ -42,7 +42,7 @@ Progress = Callable[[str], None]
 @asynccontextmanager
 async def emulator(limits: str) -> AsyncIterator[str]:
     """A standalone emulator process; yields its base URL."""
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: ASYNC220 (started once, before any timing)
         [sys.executable, "-m", "bot.emulator", "--port", "0", "--token", TOKEN,
          "--limits", limits], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

@@ -28,7 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.db import Database
 from bot.i18n import Translator, tr
 from models.base import utcnow
-from models.outbox import Claimed, Outcome, OutboxStatus, claim, record
+from models.outbox import Claimed, OutboxStatus, Outcome, claim, record
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
