@@ -205,6 +205,17 @@ def cmd_run(args: argparse.Namespace) -> None:
     run(settings, token)
 
 
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    from bot.sandbox import SandboxError, SandboxOptions, main
+
+    options = SandboxOptions(db_path=Path(args.db), host=args.host, port=args.port,
+                             api_port=args.api_port, reset=args.reset)
+    try:
+        main(options)
+    except SandboxError as error:
+        raise Fail(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from models.people import Role
 
@@ -221,6 +232,22 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run the bot against Telegram (or LINLI_API_BASE_URL). Uses "
                                    "long polling unless LINLI_WEBHOOK_URL is set.")
     p.set_defaults(func=cmd_run)
+
+    sb = sub.add_parser(
+        "sandbox", help="try linli in a browser: no Telegram, token or internet needed",
+        description="Run the Bot API emulator, the bot and a chat page on this computer, with "
+                    "a demo community. Open the printed address in a browser and act as any "
+                    "demo resident, volunteer or staff member. Data is kept between runs.")
+    sb.add_argument("--port", type=int, default=8080, help="port of the page (default 8080)")
+    sb.add_argument("--api-port", type=int, default=8081,
+                    help="port of the Bot API emulator (default 8081)")
+    sb.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1: this computer only)")
+    sb.add_argument("--db", default="linli-sandbox.sqlite",
+                    help="the sandbox's SQLite file (default linli-sandbox.sqlite here)")
+    sb.add_argument("--reset", action="store_true",
+                    help="delete the sandbox's data and start with a fresh demo community")
+    sb.set_defaults(func=cmd_sandbox)
 
     db = sub.add_parser("db", help="database schema", description="Manage the database schema.")
     dbs = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

@@ -3,7 +3,8 @@
 Standard library only, because it runs before anything is installed. It makes `.venv`,
 installs linli with its test extra (again only when pyproject.toml changed), makes sure the
 local PostgreSQL the tests use is up, and then runs the command inside the venv. pytest's
-"no tests ran" (exit 5) is turned into a failure so CI can never pass on nothing.
+"no tests ran" (exit 5) is turned into a failure so CI can never pass on nothing. The browser
+tests need Debian's Chromium; `test` installs it with apt-get when it is missing.
 """
 
 from __future__ import annotations
@@ -61,9 +62,33 @@ def ensure_postgres() -> None:
             "will fail. Start it, or set LINLI_TEST_PG_URL.")
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """Install Debian's Chromium for the browser tests (Playwright must not download one)."""
+    if CHROMIUM.exists():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        say(f"{CHROMIUM} is missing and apt-get is not available to root here: the browser "
+            "tests will fail. Install Chromium (Debian package `chromium`).")
+        return
+    say("installing Chromium for the browser tests (apt-get, about a minute the first time)")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=environment, **quiet)
+        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=True,
+                       env=environment, **quiet)
+    except subprocess.CalledProcessError:
+        say("apt-get could not install Chromium: the browser tests will fail. Try "
+            "`apt-get install chromium` by hand to see why.")
+
+
 def run_tests(args: list[str]) -> int:
     ensure_venv()
     ensure_postgres()
+    ensure_chromium()
     code = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
     if code == 5:
         say("pytest collected no tests: that is a failure")

@@ -195,14 +195,14 @@ class RunningEmulator:
 
 
 @asynccontextmanager
-async def serve(world: World | None = None, host: str = "127.0.0.1",
-                port: int = 0) -> AsyncIterator[RunningEmulator]:
-    """Run an emulator in the current event loop for the duration of the ``async with``."""
-    world = world if world is not None else World()
-    world.closing = False
-    config = uvicorn.Config(create_app(world), host=host, port=port, lifespan="off",
-                            http="h11", ws="none", log_config=None, access_log=False,
-                            timeout_graceful_shutdown=2)
+async def listen(app: Any, host: str = "127.0.0.1",
+                 port: int = 0) -> AsyncIterator[tuple[uvicorn.Server, int]]:
+    """Serve an ASGI app in the current event loop; yields the server and its bound port.
+
+    Raises ``OSError`` when the port cannot be bound (uvicorn itself would exit the process).
+    """
+    config = uvicorn.Config(app, host=host, port=port, lifespan="off", http="h11", ws="none",
+                            log_config=None, access_log=False, timeout_graceful_shutdown=2)
     config.load()
     server = uvicorn.Server(config)
     server.lifespan = config.lifespan_class(config)
@@ -210,17 +210,28 @@ async def serve(world: World | None = None, host: str = "127.0.0.1",
         await server.startup()
     except SystemExit:
         # uvicorn exits the process when it cannot bind; a caller wants an exception instead.
-        raise OSError(f"emulator could not listen on {host}:{port}") from None
-    bound_port = server.servers[0].sockets[0].getsockname()[1]
-    url = f"http://{host}:{bound_port}"
-    client = EmulatorClient(url)
+        raise OSError(f"could not listen on {host}:{port}") from None
     try:
-        yield RunningEmulator(url, world, client)
+        yield server, server.servers[0].sockets[0].getsockname()[1]
     finally:
-        await client.aclose()
-        # End long polls first so open requests finish and their connections close promptly.
-        world.close()
         await _stop(server)
+
+
+@asynccontextmanager
+async def serve(world: World | None = None, host: str = "127.0.0.1",
+                port: int = 0) -> AsyncIterator[RunningEmulator]:
+    """Run an emulator in the current event loop for the duration of the ``async with``."""
+    world = world if world is not None else World()
+    world.closing = False
+    async with listen(create_app(world), host, port) as (_server, bound_port):
+        url = f"http://{host}:{bound_port}"
+        client = EmulatorClient(url)
+        try:
+            yield RunningEmulator(url, world, client)
+        finally:
+            await client.aclose()
+            # End long polls first so open requests finish and their connections close promptly.
+            world.close()
 
 
 async def _stop(server: uvicorn.Server, grace: float = 2.0) -> None:

@@ -1,0 +1,228 @@
+"""The demo community of `linli sandbox`: 阳光社区 from the sample places CSV, its people and
+its group chats.
+
+The database half (`seed`) runs once on an empty sandbox database and goes through the same
+services as real use — consent, role grants, join requests approved by the staff persona,
+group bindings — so what the sandbox shows is real data. The Telegram half (`populate_world`)
+re-creates the demo users and group chats in the emulator at every start with the same ids,
+because the emulator lives in memory while the database persists between runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import Database
+from bot.emulator.state import World
+from bot.i18n import N_, from_telegram, tr
+from handlers import labels
+from models.groups import GroupPurpose, bind_chat
+from models.onboarding import decide_membership, memberships_of, request_membership
+from models.people import (
+    MembershipStatus,
+    Person,
+    Relation,
+    Role,
+    grant_role,
+    grants_of,
+    person_by_telegram,
+    record_consent,
+)
+from models.place_import import import_csv
+from models.places import JOINABLE, Place, ancestors, find_by_names, label, natural_key
+
+SAMPLE_CSV = Path(__file__).parent / "data" / "sample_places.csv"
+STREET = "城东街道"
+COMMUNITY = f"{STREET}/阳光社区"
+STAFF_ID = 1001
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A demo person: fixed Telegram id, a Chinese and an English name, roles and homes."""
+
+    telegram_id: int
+    zh: str
+    en: str
+    language_code: str  # what their Telegram app reports
+    roles: tuple[tuple[Role, str], ...] = ()  # (role, place path)
+    homes: tuple[tuple[str, Relation], ...] = ()  # (household path under the community, relation)
+    note: str = ""  # N_() text shown under the name on the page
+    joined: bool = True  # False: a newcomer for the visitor to try joining with
+
+    @property
+    def name(self) -> str:
+        return f"{self.zh} {self.en}"
+
+    @property
+    def language(self) -> str:
+        return from_telegram(self.language_code)
+
+
+OWNER, TENANT, FAMILY = Relation.OWNER, Relation.TENANT, Relation.FAMILY
+PERSONAS: tuple[Persona, ...] = (
+    Persona(1011, "张伟", "Zhang Wei", "zh-hans", joined=False,
+            note=N_("New here: has not joined yet. Try joining with this person.")),
+    Persona(1012, "安娜", "Anna Schmidt", "en", joined=False,
+            note=N_("New here, reads English: has not joined yet.")),
+    Persona(STAFF_ID, "王芳", "Wang Fang", "zh-hans", roles=((Role.STAFF, COMMUNITY),),
+            note=N_("Community office: approves join requests.")),
+    Persona(1002, "陈刚", "Chen Gang", "zh-hans",
+            roles=((Role.GRID_WORKER, f"{COMMUNITY}/第一网格"),),
+            note=N_("Looks after buildings 1 and 2.")),
+    Persona(1003, "刘洋", "Liu Yang", "zh-hans", roles=((Role.VOLUNTEER, COMMUNITY),),
+            homes=(("第一网格/2栋/1单元/301", OWNER),)),
+    Persona(1004, "艾玛", "Emma Wilson", "en", roles=((Role.VOLUNTEER, COMMUNITY),),
+            homes=(("第二网格/3栋/2单元/202", TENANT),)),
+    Persona(1005, "赵敏", "Zhao Min", "zh-hans", roles=((Role.SUPERVISOR, COMMUNITY),),
+            homes=(("第一网格/1栋/2单元/402", OWNER),)),
+    Persona(1006, "孙建国", "Sun Jianguo", "zh-hans", roles=((Role.DEPARTMENT, STREET),),
+            note=N_("Street office repair team: fixes dispatched reports.")),
+    Persona(1007, "李秀英", "Li Xiuying", "zh-hans", homes=(("第一网格/1栋/1单元/101", OWNER),),
+            note=N_("78 years old, lives alone.")),
+    Persona(1008, "周文", "Zhou Wen", "zh-hans",
+            homes=(("第一网格/2栋/2单元/502", OWNER), ("第二网格/3栋/1单元/201", OWNER)),
+            note=N_("Owns two flats and lives in another city.")),
+    Persona(1009, "米大卫", "David Miller", "en", homes=(("第二网格/3栋/2单元/402", TENANT),),
+            note=N_("Tenant from abroad; reads English.")),
+    Persona(1010, "黄磊", "Huang Lei", "zh-hans", homes=(("第一网格/1栋/1单元/101", FAMILY),),
+            note=N_("Li Xiuying's son.")),
+)
+BY_ID = {p.telegram_id: p for p in PERSONAS}
+
+
+@dataclass(frozen=True)
+class DemoGroup:
+    """A Telegram group of the demo, bound to a place; its id is fixed (-100 - n)."""
+
+    chat_id: int
+    title: str
+    place: str
+    purpose: GroupPurpose
+    members: tuple[int, ...]
+
+
+def _building_group(n: int, grid: str, building: str) -> DemoGroup:
+    path = f"{COMMUNITY}/{grid}/{building}"
+    residents = [p.telegram_id for p in PERSONAS
+                 if any(f"{COMMUNITY}/{home}".startswith(path + "/") for home, _ in p.homes)]
+    # Staff and the grid worker covering the building are in its group, as in real life.
+    carers = [p.telegram_id for p in PERSONAS for role, where in p.roles
+              if role in (Role.STAFF, Role.GRID_WORKER) and path.startswith(where)]
+    return DemoGroup(-100 - n, f"{building} 邻里群", path, GroupPurpose.PLACE,
+                     tuple(dict.fromkeys(carers + residents)))
+
+
+GROUPS: tuple[DemoGroup, ...] = (
+    _building_group(1, "第一网格", "1栋"),
+    _building_group(2, "第一网格", "2栋"),
+    _building_group(3, "第二网格", "3栋"),
+    DemoGroup(-104, "阳光社区 志愿者队", COMMUNITY, GroupPurpose.VOLUNTEERS,
+              (STAFF_ID, 1003, 1004, 1005)),
+    DemoGroup(-105, "城东街道 派单群", STREET, GroupPurpose.DISPATCH, (STAFF_ID, 1006)),
+)
+
+# Places a visitor can "share" with the location button (the community is fictional).
+SPOTS: tuple[tuple[str, float, float], ...] = (
+    (N_("Main gate"), 30.27412, 120.15536),
+    (N_("Building 1, entrance"), 30.27461, 120.15489),
+    (N_("Rubbish sorting point"), 30.27395, 120.15602),
+    (N_("Playground"), 30.27438, 120.15651),
+    (N_("Riverside path"), 30.27331, 120.15577),
+)
+
+
+async def _place(session: AsyncSession, path: str) -> Place:
+    return await find_by_names(session, path.split("/"))
+
+
+async def seed(db: Database) -> bool:
+    """Fill an empty sandbox database with the demo community; False if it was not empty."""
+    async with db.session() as session:
+        if await session.scalar(select(func.count()).select_from(Person)):
+            return False
+        await import_csv(session, SAMPLE_CSV.read_text(encoding="utf-8"))
+        people: dict[int, Person] = {}
+        for persona in PERSONAS:
+            if not persona.joined:
+                continue
+            person = await record_consent(session, telegram_id=persona.telegram_id,
+                                          name=persona.name, language=persona.language)
+            people[persona.telegram_id] = person
+            for role, where in persona.roles:
+                place = await _place(session, where)
+                await grant_role(session, person_id=person.id, place_id=place.id, role=role)
+        await session.commit()
+        staff = people[STAFF_ID]
+        for persona in PERSONAS:
+            for home, relation in persona.homes:
+                household = await _place(session, f"{COMMUNITY}/{home}")
+                request = await request_membership(
+                    session, person=people[persona.telegram_id], household_id=household.id,
+                    relation=relation)
+                await decide_membership(session, membership_id=request.membership.id,
+                                        decider=staff, approve=True)
+        for group in GROUPS:
+            place = await _place(session, group.place)
+            await bind_chat(session, chat_id=group.chat_id, title=group.title,
+                            place_id=place.id, purpose=group.purpose, by=None)
+    return True
+
+
+def populate_world(world: World) -> None:
+    """Create the demo users (each with a private chat) and group chats in the emulator."""
+    for persona in PERSONAS:
+        world.add_user(persona.name, id=persona.telegram_id,
+                       language_code=persona.language_code)
+    for group in GROUPS:
+        world.add_group(group.title, list(group.members), id=group.chat_id,
+                        admin_ids=[STAFF_ID] if STAFF_ID in group.members else [])
+
+
+async def persona_cards(db: Database, language: str) -> list[dict[str, object]]:
+    """The persona list for the page: name, what they are (from the database) and a note."""
+    _ = tr(language)
+    cards: list[dict[str, object]] = []
+    async with db.session() as session:
+        for persona in PERSONAS:
+            person = await person_by_telegram(session, persona.telegram_id)
+            lines: list[str] = []
+            if person is not None:
+                for grant, place in await grants_of(session, person.id):
+                    lines.append(f"{labels.role(_, grant.role)} · {place.name}")
+                for view in await memberships_of(session, person.id):
+                    where = view.label.removeprefix("阳光社区 ")
+                    line = f"{labels.relation(_, view.membership.relation)} · {where}"
+                    if view.membership.status != MembershipStatus.APPROVED:
+                        line += f" ({labels.status(_, view.membership.status)})"
+                    lines.append(line)
+            cards.append({"id": persona.telegram_id, "name": persona.name,
+                          "language_code": persona.language_code, "roles": lines,
+                          # a newcomer's "not joined yet" is stale once they asked to join
+                          "note": _(persona.note) if persona.note and (
+                              persona.joined or not lines) else ""})
+    return cards
+
+
+async def posters(db: Database) -> list[dict[str, str]]:
+    """The join posters in the community's stairwells: one per building and unit."""
+    async with db.session() as session:
+        community = await _place(session, COMMUNITY)
+        rows = await session.scalars(
+            select(Place).where(Place.kind.in_(JOINABLE), Place.join_code.is_not(None),
+                                Place.path.startswith(community.path)))
+        out = []
+        for place in rows:
+            chain = await ancestors(session, place)
+            out.append({"label": label(chain), "code": place.join_code or "",
+                        "kind": str(place.kind)})
+    return sorted(out, key=lambda p: natural_key(p["label"]))
+
+
+def spots(language: str) -> list[dict[str, object]]:
+    _ = tr(language)
+    return [{"name": _(name), "latitude": lat, "longitude": lon} for name, lat, lon in SPOTS]

@@ -1,0 +1,451 @@
+// The sandbox page: pick a persona, open a chat, talk to the bot. It acts through the
+// emulator's control API (/control, same origin) and redraws on server-sent events (/events).
+"use strict";
+
+const { h, messageNode, avatar } = window.render;
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  lang: localStorage.getItem("linli.lang") || "zh_CN",
+  strings: {},
+  personas: [],
+  me: null, // the persona's Telegram id
+  chats: [],
+  chat: null, // the open chat
+  messages: new Map(), // message_id → control view of the open chat's messages
+  chatSeq: 0,
+  callsAfter: 0,
+  chatNames: new Map(),
+  unread: new Set(),
+  usedKeyboards: new Set(), // one-time reply keyboards already used
+};
+
+function t(key, params) {
+  let text = state.strings[key] ?? key;
+  for (const [name, value] of Object.entries(params || {})) {
+    text = text.replaceAll(`{${name}}`, value);
+  }
+  return text;
+}
+
+async function api(path, options) {
+  const response = await fetch(path, options);
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+function post(path, body) {
+  return api(path, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body) });
+}
+
+// Run `work` now, or once more after the current run if asked while it runs. The promise
+// settles when a run that started after this call has finished, so callers can rely on it.
+function refresher(work) {
+  let running = null;
+  let again = false;
+  return function trigger() {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      try {
+        do { again = false; await work(); } while (again);
+      } catch (error) {
+        console.error(error);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+}
+
+// --- toasts and alerts -----------------------------------------------------------------------
+
+let toastTimer = null;
+function toast(text) {
+  const box = $("toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { box.hidden = true; }, 3500);
+}
+
+function alertBox(text) {
+  $("alert-text").textContent = text;
+  $("alert").hidden = false;
+  $("alert-ok").focus();
+}
+
+// --- language ---------------------------------------------------------------------------------
+
+async function setLanguage(lang) {
+  state.lang = lang;
+  localStorage.setItem("linli.lang", lang);
+  state.strings = await api(`/api/strings?lang=${lang}`);
+  document.documentElement.lang = lang === "zh_CN" ? "zh-CN" : "en";
+  document.title = t("title");
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll("[data-placeholder]")) {
+    node.placeholder = t(node.dataset.placeholder);
+  }
+  for (const node of document.querySelectorAll("[data-title]")) {
+    node.title = t(node.dataset.title);
+    node.setAttribute("aria-label", t(node.dataset.title));
+  }
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
+  }
+  closePopup();
+  await refreshPersonas();
+  if (state.chat) { renderHeader(); await reloadChat(); }
+}
+
+// --- personas -------------------------------------------------------------------------------
+
+const refreshPersonas = refresher(async () => {
+  state.personas = await api(`/api/personas?lang=${state.lang}`);
+  $("personas").replaceChildren(...state.personas.map((p) => h("li", {},
+    h("button", { type: "button", class: "persona", "aria-pressed": String(p.id === state.me),
+      dataset: { id: String(p.id) }, onclick: () => selectPersona(p.id) },
+    avatar(p.name, p.id),
+    h("span", { class: "persona-text" }, h("strong", { class: "persona-name" }, p.name),
+      p.roles.map((line) => h("span", { class: "role" }, line)),
+      p.note ? h("span", { class: "note" }, p.note) : null)))));
+});
+
+function persona() {
+  return state.personas.find((p) => p.id === state.me);
+}
+
+async function selectPersona(id) {
+  state.me = id;
+  localStorage.setItem("linli.persona", String(id));
+  state.unread.clear();
+  for (const b of document.querySelectorAll(".persona")) {
+    b.setAttribute("aria-pressed", String(Number(b.dataset.id) === id));
+  }
+  await refreshChats();
+  await openChat(id); // the private chat with the bot
+}
+
+// --- chats ------------------------------------------------------------------------------------
+
+const refreshChats = refresher(async () => {
+  if (state.me === null) return;
+  state.chats = await api(`/api/chats?user_id=${state.me}`);
+  // A private chat is named after its user (for the inspector), not after the bot.
+  for (const chat of state.chats) {
+    if (chat.type !== "private") state.chatNames.set(chat.id, chat.title);
+  }
+  $("chats").replaceChildren(...state.chats.map((chat) => h("li", {},
+    h("button", { type: "button", class: "chat-item", dataset: { id: String(chat.id) },
+      "aria-current": state.chat && state.chat.id === chat.id ? "true" : null,
+      onclick: () => openChat(chat.id) },
+    avatar(chat.title, chat.id),
+    h("span", { class: "chat-text" }, h("strong", {}, chat.title),
+      h("span", { class: "preview" }, chat.type === "private" ? (chat.last || t("private_chat"))
+        : (chat.last || t("members", { count: chat.members })))),
+    state.unread.has(chat.id) ? h("span", { class: "dot", "aria-hidden": "true" }) : null))));
+});
+
+function renderHeader() {
+  const chat = state.chat;
+  $("conv-title").textContent = chat.title;
+  $("conv-sub").textContent = chat.type === "private" ? t("private_chat")
+    : t("members", { count: chat.members });
+}
+
+async function openChat(chatId) {
+  const chat = state.chats.find((c) => c.id === chatId);
+  if (!chat) return;
+  state.chat = chat;
+  state.unread.delete(chatId);
+  closePopup();
+  renderHeader();
+  await reloadChat();
+  await refreshChats();
+}
+
+async function reloadChat() {
+  state.messages.clear();
+  state.chatSeq = 0;
+  $("messages").replaceChildren();
+  await refreshMessages();
+}
+
+function actions() {
+  return { press, command: (text) => sendText(text) };
+}
+
+const refreshMessages = refresher(async () => {
+  const chat = state.chat;
+  if (!chat) return;
+  const changed = await api(`/control/chats/${chat.id}/messages?since=${state.chatSeq}`);
+  if (state.chat !== chat) return; // switched meanwhile
+  const box = $("messages");
+  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  const ctx = { me: state.me, actions: actions(), t, group: chat.type !== "private",
+    botName: state.chats.find((c) => c.type === "private")?.title || t("bot") };
+  let appended = false;
+  for (const m of changed) {
+    state.chatSeq = Math.max(state.chatSeq, m.seq);
+    const node = messageNode(m, ctx);
+    const old = box.querySelector(`.msg[data-id="${m.message_id}"]`);
+    if (old) old.replaceWith(node); else { box.append(node); appended = true; }
+    state.messages.set(m.message_id, m);
+  }
+  if (!state.messages.size) box.replaceChildren(h("p", { class: "placeholder" }, t("empty")));
+  else box.querySelector(".placeholder")?.remove();
+  if (appended && (nearBottom || changed.length === state.messages.size)) {
+    box.scrollTop = box.scrollHeight;
+  }
+  renderInputArea();
+});
+
+// The newest reply keyboard the bot sent here, unless removed or already used (one-time).
+function replyKeyboard() {
+  const ordered = [...state.messages.values()].filter((m) => m.from_bot && !m.deleted);
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const markup = ordered[i].reply_markup || {};
+    if (markup.remove_keyboard) return null;
+    if (markup.keyboard) {
+      return state.usedKeyboards.has(ordered[i].message_id) ? null : ordered[i];
+    }
+  }
+  return null;
+}
+
+function renderInputArea() {
+  const chat = state.chat;
+  const fresh = chat.type === "private" && state.messages.size === 0;
+  $("start-bar").hidden = !fresh;
+  $("composer").hidden = fresh;
+  const holder = replyKeyboard();
+  const area = $("reply-keyboard");
+  area.hidden = !holder;
+  if (!holder) return area.replaceChildren();
+  area.replaceChildren(...holder.reply_markup.keyboard.map((row) => h("div", { class: "kb-row" },
+    row.map((button) => {
+      const text = typeof button === "string" ? button : button.text;
+      return h("button", { type: "button", class: "kb", onclick: () => {
+        if (holder.reply_markup.one_time_keyboard) state.usedKeyboards.add(holder.message_id);
+        if (button.request_location) return togglePopup("location");
+        return sendText(text);
+      } }, text);
+    }))));
+}
+
+// --- acting -----------------------------------------------------------------------------------
+
+function where() {
+  return { user_id: state.me, chat_id: state.chat.id };
+}
+
+async function attempt(work) {
+  try {
+    await work();
+  } catch (error) {
+    toast(t("failed", { error: error.message }));
+  }
+}
+
+function sendText(text) {
+  return attempt(() => post("/control/send", { ...where(), text }));
+}
+
+async function press(message, button, node) {
+  node.classList.add("busy");
+  await attempt(async () => {
+    const pressed = await post("/control/press", { ...where(), message_id: message.message_id,
+      callback_data: button.callback_data });
+    const answer = await api(`/control/callback_answers/${pressed.callback_query_id}?timeout=10`);
+    if (!answer.answered) toast(t("no_answer"));
+    else if (answer.text && answer.show_alert) alertBox(answer.text);
+    else if (answer.text) toast(answer.text);
+  });
+  node.classList.remove("busy");
+}
+
+async function sendPhoto(file) {
+  const form = new FormData();
+  form.append("user_id", state.me);
+  form.append("chat_id", state.chat.id);
+  const caption = $("text").value.trim();
+  if (caption) form.append("caption", caption);
+  form.append("file", file, file.name);
+  $("text").value = "";
+  await attempt(() => api("/control/send_photo", { method: "POST", body: form }));
+}
+
+function sendLocation(latitude, longitude) {
+  closePopup();
+  return attempt(() => post("/control/send_location", { ...where(), latitude, longitude }));
+}
+
+async function scanPoster(code) {
+  closePopup();
+  if (state.chat.id !== state.me) await openChat(state.me);
+  await sendText(`/start join_${code}`);
+}
+
+// --- popups: command menu, location picker, posters ------------------------------------------
+
+let popupKind = null;
+
+function closePopup() {
+  popupKind = null;
+  $("popup").hidden = true;
+  $("popup").replaceChildren();
+}
+
+async function togglePopup(kind) {
+  if (popupKind === kind) return closePopup();
+  popupKind = kind;
+  const box = $("popup");
+  const close = h("button", { type: "button", class: "close", onclick: closePopup,
+    "aria-label": t("close") }, "×");
+  let content = [];
+  if (kind === "commands") {
+    const language = (persona()?.language_code || "").split("-")[0];
+    const commands = await api(`/control/commands?chat_id=${state.chat.id}&user_id=${state.me}` +
+      `&language_code=${language}`);
+    content = [h("h3", {}, t("commands")), commands.length ? h("ul", { class: "menu" },
+      commands.map((c) => h("li", {}, h("button", { type: "button", class: "menu-item",
+        onclick: () => { closePopup(); sendText(`/${c.command}`); } },
+      h("strong", {}, `/${c.command}`), h("span", {}, c.description)))))
+      : h("p", { class: "hint" }, t("no_commands"))];
+  } else if (kind === "location") {
+    const spots = await api(`/api/spots?lang=${state.lang}`);
+    const lat = h("input", { type: "number", step: "any", min: -90, max: 90, required: true,
+      "aria-label": t("latitude"), placeholder: t("latitude"), value: spots[0].latitude });
+    const lon = h("input", { type: "number", step: "any", min: -180, max: 180, required: true,
+      "aria-label": t("longitude"), placeholder: t("longitude"), value: spots[0].longitude });
+    content = [h("h3", {}, t("spots")), h("ul", { class: "menu" }, spots.map((s) => h("li", {},
+      h("button", { type: "button", class: "menu-item",
+        onclick: () => sendLocation(s.latitude, s.longitude) },
+      h("strong", {}, `📍 ${s.name}`), h("span", {}, `${s.latitude}, ${s.longitude}`))))),
+    h("form", { class: "coords", onsubmit: (e) => { e.preventDefault();
+      sendLocation(Number(lat.value), Number(lon.value)); } },
+    h("span", { class: "hint" }, t("coordinates")), lat, lon,
+    h("button", { type: "submit", class: "primary" }, t("share")))];
+  } else if (kind === "posters") {
+    const posters = await api("/api/posters");
+    content = [h("h3", {}, t("posters")), h("p", { class: "hint" }, t("posters_hint")),
+      h("div", { class: "posters" }, posters.map((p) => h("button", { type: "button",
+        class: `poster ${p.kind}`, onclick: () => scanPoster(p.code) },
+      h("span", { class: "qr", "aria-hidden": "true" }, "▦"), p.label)))];
+  }
+  if (popupKind !== kind) return; // closed or switched while loading
+  box.replaceChildren(close, ...content);
+  box.hidden = false;
+}
+
+// --- inspector --------------------------------------------------------------------------------
+
+const refreshCalls = refresher(async () => {
+  const calls = await api(`/control/calls?after=${state.callsAfter}`);
+  const body = $("calls");
+  for (const call of calls) {
+    state.callsAfter = Math.max(state.callsAfter, call.seq);
+    if (call.method === "getUpdates") continue; // the polling loop would drown the rest
+    const name = state.chatNames.get(call.chat_id) || (call.chat_id ?? "");
+    const status = call.ok ? "200 OK" : `${call.error_code} ${call.description}`;
+    body.prepend(h("tr", { class: call.ok ? "ok" : "error" }, h("td", {}, call.method),
+      h("td", { title: String(call.chat_id ?? "") }, String(name)),
+      h("td", { title: call.ok ? call.description : status }, status)));
+  }
+  while (body.children.length > 300) body.lastChild.remove();
+});
+
+async function loadChatNames() {
+  for (const chat of await api("/control/chats")) state.chatNames.set(chat.id, chat.name);
+}
+
+// --- live updates -----------------------------------------------------------------------------
+
+function onChanges(changes) {
+  let chat = false;
+  let list = false;
+  let calls = false;
+  for (const change of changes) {
+    if (["message", "edit", "delete", "pin"].includes(change.kind)) {
+      if (state.chat && change.chat_id === state.chat.id) chat = true;
+      else if (state.chats.some((c) => c.id === change.chat_id)) state.unread.add(change.chat_id);
+      list = true;
+    } else if (change.kind === "call") {
+      calls = true;
+    } else if (["chat", "user", "reset"].includes(change.kind)) {
+      list = true;
+    }
+  }
+  if (chat) refreshMessages();
+  if (list) { refreshChats(); refreshPersonas(); }
+  if (calls) refreshCalls();
+}
+
+function connect() {
+  const events = new EventSource("/events");
+  let first = true;
+  events.onmessage = (event) => {
+    $("offline").hidden = true;
+    const data = JSON.parse(event.data);
+    if (!data.changes) { // (re)connected: the sandbox may have restarted, so reload it all
+      if (!first) { state.callsAfter = 0; $("calls").replaceChildren(); loadChatNames();
+        refreshPersonas(); refreshChats(); if (state.chat) reloadChat(); }
+      first = false;
+      refreshCalls();
+      return;
+    }
+    onChanges(data.changes);
+  };
+  events.onerror = () => { $("offline").hidden = false; };
+}
+
+// --- wiring -----------------------------------------------------------------------------------
+
+function wire() {
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.addEventListener("click", () => setLanguage(button.dataset.lang));
+  }
+  $("inspector-toggle").addEventListener("click", () => {
+    const hidden = document.body.classList.toggle("no-inspector");
+    $("inspector-toggle").setAttribute("aria-expanded", String(!hidden));
+    localStorage.setItem("linli.inspector", hidden ? "hidden" : "shown");
+  });
+  if (localStorage.getItem("linli.inspector") === "hidden") $("inspector-toggle").click();
+  $("start").addEventListener("click", () => sendText("/start"));
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("text").value.trim();
+    if (!text) return;
+    $("text").value = "";
+    closePopup();
+    sendText(text);
+  });
+  $("menu-button").addEventListener("click", () => togglePopup("commands"));
+  $("location-button").addEventListener("click", () => togglePopup("location"));
+  $("poster-button").addEventListener("click", () => togglePopup("posters"));
+  $("start-poster").addEventListener("click", () => togglePopup("posters"));
+  $("photo-button").addEventListener("click", () => $("photo-input").click());
+  $("photo-input").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    event.target.value = "";
+    if (file) sendPhoto(file);
+  });
+  $("alert-ok").addEventListener("click", () => { $("alert").hidden = true; });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") { closePopup(); $("alert").hidden = true; }
+  });
+}
+
+async function main() {
+  wire();
+  await loadChatNames();
+  await setLanguage(state.lang);
+  const saved = Number(localStorage.getItem("linli.persona"));
+  if (state.personas.some((p) => p.id === saved)) await selectPersona(saved);
+  connect();
+}
+
+main();

@@ -1,0 +1,141 @@
+"""`linli sandbox` without a browser: the demo community, a port already taken, --reset and
+kept state, and Ctrl-C, through `run_sandbox` and the real command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli import main
+from bot.demo import GROUPS, PERSONAS, STAFF_ID
+from bot.emulator.client import EmulatorClient
+from bot.sandbox import Sandbox, SandboxError, SandboxOptions, run_sandbox
+from models.groups import ChatBinding
+from models.people import Membership, MembershipStatus, Person, RoleGrant, person_by_telegram
+from models.places import Place, PlaceKind
+
+NEWCOMER = 1011
+
+
+def options(tmp_path: Path, **changes: object) -> SandboxOptions:
+    return SandboxOptions(**{"db_path": tmp_path / "sandbox.sqlite", "port": 0, "api_port": 0,
+                             "rate_limit": False, **changes})  # type: ignore[arg-type]
+
+
+async def test_demo_community_is_seeded_and_bound(tmp_path):
+    async with run_sandbox(options(tmp_path)) as sandbox, sandbox.db.session() as s:
+        buildings = await s.scalar(select(func.count()).select_from(Place)
+                                   .where(Place.kind == PlaceKind.BUILDING))
+        households = await s.scalar(select(func.count()).select_from(Place)
+                                    .where(Place.kind == PlaceKind.HOUSEHOLD))
+        assert buildings >= 3 and households >= 60
+        roles = set(await s.scalars(select(RoleGrant.role)))
+        assert roles == {"staff", "grid_worker", "volunteer", "supervisor", "department"}
+        statuses = list(await s.scalars(select(Membership.status)))
+        assert len(statuses) >= 7 and set(statuses) == {MembershipStatus.APPROVED}
+        assert await s.scalar(select(func.count()).select_from(ChatBinding)) == len(GROUPS)
+        # the newcomers a visitor tries joining with are in Telegram, not yet in linli
+        assert await person_by_telegram(s, NEWCOMER) is None
+        assert {p.telegram_id for p in PERSONAS} <= set(sandbox.world.users)
+        for group in GROUPS:
+            assert set(group.members) <= sandbox.world.chats[group.chat_id].member_ids
+
+        async with httpx.AsyncClient(base_url=sandbox.page_url) as page:
+            personas = (await page.get("/api/personas", params={"lang": "en"})).json()
+            staff = next(p for p in personas if p["id"] == STAFF_ID)
+            assert staff["name"] == "王芳 Wang Fang" and staff["roles"] == ["Staff · 阳光社区"]
+            chats = (await page.get("/api/chats", params={"user_id": STAFF_ID})).json()
+            assert chats[0]["type"] == "private"
+            assert "1栋 邻里群" in [c["title"] for c in chats]
+            posters = (await page.get("/api/posters")).json()
+            assert [p["label"] for p in posters][:2] == ["阳光社区 1栋", "阳光社区 1栋 1单元"]
+            strings = (await page.get("/api/strings", params={"lang": "zh_CN"})).json()
+            assert strings["who"] == "你是谁？"
+
+
+async def consent(sandbox: Sandbox, user_id: int) -> None:
+    """Open the bot as a newcomer, choose Chinese and agree: linli stores the person."""
+    async with EmulatorClient(sandbox.api_url) as client:
+        sent = await client.send(user_id, "/start")
+        first = await client.wait_bot_message(user_id, sent["message"]["message_id"])
+        for label in ("✓ 中文", "我同意"):
+            pressed = await client.press(user_id, user_id, first["message_id"], text=label)
+            await client.wait_callback_answer(pressed["callback_query_id"])
+
+
+async def test_state_is_kept_between_runs_and_reset_starts_over(tmp_path):
+    async with run_sandbox(options(tmp_path)) as sandbox:
+        await consent(sandbox, NEWCOMER)
+    async with run_sandbox(options(tmp_path)) as sandbox:
+        async with sandbox.db.session() as s:
+            assert await person_by_telegram(s, NEWCOMER) is not None
+        async with EmulatorClient(sandbox.api_url) as client:
+            await client.send(NEWCOMER, "/start")
+            await client.wait_bot_message(NEWCOMER, contains="欢迎回来，张伟 Zhang Wei")
+    async with run_sandbox(options(tmp_path, reset=True)) as sandbox, sandbox.db.session() as s:
+        assert await person_by_telegram(s, NEWCOMER) is None
+        assert await s.scalar(select(func.count()).select_from(Person)) == sum(
+            p.joined for p in PERSONAS)
+
+
+def linli_sandbox(*args: str) -> subprocess.Popen[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "sandbox", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=environment)
+
+
+async def test_a_port_in_use_is_one_clear_sentence(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SandboxError, match=f"port {port} on 127.0.0.1 is already in use"):
+            async with run_sandbox(options(tmp_path, port=port)):
+                pass
+
+        db = tmp_path / "cli.sqlite"
+        process = linli_sandbox("--port", "0", "--api-port", str(port), "--db", str(db))
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert err == (f"linli: port {port} on 127.0.0.1 is already in use (another sandbox?); "
+                   "choose another with --api-port PORT\n")
+    assert not db.exists()  # checked before anything was started or written
+
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    process = linli_sandbox("--port", "0", "--api-port", "0", "--db", str(tmp_path / "s.sqlite"))
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.fullmatch(r"linli sandbox: open (http://127\.0\.0\.1:\d+) in your browser "
+                             r"\(Ctrl-C to stop\)\n", line)
+        assert found, line
+        page = httpx.get(found.group(1))
+        assert page.status_code == 200 and "/static/app.js" in page.text
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+    assert "Traceback" not in err and "Error" not in err, err
+
+
+def test_sandbox_has_help(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["sandbox", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--port", "--api-port", "--db", "--reset", "--host"):
+        assert option in out
