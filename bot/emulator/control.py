@@ -144,6 +144,30 @@ def control_routes(world: World) -> list[Route]:
                               language_code=p.get_str("language_code"))
         return user.to_api()
 
+    async def create_users(p: Params, _: Request) -> JSON:
+        listed = p.get_json("users")
+        if listed is not None:
+            if not isinstance(listed, list) or not all(isinstance(u, dict) for u in listed):
+                raise ControlError(400, "users is a list of user objects")
+            users = world.add_user_list(listed)
+        else:
+            languages = p.raw("language_code")
+            if isinstance(languages, str) and languages.startswith("["):
+                languages = p.get_json("language_code")
+            if not isinstance(languages, list):
+                languages = [languages]
+            if not all(lang is None or isinstance(lang, str) for lang in languages):
+                raise ControlError(400, "language_code is a string or a list of strings")
+            count = p.get_int("count")
+            if count is None or not 0 <= count <= 1_000_000:
+                raise ControlError(400, "count (0 to 1,000,000) or users is required")
+            users = world.add_users(count, first_id=p.get_int("first_id"),
+                                    first_name=p.get_str("first_name") or "User",
+                                    language_codes=languages)
+        ids = [u.id for u in users]
+        return {"count": len(ids), "first_id": ids[0] if ids else None,
+                "last_id": ids[-1] if ids else None, "ids": ids}
+
     async def list_users(p: Params, _: Request) -> list[JSON]:
         return [u.to_api() for u in world.users.values()]
 
@@ -279,7 +303,26 @@ def control_routes(world: World) -> list[Route]:
     async def bot_info(p: Params, _: Request) -> JSON:
         return {"bot": world.bot.to_api(), "webhook": world.webhook,
                 "privacy_mode": world.privacy_mode, "seq": world.seq,
-                "pending_updates": len(world.updates)}
+                "pending_updates": len(world.updates), "polls": world.polls}
+
+    async def get_limits(p: Params, _: Request) -> JSON:
+        return world.limits.to_json()
+
+    async def set_limits(p: Params, _: Request) -> JSON:
+        mode = p.get_str("mode")
+        rate = p.get_float("rate")
+        if mode is None and rate is None:
+            raise ControlError(400, 'give "mode" (off, telegram, rate) and, for rate, "rate"')
+        world.limits.configure(mode or "rate", rate)
+        world.changed("limits")
+        return world.limits.to_json()
+
+    async def stats(p: Params, _: Request) -> JSON:
+        return world.stats()
+
+    async def reset_stats(p: Params, _: Request) -> JSON:
+        world.reset_stats()
+        return world.stats()
 
     async def reset(p: Params, _: Request) -> JSON:
         world.reset()
@@ -287,6 +330,7 @@ def control_routes(world: World) -> list[Route]:
 
     table: list[tuple[str, Handler, str]] = [
         ("/users", create_user, "POST"), ("/users", list_users, "GET"),
+        ("/users/bulk", create_users, "POST"),
         ("/chats", create_chat, "POST"), ("/chats", list_chats, "GET"),
         ("/chats/{chat_id}/members", add_member, "POST"),
         ("/chats/{chat_id}/messages", chat_messages, "GET"),
@@ -297,5 +341,7 @@ def control_routes(world: World) -> list[Route]:
         ("/callback_answers/{query_id}", callback_answer, "GET"), ("/calls", calls, "GET"),
         ("/commands", commands, "GET"), ("/blocked", blocked, "POST"),
         ("/bot", bot_info, "GET"), ("/reset", reset, "POST"),
+        ("/limits", get_limits, "GET"), ("/limits", set_limits, "POST"),
+        ("/stats", stats, "GET"), ("/stats/reset", reset_stats, "POST"),
     ]
     return [Route(path, endpoint(handler), methods=[verb]) for path, handler, verb in table]

@@ -3,7 +3,8 @@
 Validation follows Telegram's order and wording (PTB turns the description into the exception
 text, e.g. ``BadRequest("Message is too long")``), so a bot that passes against the emulator does
 not trip the same limits in production. Every method that puts something in a chat calls
-``World.check_send`` first: that is where blocking and, later, rate limits are enforced.
+``World.check_send`` first: that is where blocking and Telegram's rate limits (``limits.py``) are
+enforced; a message that went out is counted with ``World.record_send``.
 """
 
 from __future__ import annotations
@@ -112,17 +113,19 @@ def reply_to(world: World, chat: Chat, p: Params) -> int | None:
     return target.message_id
 
 
-def send(world: World, chat: Chat, method_name: str,
+def send(world: World, chat: Chat, method_name: str, p: Params,
          stored_content: Callable[[], JSON] | None = None, **content: Any) -> JSON:
     """The one path by which a bot message enters a chat.
 
     ``stored_content`` builds content that stores something (an uploaded file) and so must run
-    only once the message is allowed.
+    only once the message is allowed. ``allow_paid_broadcast`` picks the paid overall limit.
     """
-    world.check_send(chat, method_name)
+    paid = p.get_bool("allow_paid_broadcast")
+    world.check_send(chat, method_name, paid=paid)
     if stored_content is not None:
         content.update(stored_content())
     message = world.add_message(chat, world.bot.id, **content)
+    world.record_send(chat, method_name, paid=paid)
     return world.message_to_api(message)
 
 
@@ -133,7 +136,7 @@ async def send_message(world: World, p: Params) -> JSON:
     check_text(text)
     markup = reply_markup(p)
     reply = reply_to(world, chat, p)
-    return send(world, chat, "sendMessage", text=text, entities=entities, parse_mode=kept,
+    return send(world, chat, "sendMessage", p, text=text, entities=entities, parse_mode=kept,
                 reply_markup=markup, reply_to_message_id=reply)
 
 
@@ -174,7 +177,7 @@ async def _send_media(world: World, p: Params, field: str, method_name: str) -> 
             return {"photo": media.photo_sizes(stored)}
         return {"document": media.document(stored)}
 
-    return send(world, chat, method_name, stored_content, caption=caption,
+    return send(world, chat, method_name, p, stored_content, caption=caption,
                 caption_entities=caption_entities, parse_mode=kept, reply_markup=markup,
                 reply_to_message_id=reply)
 
@@ -199,7 +202,7 @@ async def send_location(world: World, p: Params) -> JSON:
         raise bad_request("wrong longitude specified")
     markup = reply_markup(p)
     reply = reply_to(world, chat, p)
-    return send(world, chat, "sendLocation", reply_markup=markup, reply_to_message_id=reply,
+    return send(world, chat, "sendLocation", p, reply_markup=markup, reply_to_message_id=reply,
                 location={"latitude": latitude, "longitude": longitude})
 
 

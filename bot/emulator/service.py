@@ -53,15 +53,19 @@ async def get_updates(world: World, p: Params) -> list[JSON]:
     world.wake()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while True:
-        if world.poll_generation != generation:
-            raise ApiError(409, POLL_CONFLICT)
-        if world.updates or world.closing:
-            return world.updates[:limit]
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            return []
-        await world.wait_change(remaining)
+    world.polls += 1
+    try:
+        while True:
+            if world.poll_generation != generation:
+                raise ApiError(409, POLL_CONFLICT)
+            if world.updates or world.closing:
+                return world.updates[:limit]
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return []
+            await world.wait_change(remaining)
+    finally:
+        world.polls -= 1
 
 
 @method("setWebhook")

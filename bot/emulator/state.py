@@ -4,7 +4,8 @@
 sandbox page all act on it directly. Every change bumps ``World.seq`` and wakes everyone waiting in
 ``wait_change``, and listeners added with ``add_listener`` are called synchronously with a
 ``Change``, so a page can stream changes and a test can wait for the bot's answer without polling.
-Everything the bot sends goes through ``World.check_send`` so Telegram's limits live in one place.
+Everything the bot sends goes through ``World.check_send`` so Telegram's limits live in one place
+(``limits.py``; off unless asked for), and ``World.record_send`` counts what was delivered.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.emulator.limits import SENDING_METHODS, Limiter
 
 JSON = dict[str, Any]
 
@@ -131,7 +134,9 @@ class World:
 
     def __init__(self, token: str | None = "123456789:emulator-token", *,
                  bot_username: str = "linli_bot", bot_first_name: str = "Linli",
-                 privacy_mode: bool = False, clock: Callable[[], float] = time.time) -> None:
+                 privacy_mode: bool = False, clock: Callable[[], float] = time.time,
+                 limits: str | Limiter = "off", rate: float | None = None,
+                 limits_clock: Callable[[], float] = time.monotonic) -> None:
         self.token = token
         prefix = (token or "").partition(":")[0]
         self.bot = User(int(prefix) if prefix.isdigit() else 123456789, bot_first_name,
@@ -140,15 +145,23 @@ class World:
         # commands, replies to the bot or mentions of it (Telegram's default for new bots).
         self.privacy_mode = privacy_mode
         self.clock = clock
+        # Telegram's sending limits: "off", "telegram" or "rate" (with ``rate`` messages/s), or a
+        # spec such as "rate=1000"; ``limits_clock`` (monotonic) also times the delivery stats.
+        if isinstance(limits, Limiter):
+            self.limits = limits
+        else:
+            self.limits = Limiter(limits, rate, clock=limits_clock)
         self._listeners: list[Callable[[Change], None]] = []
         self._changed = asyncio.Event()
         self.closing = False
+        self.polls = 0  # getUpdates requests being answered right now
         self.reset()
 
     def reset(self) -> None:
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, FileRecord] = {}
+        self.files_by_path: dict[str, FileRecord] = {}
         self.updates: list[JSON] = []
         self.next_update_id = 1
         self.allowed_updates: frozenset[str] | None = None  # None: Telegram's default set
@@ -163,7 +176,26 @@ class World:
         self._next_user_id = 100001
         self._next_group_id = 1
         self.seq = 0
+        self.limits.clear()
+        self.reset_stats()
         self._notify(Change("reset", 0))
+
+    def reset_stats(self) -> None:
+        """Zero the delivery counters (``GET /control/stats``)."""
+        self.delivered: dict[int, int] = {}  # chat id -> bot messages sent there
+        self.total_delivered = 0
+        self.paid_delivered = 0  # of which sent with allow_paid_broadcast
+        self.rejected_429 = 0
+        self.blocked_403 = 0
+        self.first_delivery_at: float | None = None  # limits clock (monotonic seconds)
+        self.last_delivery_at: float | None = None
+
+    def stats(self) -> JSON:
+        return {"delivered": self.delivered, "total_delivered": self.total_delivered,
+                "paid_delivered": self.paid_delivered, "rejected_429": self.rejected_429,
+                "blocked_403": self.blocked_403, "first_delivery_at": self.first_delivery_at,
+                "last_delivery_at": self.last_delivery_at, "now": self.limits.clock(),
+                "clock": "monotonic"}
 
     # -- change notification --------------------------------------------------------------
 
@@ -208,6 +240,40 @@ class World:
 
     def add_user(self, first_name: str, *, id: int | None = None, last_name: str | None = None,
                  username: str | None = None, language_code: str | None = None) -> User:
+        user = self._new_user(first_name, id, last_name, username, language_code)
+        self.changed("user", user.id)
+        return user
+
+    def add_users(self, count: int, *, first_id: int | None = None, first_name: str = "User",
+                  language_codes: list[str | None] | None = None) -> list[User]:
+        """``count`` users (ids from ``first_id``, or the next free ones) named "User 1", …,
+        with their private chats; one change for all. Language codes are used in turn."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        if first_id is not None and first_id <= 0:
+            raise ValueError("user ids are positive")
+        languages = language_codes or [None]
+        users = [self._new_user(f"{first_name} {n + 1}",
+                                None if first_id is None else first_id + n, None, None,
+                                languages[n % len(languages)])
+                 for n in range(count)]
+        self.changed("user")
+        return users
+
+    def add_user_list(self, specs: list[JSON]) -> list[User]:
+        """Users from dicts like ``{"first_name": "Ann", "id": 7, "language_code": "zh"}``
+        (all keys optional), with their private chats; one change for all."""
+        users = []
+        for spec in specs:
+            raw_id = spec.get("id")
+            users.append(self._new_user(
+                str(spec.get("first_name") or "User"), None if raw_id is None else int(raw_id),
+                spec.get("last_name"), spec.get("username"), spec.get("language_code")))
+        self.changed("user")
+        return users
+
+    def _new_user(self, first_name: str, id: int | None, last_name: str | None,
+                  username: str | None, language_code: str | None) -> User:
         if id is None:
             while self._next_user_id in self.users:
                 self._next_user_id += 1
@@ -219,7 +285,6 @@ class World:
         chat = self.chats.get(id) or Chat(id, "private")
         chat.member_ids = {id}
         self.chats[id] = chat
-        self.changed("user", id)
         return user
 
     def add_group(self, title: str, member_ids: list[int], *, type: str = "group",
@@ -310,15 +375,37 @@ class World:
 
     # -- sending limits -------------------------------------------------------------------
 
-    def check_send(self, chat: Chat, method: str) -> None:
-        """Refuse a bot message the way Telegram would; every sending method calls this."""
+    def check_send(self, chat: Chat, method: str, *, paid: bool = False) -> None:
+        """Refuse a bot message the way Telegram would; every sending (and editing) method
+        calls this. Only ``limits.SENDING_METHODS`` count against the rate limits and the stats;
+        ``paid`` (``allow_paid_broadcast``) uses the 1,000/s overall limit instead of 30/s.
+        A method that then sends calls ``record_send``."""
+        counted = method in SENDING_METHODS
         if chat.type == "private" and chat.id in self.blocked:
+            self.blocked_403 += counted
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if chat.type != "private" and not chat.bot_member:
+            self.blocked_403 += counted
             raise ApiError(403, "Forbidden: bot is not a member of the group chat")
-        # RATE LIMITS (later task): ~30 messages/s overall and 20 messages/min per group,
-        # answered with ApiError(429, "Too Many Requests: retry after N",
-        # {"retry_after": N}). Keep the check here so every sending method gets it.
+        if counted and self.limits.enabled:
+            retry_after = self.limits.retry_after(chat.id, chat.type == "private", paid)
+            if retry_after:
+                self.rejected_429 += 1
+                raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
+                               {"retry_after": retry_after})
+
+    def record_send(self, chat: Chat, method: str, *, paid: bool = False) -> None:
+        """Count a bot message that ``check_send`` allowed and that is now in the chat."""
+        if method not in SENDING_METHODS:
+            return
+        now = self.limits.clock()
+        self.limits.record(chat.id, chat.type == "private", paid, now)
+        if self.first_delivery_at is None:
+            self.first_delivery_at = now
+        self.last_delivery_at = now
+        self.delivered[chat.id] = self.delivered.get(chat.id, 0) + 1
+        self.total_delivered += 1
+        self.paid_delivered += paid
 
     # -- updates --------------------------------------------------------------------------
 
@@ -356,10 +443,11 @@ class World:
         record = FileRecord(f"emu-{kind}-{n}", f"emu-u{n}", f"{kind}/file_{n}.{suffix}", data,
                             file_name, mime_type)
         self.files[record.file_id] = record
+        self.files_by_path[record.file_path] = record
         return record
 
     def file_by_path(self, path: str) -> FileRecord | None:
-        return next((f for f in self.files.values() if f.file_path == path), None)
+        return self.files_by_path.get(path)
 
     # -- logs -----------------------------------------------------------------------------
 
