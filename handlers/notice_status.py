@@ -22,7 +22,7 @@ from handlers.places_picker import drill, place_name
 from models import notices as svc
 from models.errors import NotAllowed
 from models.notices import Notice, NoticeStatus
-from models.people import Membership, MembershipStatus, Person, PersonTag, Tag
+from models.people import Membership, MembershipStatus, Person, PersonTag, Tag, require_role
 from models.places import PlaceKind, get_place
 
 STATUS = {
@@ -186,11 +186,16 @@ async def tags(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             place = await get_place(session, place_id)
             if place.kind == PlaceKind.HOUSEHOLD:
+                # names of a household's members: only for someone responsible for it
+                await require_role(session, person_id=person.id, place=place,
+                                   roles=svc.AUTHOR_ROLES)
                 await _household_members(update, session, _, place.id)
             else:
-                text, markup = await drill(session, _, place_id=place_id, page=page,
-                                           choose="", down="tg:d:{id}:{page}",
-                                           stop_at=PlaceKind.HOUSEHOLD, allow_choose=False)
+                text, markup = await drill(
+                    session, _, viewer=person, roles=svc.AUTHOR_ROLES,
+                    place_id=place_id, page=page,
+                    choose="", down="tg:d:{id}:{page}",
+                    stop_at=PlaceKind.HOUSEHOLD, allow_choose=False)
                 await common.answer_or_reply(update, _("Choose the household.") + "\n" + text,
                                              markup)
     if query is not None:

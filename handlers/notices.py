@@ -103,10 +103,12 @@ async def _ask_place(update: Update, session: AsyncSession, _: Translator, draft
                      person: Person, *, edit: bool) -> None:
     scopes = await svc.author_scopes(session, person)
     if len(scopes) == 1:
-        text, markup = await drill(session, _, place_id=scopes[0].id, page=0,
-                                   choose=f"nt:p:{draft.id}:{{id}}",
-                                   down=f"nt:d:{draft.id}:{{id}}:{{page}}",
-                                   stop_at=PlaceKind.UNIT)
+        text, markup = await drill(
+            session, _, viewer=person, roles=svc.AUTHOR_ROLES,
+            place_id=scopes[0].id, page=0,
+            choose=f"nt:p:{draft.id}:{{id}}",
+            down=f"nt:d:{draft.id}:{{id}}:{{page}}",
+            stop_at=PlaceKind.UNIT)
         text = _("Who should get it? Choose the area.") + "\n" + text
     else:
         text = _("Who should get it? Choose the area.")
@@ -217,10 +219,12 @@ async def composer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await svc.cancel(session, notice_id=notice.id, by=person)
             await common.edit(update, _("✖ Notice discarded."))
         elif action == "d":
-            text, markup = await drill(session, _, place_id=data.int(1), page=data.int(2),
-                                       choose=f"nt:p:{notice.id}:{{id}}",
-                                       down=f"nt:d:{notice.id}:{{id}}:{{page}}",
-                                       stop_at=PlaceKind.UNIT)
+            text, markup = await drill(
+                session, _, viewer=person, roles=svc.AUTHOR_ROLES,
+                place_id=data.int(1), page=data.int(2),
+                choose=f"nt:p:{notice.id}:{{id}}",
+                down=f"nt:d:{notice.id}:{{id}}:{{page}}",
+                stop_at=PlaceKind.UNIT)
             await common.edit(update, _("Who should get it? Choose the area.") + "\n" + text,
                               markup)
         elif action == "p":

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.keyboards import button, paged
+from models.people import Person, Role, require_role
 from models.places import Place, PlaceKind, ancestors, children, get_place
 
 
@@ -23,15 +24,17 @@ async def place_name(session: AsyncSession, place: Place) -> str:
 
 
 async def drill(
-    session: AsyncSession, _: Translator, *, place_id: int, page: int, choose: str,
-    down: str, stop_at: PlaceKind, allow_choose: bool = True,
-    back: InlineKeyboardButton | None = None,
+    session: AsyncSession, _: Translator, *, viewer: Person, roles: tuple[Role, ...],
+    place_id: int, page: int, choose: str, down: str, stop_at: PlaceKind,
+    allow_choose: bool = True, back: InlineKeyboardButton | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Show `place` with a "choose all of it" button and its children to drill into.
 
+    The viewer must hold one of `roles` over the place (a forged button shows nothing).
     `choose` and `down` are format strings with {id} (and {page} for `down`).
     """
     place = await get_place(session, place_id)
+    await require_role(session, person_id=viewer.id, place=place, roles=roles)
     kids = [] if place.kind == stop_at else await children(session, place.id)
     items = [(k.name, down.format(id=k.id, page=0)) for k in kids]
     extra = []

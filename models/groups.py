@@ -65,6 +65,16 @@ async def bind_chat(
     return binding
 
 
+async def binder_scopes(session: AsyncSession, person: Person) -> list[Place]:
+    """The places where this person may bind groups."""
+    from models.people import RoleGrant
+
+    return list(await session.scalars(
+        select(Place).join(RoleGrant, RoleGrant.place_id == Place.id)
+        .where(RoleGrant.person_id == person.id, RoleGrant.role.in_(BINDER_ROLES))
+        .order_by(Place.path)))
+
+
 async def binding_of(session: AsyncSession, chat_id: int) -> ChatBinding | None:
     return await session.scalar(select(ChatBinding).where(ChatBinding.chat_id == chat_id))
 

@@ -98,3 +98,66 @@ async def test_forged_notice_buttons_change_nothing(env):
     async with env.db.session() as s:
         notice = await s.get(Notice, 1)
         assert notice.status == "draft" and notice.place_id is None
+
+
+async def test_bind_a_group_and_pin_a_notice_there(env):
+    staff = await community(env)
+    group = (await env.client.create_group("1栋 邻里群", [staff, 1, 2], admin_ids=[staff]))["id"]
+    refused = await env.say(1, "/bind", "只有", chat_id=group)  # a resident cannot
+    assert refused
+    await env.say(staff, "/bind", "choose it all", chat_id=group)
+    await env.tap(staff, "第一网格", chat_id=group, expect="第一网格")
+    await env.tap(staff, "1栋", chat_id=group, expect="阳光社区 第一网格 1栋")
+    # a resident in the group presses the staff member's button: nothing happens
+    toast = await env.tap(1, "✅ All of 1栋", chat_id=group)
+    assert "权限" in toast["text"]
+    await env.tap(staff, "✅ All of 1栋", chat_id=group, expect="What is this group for?")
+    await env.tap(staff, "Residents' group of this place", chat_id=group,
+                  expect="now bound to 阳光社区 第一网格 1栋")
+
+    await env.say(staff, "/notice", "Send me its text")
+    await env.say(staff, "Fire drill at 15:00.", "Choose the area")
+    await env.tap(staff, "第一网格", expect="第一网格")
+    await env.tap(staff, "1栋", expect="阳光社区 第一网格 1栋")
+    await env.tap(staff, "✅ All of 1栋", expect="Who in that area?")
+    await env.tap(staff, "All residents", expect="Recipients: 3 people")
+    await env.tap(staff, "📌 Pin in groups: off", expect="Also pinned in 1 group chat(s).")
+    since = env.mark()
+    await env.tap(staff, "📤 Send now")
+    posted = await env.wait(group, "Fire drill at 15:00.", since=since)
+    for _ in range(100):
+        messages = {m["message_id"]: m for m in await env.client.messages(group)}
+        if messages[posted["message_id"]].get("pinned"):
+            break
+        await env.client._get("/wait", chat_id=group, timeout=0.05)
+    assert messages[posted["message_id"]]["pinned"]
+    in_group = [m for m in messages.values() if "Fire drill" in (m.get("text") or "")]
+    assert len(in_group) == 1  # once per group, not once per member
+
+
+async def test_tags_by_buttons_and_forged_household_lists_nothing(env):
+    staff = await community(env)
+    await env.say(staff, "/tags", "Choose the household")
+    await env.tap(staff, "第一网格", expect="第一网格")
+    await env.tap(staff, "1栋", expect="1栋")
+    await env.tap(staff, "1单元", expect="1单元")
+    await env.tap(staff, "101", expect="Who in this household?")
+    await env.tap(staff, "居民1", expect="Groups for 居民1")
+    await env.tap(staff, "☐ Elderly living alone")
+    assert "☑ Elderly living alone" in env.buttons(await env.last(staff))
+    from models.people import PersonTag
+
+    async with env.db.session() as s:
+        from sqlalchemy import select
+
+        assert [t.tag for t in await s.scalars(select(PersonTag))] == ["elderly_alone"]
+    # staff of another community forge a button to list a household's members here
+    await env.user("Other", id=901, language_code="en")
+    async with env.db.session() as s:
+        await person(s, 901, "Other staff", language="en", role=Role.STAFF,
+                     at="城东街道/桂花社区")
+        household = await place(s, B1 + "/1单元/101")
+    await env.say(901, "/help", "What I can do")
+    toast = await env.tap(901, data=f"tg:d:{household.id}:0", forge=True)
+    assert toast["text"] == "You do not have permission to do that here."
+    assert "居民1" not in (await env.last(901))["text"]
