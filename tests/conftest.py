@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from models import Base
-from models.people import Person, Role, grant_role, record_consent
+from models.onboarding import decide_membership, request_membership
+from models.people import Person, Relation, Role, grant_role, record_consent
 from models.place_import import import_csv
 from models.places import Place, find_by_names
 from tests.botenv import BotEnv, running_bot
@@ -97,6 +98,18 @@ async def person(session: AsyncSession, telegram_id: int, name: str, *,
         await grant_role(session, person_id=p.id, place_id=(await place(session, at)).id,
                          role=role)
     await session.commit()
+    return p
+
+
+async def resident(session: AsyncSession, staff: Person, telegram_id: int, room: str, *,
+                   relation: Relation = Relation.OWNER, language: str = "zh_CN",
+                   name: str | None = None) -> Person:
+    """A person registered at `room`, their request approved by `staff`."""
+    p = await person(session, telegram_id, name or f"resident {telegram_id}", language=language)
+    request = await request_membership(session, person=p, relation=relation,
+                                       household_id=(await place(session, room)).id)
+    await decide_membership(session, membership_id=request.membership.id, decider=staff,
+                            approve=True)
     return p
 
 

@@ -6,32 +6,22 @@ import pytest
 from sqlalchemy import select
 
 from models.audience import Audience, count, enqueue_all, recipients
-from models.onboarding import decide_membership, request_membership
+from models.onboarding import request_membership
 from models.outbox import OutboxMessage
 from models.people import Relation, Role
-from tests.conftest import COMMUNITY, person, place
+from tests.conftest import COMMUNITY, person, place, resident
 
 pytestmark = pytest.mark.usefixtures("places")
 B1 = COMMUNITY + "/第一网格/1栋"
 
 
-async def resident(session, staff, telegram_id, name, room, relation):
-    p = await person(session, telegram_id, name)
-    req = await request_membership(session, person=p, household_id=(await place(session, room)).id,
-                                   relation=relation)
-    await decide_membership(session, membership_id=req.membership.id, decider=staff,
-                            approve=True)
-    return p
-
-
 @pytest.fixture
 async def street(session, places):
     staff = await person(session, 900, "王主任", role=Role.STAFF, at=COMMUNITY)
-    await resident(session, staff, 1, "owner 101", B1 + "/1单元/101", Relation.OWNER)
-    await resident(session, staff, 2, "tenant 101", B1 + "/1单元/101", Relation.TENANT)
-    await resident(session, staff, 3, "family 102", B1 + "/1单元/102", Relation.FAMILY)
-    await resident(session, staff, 4, "owner 3栋", COMMUNITY + "/第二网格/3栋/1单元/101",
-                   Relation.OWNER)
+    await resident(session, staff, 1, B1 + "/1单元/101", relation=Relation.OWNER)
+    await resident(session, staff, 2, B1 + "/1单元/101", relation=Relation.TENANT)
+    await resident(session, staff, 3, B1 + "/1单元/102", relation=Relation.FAMILY)
+    await resident(session, staff, 4, COMMUNITY + "/第二网格/3栋/1单元/101")
     pending = await person(session, 5, "pending")
     await request_membership(session, person=pending,
                              household_id=(await place(session, B1 + "/1单元/201")).id,

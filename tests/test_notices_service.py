@@ -12,11 +12,10 @@ from models import notices as svc
 from models.errors import Conflict, Invalid, NotAllowed
 from models.groups import GroupPurpose, bind_chat
 from models.notices import NoticeStatus, Target
-from models.onboarding import decide_membership, request_membership
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import PersonTag, Relation, Role, Tag
 from models.schedule import DueItem
-from tests.conftest import COMMUNITY, person, place
+from tests.conftest import COMMUNITY, person, place, resident
 
 pytestmark = pytest.mark.usefixtures("places")
 B1 = COMMUNITY + "/第一网格/1栋"
@@ -24,22 +23,14 @@ B3 = COMMUNITY + "/第二网格/3栋"
 T0 = dt.datetime(2026, 11, 23, 8, tzinfo=dt.UTC)
 
 
-async def resident(session, staff, telegram_id, room, relation=Relation.OWNER, language="zh_CN"):
-    p = await person(session, telegram_id, f"resident {telegram_id}", language=language)
-    req = await request_membership(session, person=p, relation=relation,
-                                   household_id=(await place(session, room)).id)
-    await decide_membership(session, membership_id=req.membership.id, decider=staff,
-                            approve=True)
-    return p
-
-
 @pytest.fixture
 async def community(session, places):
     staff = await person(session, 900, "王主任", role=Role.STAFF, at=COMMUNITY)
     await resident(session, staff, 1, B1 + "/1单元/101")
-    await resident(session, staff, 2, B1 + "/1单元/101", Relation.TENANT, language="en")
+    await resident(session, staff, 2, B1 + "/1单元/101", relation=Relation.TENANT,
+                   language="en")
     await resident(session, staff, 3, B1 + "/2单元/301")
-    await resident(session, staff, 4, B3 + "/1单元/101", Relation.TENANT)
+    await resident(session, staff, 4, B3 + "/1单元/101", relation=Relation.TENANT)
     await person(session, 6, "volunteer", role=Role.VOLUNTEER, at=COMMUNITY + "/第一网格")
     # the join requests' messages and reminders are not the point here
     await session.execute(OutboxMessage.__table__.delete())
