@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bench.broadcast_seed import TEXT, seed_broadcast
+from bot.app import RENDERERS
+from bot.botapi import BotApi
 from bot.db import Database
 from bot.migrate import upgrade_engine
 from bot.outbox import OutboxSender
@@ -74,6 +74,7 @@ class Run:
     duplicated: int
     limit: float
     rejected_429: int = 0
+    cpu_ms: float = 0.0  # CPU of this (the sending) process per message
 
     @property
     def rate(self) -> float:
@@ -90,15 +91,14 @@ async def outbox_run(label: str, *, recipients: int, limits: str, rate: float, p
             await control(http, url, "POST", "/users/bulk", count=recipients,
                           first_id=FIRST_CHAT)
             await control(http, url, "POST", "/stats/reset")
-            bot = Bot(TOKEN, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot",
-                      request=HTTPXRequest(connection_pool_size=concurrency + 2))
-            from bot.app import RENDERERS
+            api = BotApi(f"{url}/bot{TOKEN}", connections=concurrency + 2)
 
             sender = OutboxSender(db, RENDERERS, rate=rate, paid_broadcast=paid,
                                   concurrency=concurrency, lease=dt.timedelta(seconds=60))
-            async with bot:
+            try:
                 started = time.perf_counter()
-                task = asyncio.create_task(sender.run(bot, asyncio.Event()))
+                cpu = time.process_time()
+                task = asyncio.create_task(sender.run(api, asyncio.Event()))
                 while True:
                     await asyncio.sleep(1.0)
                     stats = await control(http, url, "GET", "/stats")
@@ -109,17 +109,20 @@ async def outbox_run(label: str, *, recipients: int, limits: str, rate: float, p
                     if done >= recipients or elapsed > recipients / limit * 3 + 60:
                         break
                 first, last = stats["first_delivery_at"], stats["last_delivery_at"]
+                cpu = time.process_time() - cpu
                 task.cancel()
                 try:
                     await task
                 except asyncio.CancelledError:
                     pass
+            finally:
+                await api.close()
         await db.dispose()
     delivered: dict[str, int] = stats["delivered"]
     return Run(label, len(delivered), (last - first) if first and last else 0.0,
                lost=recipients - len(delivered),
                duplicated=sum(n - 1 for n in delivered.values()), limit=limit,
-               rejected_429=stats["rejected_429"])
+               rejected_429=stats["rejected_429"], cpu_ms=1000 * cpu / max(1, len(delivered)))
 
 
 async def bare_client_run(*, recipients: int, concurrency: int, progress: Progress) -> Run:
@@ -141,14 +144,15 @@ async def bare_client_run(*, recipients: int, concurrency: int, progress: Progre
                         break
                     await asyncio.sleep(answer.json()["parameters"]["retry_after"])
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         stats = await control(http, url, "GET", "/stats")
     progress(f"bare client: {recipients:,} in {seconds:.1f}s")
     delivered = stats["delivered"]
     return Run("bare httpx client", len(delivered), seconds, recipients - len(delivered),
-               sum(n - 1 for n in delivered.values()), 1000.0, stats["rejected_429"])
+               sum(n - 1 for n in delivered.values()), 1000.0, stats["rejected_429"],
+               cpu_ms=1000 * cpu / max(1, len(delivered)))
 
 
 async def run(recipients: int = 10_000, *, telegram: bool = True,
@@ -181,10 +185,11 @@ async def run(recipients: int = 10_000, *, telegram: bool = True,
 
 def table(runs: list[Run]) -> str:
     lines = [f"{'run':<32} {'sent':>7} {'seconds':>8} {'rate/s':>8} {'limit':>6} "
-             f"{'lost':>5} {'dup':>4} {'429s':>5}"]
+             f"{'lost':>5} {'dup':>4} {'429s':>5} {'cpu ms/msg':>10}"]
     for r in runs:
         lines.append(f"{r.label:<32} {r.sent:>7,} {r.seconds:>8.1f} {r.rate:>8.1f} "
-                     f"{r.limit:>6.0f} {r.lost:>5} {r.duplicated:>4} {r.rejected_429:>5}")
+                     f"{r.limit:>6.0f} {r.lost:>5} {r.duplicated:>4} {r.rejected_429:>5} "
+                     f"{r.cpu_ms:>10.2f}")
     return "\n".join(lines)
 
 

@@ -23,16 +23,27 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot import menus
+from bot.botapi import BotApi
 from bot.config import Settings
 from bot.db import Database
 from bot.deps import Deps, deps
 from bot.i18n import tr
 from bot.logs import install_redaction
 from bot.outbox import OutboxSender, Renderer
-from handlers import account, approvals, inputs, notice_status, notices, onboarding
+from handlers import (
+    account,
+    approvals,
+    groups,
+    inputs,
+    notice_status,
+    notices,
+    onboarding,
+    pledge_admin,
+    pledge_follow,
+    pledges,
+)
 from handlers.common import current
 from jobs.notices import report_progress
 from jobs.tick import tick
@@ -40,20 +51,26 @@ from jobs.tick import tick
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
-RENDERERS: dict[str, Renderer] = {**approvals.RENDERERS, **notice_status.RENDERERS}
+RENDERERS: dict[str, Renderer] = {**approvals.RENDERERS, **notice_status.RENDERERS,
+                                  **pledges.RENDERERS}
 
 
 # Who may take a free message (text, photo, document), in order: see handlers/inputs.py.
-INPUT_TAKERS: list[inputs.Taker] = [notices.take_input]
+INPUT_TAKERS: list[inputs.Taker] = [notices.take_input, pledge_admin.take_input]
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Every handler, in one place and in order."""
     private = filters.ChatType.PRIVATE
+    # a poster's deep link (/start pledge_12) opens the pledge; any other /start joins
+    app.add_handler(CommandHandler("start", pledges.deep_link,
+                                   filters=private & filters.Regex(r"^/start pledge_\d")))
     app.add_handler(CommandHandler("start", onboarding.start, filters=private))
     app.add_handler(CommandHandler("me", account.me, filters=private))
     app.add_handler(CommandHandler("language", account.language, filters=private))
     app.add_handler(CommandHandler("help", account.help_command))
+    app.add_handler(CommandHandler("bind", groups.bind, filters=filters.ChatType.GROUPS))
+    app.add_handler(CallbackQueryHandler(groups.bind_button, pattern=r"^gb:"))
     app.add_handler(CommandHandler("pending", approvals.pending, filters=private))
     app.add_handler(CallbackQueryHandler(onboarding.onboarding_button, pattern=r"^ob:"))
     app.add_handler(CallbackQueryHandler(onboarding.pick_button, pattern=r"^j:"))
@@ -70,6 +87,23 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(notice_status.acknowledge, pattern=r"^na:"))
     app.add_handler(CallbackQueryHandler(notice_status.notice_status, pattern=r"^ns:"))
     app.add_handler(CallbackQueryHandler(notice_status.tags, pattern=r"^tg:"))
+    app.add_handler(CommandHandler("pledges", pledges.my_pledges, filters=private))
+    app.add_handler(CommandHandler("pledge", pledge_admin.pledge_command, filters=private))
+    app.add_handler(CallbackQueryHandler(pledges.my_pledges, pattern=r"^pl:list$"))
+    app.add_handler(CallbackQueryHandler(pledges.read_button_pressed, pattern=r"^pl:r:"))
+    app.add_handler(CallbackQueryHandler(pledges.sign_pressed, pattern=r"^pl:s:"))
+    app.add_handler(CallbackQueryHandler(pledges.confirm_pressed, pattern=r"^pl:c:"))
+    app.add_handler(CallbackQueryHandler(pledges.cancel_pressed, pattern=r"^pl:x:"))
+    app.add_handler(CallbackQueryHandler(pledge_admin.pledge_command, pattern=r"^pa:list$"))
+    app.add_handler(CallbackQueryHandler(pledge_follow.manage_button, pattern=r"^pa:m:"))
+    app.add_handler(CallbackQueryHandler(pledge_follow.progress_button, pattern=r"^pa:pg:"))
+    app.add_handler(CallbackQueryHandler(pledge_follow.remind_button, pattern=r"^pa:rm:"))
+    app.add_handler(CallbackQueryHandler(pledge_follow.assist_button, pattern=r"^pa:a[spc]:"))
+    app.add_handler(CallbackQueryHandler(pledge_follow.export_button, pattern=r"^pa:x:"))
+    app.add_handler(CallbackQueryHandler(pledge_follow.poster_button, pattern=r"^pa:qr:"))
+    app.add_handler(CallbackQueryHandler(pledge_follow.change_button,
+                                         pattern=r"^pa:(ed|sv|rs|xt|cl|cc):"))
+    app.add_handler(CallbackQueryHandler(pledge_admin.draft_button, pattern=r"^pa:"))
     app.add_handler(MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
                                    inputs.free_input(INPUT_TAKERS)))
     app.add_handler(CallbackQueryHandler(stale_button))
@@ -161,19 +195,18 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
 
 
 async def run_outbox(app_bot: Bot, d: Deps) -> None:
-    """The outbox sender, with a Bot of its own: no PTB rate limiter (the sender keeps
-    Telegram's limits itself) and a connection pool sized for its concurrency."""
+    """The outbox sender. It keeps Telegram's limits itself, so it bypasses PTB's rate
+    limiter, and it posts through a lean client of its own (see bot/botapi.py)."""
     s = d.settings
-    request = HTTPXRequest(connection_pool_size=s.outbox_concurrency + 2)
-    # base_url as a callable: PTB's properties already include the token
-    bot = Bot(app_bot.token, base_url=lambda _token: app_bot.base_url,
-              base_file_url=lambda _token: app_bot.base_file_url, request=request)
+    api = BotApi(app_bot.base_url, connections=s.outbox_concurrency + 2)
     sender = OutboxSender(d.db, RENDERERS, default_language=s.default_language,
                           rate=s.send_rate, paid_broadcast=s.paid_broadcast,
                           concurrency=s.outbox_concurrency,
                           lease=dt.timedelta(seconds=s.outbox_lease_seconds))
-    async with bot:
-        await sender.run(bot, d.outbox_wakeup)
+    try:
+        await sender.run(api, d.outbox_wakeup)
+    finally:
+        await api.close()
 
 
 async def _stop_background(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -4,7 +4,8 @@ Standard library only, because it runs before anything is installed. It makes `.
 installs linli with its test extra (again only when pyproject.toml changed), makes sure the
 local PostgreSQL the tests use is up, and then runs the command inside the venv. pytest's
 "no tests ran" (exit 5) is turned into a failure so CI can never pass on nothing. The browser
-tests need Debian's Chromium; `test` installs it with apt-get when it is missing.
+tests need Debian's Chromium and the posters a CJK font; `test` installs them with apt-get
+when they are missing.
 """
 
 from __future__ import annotations
@@ -62,33 +63,39 @@ def ensure_postgres() -> None:
             "will fail. Start it, or set LINLI_TEST_PG_URL.")
 
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian packages the tests need, each with a file that shows it is installed: Chromium for
+# the browser tests (Playwright must never download one), a CJK font for the QR posters.
+DEBIAN_PACKAGES = {
+    "chromium": Path("/usr/bin/chromium"),
+    "fonts-wqy-microhei": Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+}
 
 
-def ensure_chromium() -> None:
-    """Install Debian's Chromium for the browser tests (Playwright must not download one)."""
-    if CHROMIUM.exists():
+def ensure_debian_packages() -> None:
+    """Install the Debian packages above that are missing (apt-get, as root)."""
+    missing = [name for name, marker in DEBIAN_PACKAGES.items() if not marker.exists()]
+    if not missing:
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
-        say(f"{CHROMIUM} is missing and apt-get is not available to root here: the browser "
-            "tests will fail. Install Chromium (Debian package `chromium`).")
+        say(f"missing Debian packages {', '.join(missing)} and apt-get is not available to "
+            "root here: browser and poster tests will fail. Install them by hand.")
         return
-    say("installing Chromium for the browser tests (apt-get, about a minute the first time)")
+    say(f"installing {', '.join(missing)} with apt-get (about a minute the first time)")
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         subprocess.run(["apt-get", "update", "-q"], check=True, env=environment, **quiet)
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=True,
+        subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True,
                        env=environment, **quiet)
     except subprocess.CalledProcessError:
-        say("apt-get could not install Chromium: the browser tests will fail. Try "
-            "`apt-get install chromium` by hand to see why.")
+        say(f"apt-get could not install {', '.join(missing)}: browser or poster tests will "
+            f"fail. Try `apt-get install {' '.join(missing)}` by hand to see why.")
 
 
 def run_tests(args: list[str]) -> int:
     ensure_venv()
     ensure_postgres()
-    ensure_chromium()
+    ensure_debian_packages()
     code = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
     if code == 5:
         say("pytest collected no tests: that is a failure")

@@ -28,15 +28,18 @@ RESIDENT_COMMANDS = (
     ("start", N_("Join your community or add a household")),
     ("me", N_("My households and roles")),
     ("notices", N_("Recent notices")),
+    ("pledges", N_("Pledges to read and sign")),
     ("language", N_("Change language")),
     ("help", N_("What I can do here")),
 )
 STAFF_COMMANDS = (
     ("pending", N_("Join requests waiting for approval")),
     ("notice", N_("Publish a notice")),
+    ("pledge", N_("Write and follow pledges")),
     ("tags", N_("Groups of people (elderly living alone …)")),
 )
-GROUP_COMMANDS = (("help", N_("What I can do here")),)
+GROUP_COMMANDS = (("help", N_("What I can do here")),
+                  ("bind", N_("Staff: bind this group to a place")))
 TELEGRAM_LANGUAGE = {"zh_CN": "zh", "en": "en"}
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -21,10 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import InlineKeyboardMarkup
 
+from bot.botapi import ApiError, Blocked, BotApi, Rejected, RetryLater, Unavailable
 from bot.db import Database
 from bot.i18n import Translator, tr
 from models.base import utcnow
@@ -87,18 +87,30 @@ class OutboxSender:
         # claim no more than can be sent well within a lease, so our own rows never expire
         self.batch = max(1, min(500, int(rate * lease.total_seconds() / 3)))
         self.chat_ready: dict[int, float] = {}
+        self._markups: dict[int, tuple[InlineKeyboardMarkup, str]] = {}
         self.outcomes: list[Outcome] = []
 
-    async def run(self, bot: Bot, wakeup: asyncio.Event) -> None:
-        flusher = asyncio.create_task(self._flush_every(0.1))
+    async def run(self, api: BotApi, wakeup: asyncio.Event) -> None:
+        """Claim, render and send until cancelled. The next batch is claimed while the last
+        half of the current one is still being sent, so the senders never wait for the
+        database; `wakeup` cuts the idle wait short when new rows arrive."""
+        queue: asyncio.Queue[tuple[Claimed, Rendered]] = asyncio.Queue()
+        tasks = [asyncio.create_task(self._flush_every(0.1))]
+        tasks += [asyncio.create_task(self._worker(api, queue)) for _ in range(self.concurrency)]
         try:
             while True:
+                if queue.qsize() > self.batch // 2:
+                    await asyncio.sleep(0.01)
+                    continue
                 try:
-                    handled = await self.drain(bot)
+                    claimed = await self._claim_into(queue)
                 except Exception:  # keep the sender alive; rows come back after their lease
-                    log.exception("outbox drain failed")
-                    handled = 0
-                if handled:
+                    log.exception("outbox claim failed")
+                    claimed = 0
+                if claimed:
+                    continue
+                if not queue.empty():
+                    await asyncio.sleep(0.05)
                     continue
                 try:
                     await asyncio.wait_for(wakeup.wait(), self.poll_seconds)
@@ -106,11 +118,9 @@ class OutboxSender:
                     pass
                 wakeup.clear()
         finally:
-            flusher.cancel()
-            try:
-                await flusher
-            except asyncio.CancelledError:
-                pass
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.flush()
 
     async def _flush_every(self, seconds: float) -> None:
@@ -127,20 +137,18 @@ class OutboxSender:
             async with self.db.session() as session:
                 await record(session, outcomes)
 
-    async def drain(self, bot: Bot) -> int:
-        """Claim one batch and send it; return how many rows were handled."""
+    async def _claim_into(self, queue: asyncio.Queue[tuple[Claimed, Rendered]]) -> int:
+        """Claim one batch, render it and queue it for the senders; return how many rows."""
+        if len(self._markups) > 10_000:
+            self._markups.clear()
         async with self.db.session() as session:
             rows = await claim(session, limit=self.batch, lease=self.lease)
             if not rows:
                 return 0
             rendered = await self._render_all(session, rows)
-        queue: asyncio.Queue[tuple[Claimed, Rendered | None]] = asyncio.Queue()
         for row, message in zip(rows, rendered, strict=True):
-            queue.put_nowait((row, message))
-        workers = [asyncio.create_task(self._worker(bot, queue))
-                   for _ in range(min(self.concurrency, len(rows)))]
-        await asyncio.gather(*workers)
-        await self.flush()
+            if message is not None:  # else its outcome is already recorded
+                queue.put_nowait((row, message))
         return len(rows)
 
     async def _render_all(self, session: AsyncSession,
@@ -173,17 +181,19 @@ class OutboxSender:
                 self.outcomes.append(Outcome(row.id, OutboxStatus.SKIPPED))
         return out
 
-    async def _worker(self, bot: Bot,
-                      queue: asyncio.Queue[tuple[Claimed, Rendered | None]]) -> None:
-        while not queue.empty():
-            row, message = queue.get_nowait()
-            if message is None:
-                continue  # its outcome is already recorded
-            outcome = await self._send(bot, row, message)
+    async def _worker(self, api: BotApi,
+                      queue: asyncio.Queue[tuple[Claimed, Rendered]]) -> None:
+        while True:
+            row, message = await queue.get()
+            try:
+                outcome = await self._send(api, row, message)
+            except Exception:  # a bug, not Telegram: log it; the row returns after its lease
+                log.exception("outbox row %s could not be sent", row.id)
+                continue
             # append after the await: `flush` may have swapped the list meanwhile
             self.outcomes.append(outcome)
 
-    async def _send(self, bot: Bot, row: Claimed, message: Rendered) -> Outcome:
+    async def _send(self, api: BotApi, row: Claimed, message: Rendered) -> Outcome:
         now = time.monotonic()
         ready = self.chat_ready.get(row.chat_id, 0.0)
         if ready > now:  # this chat's own limit: try again when it allows
@@ -193,46 +203,54 @@ class OutboxSender:
                                               else PRIVATE_SPACING)
         await self.pacer.wait()
         try:
-            sent = await self._deliver(bot, row.chat_id, message)
-        except RetryAfter as error:
-            seconds = _retry_seconds(error)
-            self.chat_ready[row.chat_id] = time.monotonic() + seconds
+            message_id = await self._deliver(api, row.chat_id, message)
+        except RetryLater as error:
+            self.chat_ready[row.chat_id] = time.monotonic() + error.seconds
             return Outcome(row.id, OutboxStatus.PENDING, error="429", count_attempt=False,
-                           retry_at=utcnow() + dt.timedelta(seconds=seconds))
-        except Forbidden as error:
-            return Outcome(row.id, OutboxStatus.BLOCKED, error=str(error)[:500],
+                           retry_at=utcnow() + dt.timedelta(seconds=error.seconds))
+        except Blocked as error:
+            return Outcome(row.id, OutboxStatus.BLOCKED, error=error.description[:500],
                            unreachable_person_id=row.person_id)
-        except BadRequest as error:
-            return Outcome(row.id, OutboxStatus.FAILED, error=str(error)[:500])
-        except (NetworkError, TelegramError) as error:
+        except Rejected as error:
+            return Outcome(row.id, OutboxStatus.FAILED, error=error.description[:500])
+        except Unavailable as error:
             if row.attempts + 1 >= MAX_ATTEMPTS:
-                return Outcome(row.id, OutboxStatus.FAILED, error=str(error)[:500])
+                return Outcome(row.id, OutboxStatus.FAILED, error=error.description[:500])
             backoff = dt.timedelta(seconds=self.backoff_seconds * 2 ** row.attempts)
-            return Outcome(row.id, OutboxStatus.PENDING, error=str(error)[:500],
+            return Outcome(row.id, OutboxStatus.PENDING, error=error.description[:500],
                            retry_at=utcnow() + backoff)
-        return Outcome(row.id, OutboxStatus.SENT, message_id=sent.message_id)
+        return Outcome(row.id, OutboxStatus.SENT, message_id=message_id)
 
-    async def _deliver(self, bot: Bot, chat_id: int, message: Rendered) -> Message:
-        extra: dict[str, Any] = {"allow_paid_broadcast": True} if self.paid else {}
+    async def _deliver(self, api: BotApi, chat_id: int, message: Rendered) -> int:
+        params: dict[str, Any] = {"chat_id": chat_id, "parse_mode": "HTML",
+                                  "reply_markup": self._markup_json(message)}
+        if self.paid:
+            params["allow_paid_broadcast"] = True
         if message.photo:
-            sent = await bot.send_photo(chat_id, message.photo, caption=message.text,
-                                        reply_markup=message.markup,
-                                        parse_mode=ParseMode.HTML, **extra)
+            method, params = "sendPhoto", params | {"photo": message.photo,
+                                                    "caption": message.text}
         elif message.document:
-            sent = await bot.send_document(chat_id, message.document, caption=message.text,
-                                           reply_markup=message.markup,
-                                           parse_mode=ParseMode.HTML, **extra)
+            method, params = "sendDocument", params | {"document": message.document,
+                                                       "caption": message.text}
         else:
-            sent = await bot.send_message(chat_id, message.text, reply_markup=message.markup,
-                                          parse_mode=ParseMode.HTML, **extra)
+            method, params = "sendMessage", params | {"text": message.text}
+        sent = await api.call(method, params)
+        message_id = int(sent["message_id"])
         if message.pin:
             try:
-                await bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
-            except TelegramError as error:  # not an admin there: the message itself went out
-                log.info("could not pin in chat %s: %s", chat_id, type(error).__name__)
-        return sent
+                await api.call("pinChatMessage", {"chat_id": chat_id, "message_id": message_id,
+                                                  "disable_notification": True})
+            except ApiError as error:  # not an admin there: the message itself went out
+                log.info("could not pin in chat %s: %s", chat_id, error.description)
+        return message_id
 
-
-def _retry_seconds(error: RetryAfter) -> float:
-    value = error.retry_after  # a timedelta with PTB_TIMEDELTA (bot/__init__.py), else a number
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+    def _markup_json(self, message: Rendered) -> str | None:
+        """The keyboard as JSON, serialised once per rendered message, not once per send."""
+        if message.markup is None:
+            return None
+        key = id(message.markup)
+        cached = self._markups.get(key)
+        if cached is None or cached[0] is not message.markup:
+            cached = (message.markup, json.dumps(message.markup.to_dict()))
+            self._markups[key] = cached
+        return cached[1]

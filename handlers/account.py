@@ -107,11 +107,12 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
               for name, text in menus.RESIDENT_COMMANDS + (menus.STAFF_COMMANDS if staff else ())]
     keyboard = [[button(_("Join a household"), "j:p:0:0"), button(_("My information"), "me:show")],
                 [button(_("Language"), "lang:menu")]]
-    keyboard.append([button(_("Notices"), "nl")])
+    keyboard.append([button(_("Notices"), "nl"), button(_("Pledges"), "pl:list")])
     if staff:
         keyboard.append([button(_("Join requests"), "m:list")])
         keyboard.append([button(_("📢 New notice"), "nt:new"),
                          button(_("Groups of people"), "tg:start")])
+        keyboard.append([button(_("📜 Write or follow pledges"), "pa:list")])
     if person is None:
         keyboard = [[button(_("Join your community"), "ob:l:"
                             f"{_.language}:")]]

@@ -12,6 +12,10 @@ from models import (  # noqa: F401
     outbox,
     people,
     places,
+    pledge_changes,
+    pledge_progress,
+    pledge_signing,
+    pledges,
     schedule,
 )
 from models.base import Base  # noqa: F401

@@ -166,10 +166,9 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
         await session.execute(
             update(table)
             .where(table.c.id == bindparam("row_id"), table.c.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.SENT, message_id=bindparam("mid"),
-                    sent_at=bindparam("now"), attempts=table.c.attempts + 1, claimed_at=None,
-                    error=None),
-            [{"row_id": o.id, "mid": o.message_id, "now": now} for o in sent],
+            .values(status=OutboxStatus.SENT, message_id=bindparam("mid"), sent_at=now,
+                    attempts=table.c.attempts + 1, claimed_at=None, error=None),
+            [{"row_id": o.id, "mid": o.message_id} for o in sent],
         )
     for outcome in outcomes:
         if outcome.status == OutboxStatus.SENT and outcome.retry_at is None:

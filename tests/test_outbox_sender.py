@@ -8,10 +8,10 @@ import asyncio
 import datetime as dt
 
 from sqlalchemy import func, select
-from telegram import Bot
 
 from bench.broadcast_seed import seed_broadcast
 from bot.app import RENDERERS
+from bot.botapi import BotApi
 from bot.emulator.client import serve
 from bot.emulator.state import World
 from bot.outbox import MAX_ATTEMPTS, OutboxSender
@@ -27,10 +27,9 @@ async def send_all(db, base_url: str, *, rate: float, paid: bool = False,
     sender = OutboxSender(db, RENDERERS, rate=rate, paid_broadcast=paid, concurrency=4,
                           lease=dt.timedelta(seconds=30), poll_seconds=0.05,
                           backoff_seconds=0.01)
-    bot = Bot(TOKEN, base_url=f"{base_url}/bot", base_file_url=f"{base_url}/file/bot")
-    await bot.request.initialize()  # not bot.initialize(): no getMe, the server may be down
+    api = BotApi(f"{base_url}/bot{TOKEN}")
     try:
-        task = asyncio.create_task(sender.run(bot, asyncio.Event()))
+        task = asyncio.create_task(sender.run(api, asyncio.Event()))
         try:
             for _ in range(rounds):
                 await asyncio.sleep(0.05)
@@ -46,7 +45,7 @@ async def send_all(db, base_url: str, *, rate: float, paid: bool = False,
             except asyncio.CancelledError:
                 pass
     finally:
-        await bot.request.shutdown()
+        await api.close()
     return sender
 
 

@@ -1,0 +1,160 @@
+"""Changing a published pledge: a new version of its text (earlier signatures keep theirs),
+asking signers of an older version to sign again, closing early, extending; and the list of
+pledges a staff member or grid worker may follow.
+
+Each verb re-checks that the person is staff or a grid worker over the pledge's place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import String, func, insert, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.base import utcnow
+from models.errors import N_, Conflict, Invalid, NotAllowed
+from models.outbox import OutboxMessage, OutboxStatus
+from models.people import Person
+from models.places import Place
+from models.pledge_signing import Signature
+from models.pledges import (
+    AUTO_REMIND,
+    Pledge,
+    PledgeStatus,
+    PledgeVersion,
+    Step,
+    get_pledge,
+    manager_places,
+    require_manager,
+    schedule_reminders,
+    text_hash,
+)
+from models.schedule import DueItem, DueStatus
+
+
+async def begin_edit(session: AsyncSession, *, pledge_id: int, by: Person) -> Pledge:
+    """Start collecting a new text for a published pledge (the old one stays in force)."""
+    pledge = await get_pledge(session, pledge_id)
+    await require_manager(session, by, pledge)
+    if pledge.status != PledgeStatus.OPEN:
+        raise Conflict(N_("This pledge is closed."))
+    pledge.step, pledge.pending_body, pledge.step_by_id = Step.EDIT, "", by.id
+    await session.commit()
+    return pledge
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    pledge: Pledge
+    older_signatures: int
+
+
+async def save_version(
+    session: AsyncSession, *, pledge_id: int, by: Person, now: dt.datetime | None = None
+) -> NewVersion:
+    """Make the collected text the pledge's next version; earlier signatures keep theirs."""
+    pledge = await get_pledge(session, pledge_id)
+    await require_manager(session, by, pledge)
+    if pledge.step != Step.EDIT or not (pledge.pending_body or "").strip():
+        raise Invalid(N_("Send the new text of the pledge first."))
+    new_hash = text_hash(pledge.title, pledge.pending_body or "")
+    pledge.body, pledge.pending_body, pledge.step = pledge.pending_body or "", None, None
+    if new_hash != pledge.text_hash:
+        pledge.version += 1
+        pledge.text_hash = new_hash
+        session.add(PledgeVersion(pledge_id=pledge.id, number=pledge.version, title=pledge.title,
+                                  body=pledge.body, text_hash=new_hash, created_at=now or utcnow(),
+                                  created_by_id=by.id))
+    older = await session.scalar(select(func.count()).select_from(Signature).where(
+        Signature.pledge_id == pledge.id, Signature.version < pledge.version))
+    await session.commit()
+    return NewVersion(pledge, int(older or 0))
+
+
+async def ask_to_resign(
+    session: AsyncSession, *, pledge_id: int, by: Person, now: dt.datetime | None = None
+) -> int:
+    """Ask everyone who signed an older version to sign the current one. Returns the count."""
+    now = now or utcnow()
+    pledge = await get_pledge(session, pledge_id)
+    await require_manager(session, by, pledge)
+    if not pledge.is_open(now):
+        raise Conflict(N_("This pledge is closed."))
+    people = (select(Person.telegram_id, Person.id)
+              .join(Signature, Signature.person_id == Person.id)
+              .where(Signature.pledge_id == pledge.id, Signature.version < pledge.version,
+                     Person.unreachable_at.is_(None)))
+    result = await session.execute(insert(OutboxMessage).from_select(
+        ["chat_id", "person_id", "kind", "topic", "payload", "status", "attempts",
+         "not_before", "created_at"],
+        people.add_columns(literal("pledge.resign"), literal(f"pledge:{pledge.id}", String()),
+                           literal({"pledge_id": pledge.id}, OutboxMessage.payload.type),
+                           literal(OutboxStatus.PENDING.value), literal(0),
+                           literal(now, OutboxMessage.not_before.type),
+                           literal(now, OutboxMessage.created_at.type))))
+    await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def close_early(
+    session: AsyncSession, *, pledge_id: int, by: Person, now: dt.datetime | None = None
+) -> Pledge:
+    now = now or utcnow()
+    pledge = await get_pledge(session, pledge_id)
+    await require_manager(session, by, pledge)
+    if not pledge.is_open(now):
+        raise Conflict(N_("This pledge is closed."))
+    pledge.status, pledge.closed_at, pledge.step = PledgeStatus.CLOSED, now, None
+    await _cancel_reminders(session, pledge.id)
+    await session.commit()
+    return pledge
+
+
+async def extend(
+    session: AsyncSession, *, pledge_id: int, by: Person, days: int,
+    now: dt.datetime | None = None,
+) -> Pledge:
+    """Move the closing date `days` later (from now if it has passed); reopens a closed one."""
+    now = now or utcnow()
+    if not 1 <= days <= 366:
+        raise Invalid()
+    pledge = await get_pledge(session, pledge_id)
+    await require_manager(session, by, pledge)
+    if pledge.status not in (PledgeStatus.OPEN, PledgeStatus.CLOSED):
+        raise Invalid()
+    start = max(pledge.closes_at or now, now)
+    pledge.closes_at = start + dt.timedelta(days=days)
+    pledge.status, pledge.closed_at = PledgeStatus.OPEN, None
+    await _cancel_reminders(session, pledge.id)
+    schedule_reminders(session, pledge, now)
+    await session.commit()
+    return pledge
+
+
+async def _cancel_reminders(session: AsyncSession, pledge_id: int) -> None:
+    items = await session.scalars(select(DueItem).where(
+        DueItem.kind == AUTO_REMIND, DueItem.ref_id == pledge_id,
+        DueItem.status == DueStatus.PENDING))
+    for item in items:
+        item.status = DueStatus.CANCELLED
+
+
+async def pledges_for_manager(
+    session: AsyncSession, *, person: Person, limit: int = 20
+) -> list[Pledge]:
+    """Pledges the person may follow: over or under their places, newest first, and drafts."""
+    places = await manager_places(session, person.id)
+    if not places:
+        raise NotAllowed(N_("Only staff and grid workers can write pledges."))
+    related = [Place.path.like(p.path + "%") for p in places]  # under my place
+    related += [literal(p.path).like(Place.path + "%") for p in places]  # above it
+    published = (select(Pledge).join(Place, Place.id == Pledge.place_id)
+                 .where(Pledge.status.in_((PledgeStatus.OPEN, PledgeStatus.CLOSED)),
+                        or_(*related)))
+    mine = select(Pledge).where(Pledge.created_by_id == person.id,
+                                Pledge.status == PledgeStatus.DRAFT)
+    rows = {p.id: p for p in await session.scalars(published)}
+    rows |= {p.id: p for p in await session.scalars(mine)}
+    return sorted(rows.values(), key=lambda p: -p.id)[:limit]

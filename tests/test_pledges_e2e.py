@@ -1,0 +1,245 @@
+"""Pledges end to end through the emulator: staff write and publish one, three residents sign
+(by the notice's button, by /pledges, by a poster's deep link), progress per building, a
+reminder that reaches only those who have not signed, assisted signing by the grid worker, and
+the exported files read back."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+from sqlalchemy import func, select
+
+from models.base import utcnow
+from models.onboarding import decide_membership, request_membership
+from models.people import Relation, Role
+from models.pledge_signing import Signature
+from models.pledges import (
+    Pledge,
+    Signers,
+    add_text,
+    finish_body,
+    publish,
+    set_attachment,
+    set_closing,
+    set_scope,
+    set_signers,
+    start_draft,
+)
+from tests.conftest import COMMUNITY, person, place
+
+GRID1 = COMMUNITY + "/第一网格"
+B1 = GRID1 + "/1栋/1单元/"
+B3 = COMMUNITY + "/第二网格/3栋/1单元/"
+STAFF, GRID = 900, 901
+
+
+async def setup_people(env) -> None:
+    """Staff, a grid worker, and four residents in three households (all speaking English)."""
+    await env.user("Wang", id=STAFF, language_code="en")
+    await env.user("Li", id=GRID, language_code="en")
+    async with env.db.session() as s:
+        staff = await person(s, STAFF, "Director Wang", language="en", role=Role.STAFF,
+                             at=COMMUNITY)
+        await person(s, GRID, "Grid Li", language="en", role=Role.GRID_WORKER, at=GRID1)
+    for tid, name, room, relation in ((1, "Ann", B1 + "101", Relation.OWNER),
+                                      (2, "Bob", B1 + "101", Relation.TENANT),
+                                      (3, "Cai", B1 + "102", Relation.OWNER),
+                                      (4, "Dai", B3 + "101", Relation.OWNER)):
+        await env.user(name, id=tid, language_code="en")
+        async with env.db.session() as s:
+            p = await person(s, tid, name, language="en")
+            req = await request_membership(s, person=p, relation=relation,
+                                           household_id=(await place(s, room)).id)
+            await decide_membership(s, membership_id=req.membership.id, decider=staff,
+                                    approve=True)
+
+
+async def quick_pledge(env, signers: Signers = Signers.HOUSEHOLD,
+                       title: str = "Fire safety letter") -> int:
+    """Publish a pledge through the services (the dialog itself is tested once, below)."""
+    async with env.db.session() as s:
+        staff = await person(s, STAFF, "Director Wang", language="en")
+        draft, _ = await start_draft(s, author=staff)
+        await add_text(s, author=staff, text=title)
+        await add_text(s, author=staff, text="I will keep the stairwell free of bicycles.")
+        await finish_body(s, pledge_id=draft.id, author=staff)
+        await set_attachment(s, pledge_id=draft.id, author=staff, file_id=None, kind=None)
+        await set_scope(s, pledge_id=draft.id, author=staff,
+                        place_id=(await place(s, COMMUNITY)).id)
+        await set_signers(s, pledge_id=draft.id, author=staff, signers=signers)
+        await set_closing(s, pledge_id=draft.id, author=staff,
+                          closes_at=utcnow() + dt.timedelta(days=10))
+        await publish(s, pledge_id=draft.id, author=staff)
+    await env.drain_outbox()
+    return draft.id
+
+
+async def file_bytes(env, message) -> bytes:
+    file_id = (message.get("document") or {}).get("file_id") or message["photo"][-1]["file_id"]
+    return env.em.world.files[file_id].data
+
+
+async def signatures(env) -> int:
+    async with env.db.session() as s:
+        return await s.scalar(select(func.count()).select_from(Signature))
+
+
+async def test_publish_sign_progress_remind_export(env):
+    await setup_people(env)
+    long_text = "\n\n".join(f"Article {i}. " + "No fireworks in the estate. " * 40
+                            for i in range(1, 7))
+    await env.say(STAFF, "/pledge", "No pledges yet")
+    await env.tap(STAFF, "➕ New pledge", expect="step 1 of 6")
+    await env.say(STAFF, "No fireworks at New Year", "Step 2 of 6")
+    await env.say(STAFF, long_text[:3000], "Added")
+    await env.say(STAFF, long_text[3002:], "Added")
+    await env.tap(STAFF, "Done ▶", expect="Step 3 of 6")
+    await env.tap(STAFF, "Skip ▶", expect="Step 4 of 6")
+    assert "✅ All of 阳光社区" in env.buttons(await env.last(STAFF))
+    await env.tap(STAFF, "✅ All of 阳光社区", expect="Step 5 of 6")
+    await env.tap(STAFF, "one person per household", expect="Step 6 of 6")
+    bad = await env.say(STAFF, "2001-01-01", "must be in the future")
+    assert bad
+    await env.tap(STAFF, "14 days", expect="Preview")
+    preview = await env.last(STAFF)
+    assert "sends it to 4 people" in preview["text"]
+    since = env.mark()
+    await env.tap(STAFF, "📢 Publish", expect="is on its way to 4 people")
+    published = await env.last(STAFF)
+
+    # Ann signs from the notice: read in full (in parts), agree, confirm, certificate
+    notice = await env.wait(1, "New pledge", since=since)
+    assert "No fireworks at New Year" in notice["text"] and env.buttons(notice) == \
+        ["📖 Read and sign"]
+    since = env.mark()
+    await env.tap(1, "📖 Read and sign", message_id=notice["message_id"],
+                  expect="Have you read it?")
+    parts = [m["text"] for m in await env.client.bot_messages(1)
+             if "Article" in m["text"] and "New pledge" not in m["text"]]
+    assert len(parts) >= 2 and all(len(p) <= 4096 for p in parts)
+    assert "(1/" in parts[0] and "Article 6." in parts[-1]
+    await env.tap(1, "✍️ I agree and sign", expect="Sign «No fireworks at New Year» as Ann")
+    toast = await env.tap(1, "✅ Confirm and sign", expect="Verification code")
+    assert toast["text"] == "Signed."
+    certificate = await env.last(1)
+    assert "Name: Ann" in certificate["text"] and "Version: 1" in certificate["text"]
+    async with env.db.session() as s:
+        pledge = await s.scalar(select(Pledge))
+        code = await s.scalar(select(Signature.code))
+    assert code in certificate["text"]
+    # twice is impossible: the old confirm button, pressed again
+    toast = await env.tap(1, data=f"pl:c:{pledge.id}:1", forge=True)
+    assert toast["text"].startswith("Already signed on")
+    # Bob shares Ann's household: /pledges shows it signed
+    mine = await env.say(2, "/pledges", "Open pledges")
+    assert "✅ No fireworks at New Year" in mine["text"]
+    # Cai opens the poster's deep link and signs
+    await env.say(3, f"/start pledge_{pledge.id}_7", "Have you read it?")
+    await env.tap(3, "✍️ I agree and sign")
+    await env.tap(3, "✅ Confirm and sign", expect="Verification code")
+    assert await signatures(env) == 2
+
+    # progress per grid, then per building, then who has not signed
+    await env.tap(STAFF, "📊 Progress", message_id=published["message_id"],
+                  expect="Signed: 2 / 3 households")
+    report = await env.last(STAFF)
+    assert "第一网格: 2 / 2" in report["text"] and "第二网格: 0 / 1" in report["text"]
+    await env.tap(STAFF, "第二网格 0/1", expect="3栋: 0 / 1")
+    await env.tap(STAFF, "3栋 0/1", expect="Not signed yet")
+    assert "3栋 1单元 101 — Dai" in (await env.last(STAFF))["text"]
+
+    # remind: only Dai (and only once today)
+    await env.tap(STAFF, "◀ Back", expect="Signed: 2 / 3")
+    since = env.mark()
+    toast = await env.tap(STAFF, "⏰ Remind those who have not signed")
+    assert toast["text"].startswith("Reminders sent to 1 people")
+    reminder = await env.wait(4, "Reminder", since=since)
+    assert env.buttons(reminder) == ["📖 Read and sign"]
+    toast = await env.tap(STAFF, "⏰ Remind those who have not signed")
+    assert toast["text"].startswith("Reminders sent to 0 people")
+    for chat in (1, 2, 3):
+        assert not [m for m in await env.client.bot_messages(chat) if "Reminder" in m["text"]]
+
+    # exports, read back
+    since = env.mark()
+    await env.tap(STAFF, "⬇ CSV")
+    sent = await env.wait(STAFF, "2 signatures", since=since)
+    raw = await file_bytes(env, sent)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["Name", "Household", "Version", "Signed at", "How", "Assisted by",
+                       "Verification code"]
+    assert [(r[0], r[1], r[2], r[4], r[6]) for r in rows[1:]] == [
+        ("Ann", "阳光社区 1栋 1单元 101", "1", "self", code),
+        ("Cai", "阳光社区 1栋 1单元 102", "1", "self", rows[2][6])]
+    since = env.mark()
+    await env.tap(STAFF, "⬇ XLSX")
+    sent = await env.wait(STAFF, "2 signatures", since=since)
+    book = openpyxl.load_workbook(io.BytesIO(await file_bytes(env, sent)), read_only=True)
+    cells = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert cells[0][0] == "Name" and [c[0] for c in cells[1:]] == ["Ann", "Cai"]
+    assert isinstance(cells[1][3], dt.datetime)
+
+
+async def test_assisted_signing_by_the_grid_worker_within_the_grid(env):
+    await setup_people(env)
+    pledge_id = await quick_pledge(env)
+    await env.say(GRID, "/pledge", "Pledges")
+    await env.tap(GRID, "Fire safety letter · open", expect="Signed: 0 / 2")  # only the grid
+    await env.tap(GRID, "✍️ Sign for a resident", expect="Whom do you sign for?")
+    choices = env.buttons(await env.last(GRID))
+    assert choices == ["Ann 1栋1单元101", "Bob 1栋1单元101", "Cai 1栋1单元102", "◀ Back"]
+    await env.tap(GRID, "Cai 1栋1单元102", expect="on behalf of Cai")
+    since = env.mark()
+    await env.tap(GRID, "✅ Confirm", expect="Signed for Cai (assisted)")
+    told = await env.wait(3, "Signed on your behalf", since=since)
+    assert "Fire safety letter" in told["text"]
+    # Dai lives in another grid: a forged button for him signs nothing
+    async with env.db.session() as s:
+        dai = await person(s, 4, "Dai", language="en")
+    toast = await env.tap(GRID, data=f"pa:ac:{pledge_id}:{dai.id}:1", forge=True)
+    assert toast["text"] == "You do not have permission to do that here."
+    assert await signatures(env) == 1
+    # staff see it as assisted, by whom, in the export
+    await env.say(STAFF, "/pledge", "Pledges")
+    await env.tap(STAFF, "Fire safety letter · open", expect="Signed: 1 / 3")
+    since = env.mark()
+    await env.tap(STAFF, "⬇ CSV")
+    sent = await env.wait(STAFF, "1 signatures", since=since)
+    rows = list(csv.reader(io.StringIO((await file_bytes(env, sent)).decode("utf-8-sig"))))
+    assert (rows[1][0], rows[1][4], rows[1][5]) == ("Cai", "assisted", "Grid Li")
+    # and a poster for a building
+    await env.tap(STAFF, "📊 Progress", expect="Signed: 1 / 3")
+    await env.tap(STAFF, "第一网格 1/2")
+    await env.tap(STAFF, "1栋 1/2", expect="Not signed yet")
+    since = env.mark()
+    await env.tap(STAFF, "🖼 Poster for 1栋")
+    poster = await env.wait(STAFF, f"start=pledge_{pledge_id}_", since=since)
+    assert (await file_bytes(env, poster))[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_who_may_not_sign_is_told_why_and_nothing_is_written(env):
+    await setup_people(env)
+    pledge_id = await quick_pledge(env, signers=Signers.OWNER, title="Owners' pledge")
+    await env.wait(1, "Owners' pledge", since=0)  # the owner is told, the tenant is not
+    assert not [m for m in await env.client.bot_messages(2) if "Owners' pledge" in m["text"]]
+    await env.say(2, f"/start pledge_{pledge_id}", "This pledge is for owners only.")
+    assert env.buttons(await env.last(2)) == []
+    toast = await env.tap(2, data=f"pl:c:{pledge_id}:1", forge=True)
+    assert toast["text"] == "This pledge is for owners only."
+    outsider = await env.user("Eve", id=7, language_code="en")
+    async with env.db.session() as s:
+        await person(s, outsider, "Eve", language="en")
+    await env.say(7, f"/start pledge_{pledge_id}", "Only verified residents can sign")
+    # closed early: refused with the date
+    await env.say(STAFF, "/pledge", "Pledges")
+    await env.tap(STAFF, "Owners' pledge · open")
+    await env.tap(STAFF, "⏹ Close now", expect="Nobody can sign after that")
+    await env.tap(STAFF, "⏹ Close now", expect="Closed on")
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d")
+    toast = await env.tap(1, data=f"pl:c:{pledge_id}:1", forge=True)
+    assert toast["text"] == f"This pledge closed on {today}; signing is no longer possible."
+    assert await signatures(env) == 0
