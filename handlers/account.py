@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import menus
@@ -13,24 +12,13 @@ from bot.deps import deps
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, tr
 from bot.keyboards import button, parse
 from handlers import labels
-from handlers.common import current, domain_errors, edit
+from handlers.common import answer_or_reply, current, domain_errors
 from models.errors import N_, NotFound
 from models.onboarding import memberships_of
 from models.people import APPROVER_ROLES, grants_of, set_language
 from models.places import ancestors, label
 
 NOT_REGISTERED = N_("You are not registered yet. Send /start to join your community.")
-
-
-async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Answer in place when a button was pressed, else as a new message."""
-    query = update.callback_query
-    if query is not None:
-        await edit(update, text, markup)
-        await query.answer()
-    else:
-        await update.effective_message.reply_text(text, reply_markup=markup,
-                                                  parse_mode=ParseMode.HTML)
 
 
 @domain_errors
@@ -55,7 +43,7 @@ async def me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 where = label(await ancestors(session, place)) or place.name
                 lines.append(f"• {labels.role(_, grant.role)} — {escape(where)}")
     markup = InlineKeyboardMarkup([[button(_("Add a household"), "j:p:0:0")]])
-    await reply(update, "\n".join(lines), markup)
+    await answer_or_reply(update, "\n".join(lines), markup, answer_query=True)
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,13 +51,13 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with deps(context).db.session() as session:
         person, _ = await current(session, update, context)
     if person is None:
-        await reply(update, _(NOT_REGISTERED))
+        await answer_or_reply(update, _(NOT_REGISTERED), answer_query=True)
         return
     markup = InlineKeyboardMarkup([[
         button(("✓ " if lang == person.language else "") + LANGUAGE_NAMES[lang],
                f"lang:set:{lang}") for lang in LANGUAGES
     ]])
-    await reply(update, _("Please choose your language"), markup)
+    await answer_or_reply(update, _("Please choose your language"), markup, answer_query=True)
 
 
 @domain_errors
@@ -89,7 +77,8 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await session.commit()
         await menus.refresh_for(context.bot, session, person)
     _ = tr(chosen)
-    await reply(update, _("Language set to {language}.", language=LANGUAGE_NAMES[chosen]))
+    await answer_or_reply(update, _("Language set to {language}.",
+                                    language=LANGUAGE_NAMES[chosen]), answer_query=True)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,8 +87,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         person, _ = await current(session, update, context)
         roles = {g.role for g, _p in await grants_of(session, person.id)} if person else set()
     if update.effective_chat is not None and update.effective_chat.type != "private":
-        await reply(update, _("I am linli, your community's assistant. Talk to me in a "
-                              "private chat: open my profile and press Start."))
+        await answer_or_reply(update, _("I am linli, your community's assistant. Talk to me "
+                                        "in a private chat: open my profile and press Start."))
         return
     staff = bool(roles & set(APPROVER_ROLES))
     lines = [_("<b>What I can do</b>")]
@@ -116,4 +105,5 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if person is None:
         keyboard = [[button(_("Join your community"), "ob:l:"
                             f"{_.language}:")]]
-    await reply(update, "\n".join(lines), InlineKeyboardMarkup(keyboard))
+    await answer_or_reply(update, "\n".join(lines), InlineKeyboardMarkup(keyboard),
+                          answer_query=True)

@@ -65,10 +65,14 @@ async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
 
 
 async def answer_or_reply(update: Update, text: str,
-                          markup: InlineKeyboardMarkup | None = None) -> None:
-    """Show in place of the pressed message, or as a new message for a command."""
+                          markup: InlineKeyboardMarkup | None = None, *,
+                          answer_query: bool = False) -> None:
+    """Show in place of the pressed message (then answer the press, if asked), or as a new
+    message for a command."""
     if update.callback_query is not None:
         await edit(update, text, markup)
+        if answer_query:
+            await update.callback_query.answer()
     else:
         await update.effective_message.reply_text(text, reply_markup=markup,
                                                   parse_mode=ParseMode.HTML)

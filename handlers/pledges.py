@@ -23,7 +23,7 @@ from bot.deps import deps
 from bot.i18n import N_, Translator
 from bot.keyboards import StaleButton, button, parse
 from bot.outbox import Rendered
-from handlers.common import current, domain_errors, edit
+from handlers.common import answer_or_reply, current, domain_errors, edit
 from models.errors import NotAllowed, NotFound
 from models.people import Person
 from models.places import ancestors, label
@@ -327,9 +327,4 @@ async def my_pledges(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             buttons.append([button(f"{mark} {item.pledge.title}"[:60],
                                    f"pl:r:{item.pledge.id}")])
         text, markup = "\n".join(lines), InlineKeyboardMarkup(buttons)
-    if update.callback_query is not None:
-        await edit(update, text, markup)
-        await update.callback_query.answer()
-    else:
-        await update.effective_message.reply_text(text, reply_markup=markup,
-                                                  parse_mode=ParseMode.HTML)
+    await answer_or_reply(update, text, markup, answer_query=True)

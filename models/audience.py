@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, String, and_, exists, func, insert, literal, select, union
+from sqlalchemy import Select, and_, exists, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from models.base import utcnow
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import enqueue_select
 from models.people import (
     Membership,
     MembershipStatus,
@@ -132,14 +131,5 @@ async def enqueue_all(
 ) -> int:
     """Put one outbox row per recipient, in the caller's transaction. Returns the count."""
     people = recipients(audience).subquery()
-    now = utcnow()
-    stmt = insert(OutboxMessage).from_select(
-        ["chat_id", "person_id", "kind", "topic", "payload", "status", "attempts", "not_before",
-         "created_at"],
-        select(people.c.chat_id, people.c.person_id, literal(kind), literal(topic, String()),
-               literal(payload, OutboxMessage.payload.type), literal(OutboxStatus.PENDING.value),
-               literal(0), literal(now, OutboxMessage.not_before.type),
-               literal(now, OutboxMessage.created_at.type)),
-    )
-    result = await session.execute(stmt)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await enqueue_select(session, select(people.c.chat_id, people.c.person_id),
+                                kind=kind, payload=payload, topic=topic)

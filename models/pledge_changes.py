@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import String, func, insert, literal, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import enqueue_select
 from models.people import Person
 from models.places import Place
 from models.pledge_signing import Signature
@@ -86,16 +86,10 @@ async def ask_to_resign(
               .join(Signature, Signature.person_id == Person.id)
               .where(Signature.pledge_id == pledge.id, Signature.version < pledge.version,
                      Person.unreachable_at.is_(None)))
-    result = await session.execute(insert(OutboxMessage).from_select(
-        ["chat_id", "person_id", "kind", "topic", "payload", "status", "attempts",
-         "not_before", "created_at"],
-        people.add_columns(literal("pledge.resign"), literal(f"pledge:{pledge.id}", String()),
-                           literal({"pledge_id": pledge.id}, OutboxMessage.payload.type),
-                           literal(OutboxStatus.PENDING.value), literal(0),
-                           literal(now, OutboxMessage.not_before.type),
-                           literal(now, OutboxMessage.created_at.type))))
+    count = await enqueue_select(session, people, kind="pledge.resign", now=now,
+                                 payload={"pledge_id": pledge.id}, topic=f"pledge:{pledge.id}")
     await session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count
 
 
 async def close_early(

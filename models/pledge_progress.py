@@ -20,7 +20,6 @@ from sqlalchemy import (
     Index,
     Row,
     Select,
-    String,
     and_,
     exists,
     func,
@@ -35,7 +34,7 @@ from sqlalchemy.sql import ColumnElement
 
 from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, NotAllowed
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import enqueue_select
 from models.people import Membership, MembershipStatus, Person, Relation, RoleGrant
 from models.places import Place, PlaceKind, natural_key, subtree_filter
 from models.pledge_signing import Signature
@@ -244,22 +243,16 @@ async def _enqueue_reminders(
     session: AsyncSession, pledge: Pledge, paths: Sequence[str], now: dt.datetime
 ) -> int:
     people = _to_remind(pledge, paths, now).subquery()
-    result = await session.execute(insert(OutboxMessage).from_select(
-        ["chat_id", "person_id", "kind", "topic", "payload", "status", "attempts",
-         "not_before", "created_at"],
-        select(people.c.telegram_id, people.c.id, literal("pledge.reminder"),
-               literal(f"pledge:{pledge.id}", String()),
-               literal({"pledge_id": pledge.id}, OutboxMessage.payload.type),
-               literal(OutboxStatus.PENDING.value), literal(0),
-               literal(now, OutboxMessage.not_before.type),
-               literal(now, OutboxMessage.created_at.type))))
+    count = await enqueue_select(session, select(people.c.telegram_id, people.c.id),
+                                 kind="pledge.reminder", payload={"pledge_id": pledge.id},
+                                 topic=f"pledge:{pledge.id}", now=now)
     # the same candidates, logged: written after the outbox rows so the set is unchanged
     people = _to_remind(pledge, paths, now).subquery()
     await session.execute(insert(PledgeReminder).from_select(
         ["pledge_id", "person_id", "reminded_at"],
         select(literal(pledge.id), people.c.id,
                literal(now, PledgeReminder.reminded_at.type))))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count
 
 
 async def auto_remind(session: AsyncSession, item: DueItem, now: dt.datetime) -> None:
