@@ -113,7 +113,7 @@ async def progress_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         lines += [f"• {escape(m.building)} {escape(m.unit)} {escape(m.room)} — "
                   f"{escape(m.name)}" for m in missing[:NOT_SIGNED_SHOWN]]
         if len(missing) > NOT_SIGNED_SHOWN:
-            lines.append(_("… and more: export the list or open a unit."))
+            lines.append(_("… and more: open a unit to see all of them."))
     rows: list[list[InlineKeyboardButton]] = []
     if node.kind != PlaceKind.UNIT:
         items = [(f"{t.name} {t.signed}/{t.expected}", f"pa:pg:{pid}:{t.place_id}")
