@@ -84,8 +84,9 @@ class OutboxSender:
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.backoff_seconds = backoff_seconds  # first retry after a network error; doubles
-        # claim no more than can be sent well within a lease, so our own rows never expire
-        self.batch = max(1, min(500, int(rate * lease.total_seconds() / 3)))
+        # A batch is about five seconds of sending (and well within a lease): a reply that
+        # arrives during a broadcast waits seconds, not minutes, behind it.
+        self.batch = max(1, min(500, int(rate * 5), int(rate * lease.total_seconds() / 3)))
         self.chat_ready: dict[int, float] = {}
         self._markups: dict[int, tuple[InlineKeyboardMarkup, str]] = {}
         self.outcomes: list[Outcome] = []

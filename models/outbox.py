@@ -140,7 +140,8 @@ async def claim(
             | ((OutboxMessage.status == OutboxStatus.SENDING)
                & (OutboxMessage.claimed_at < now - lease))
         )
-        .order_by(OutboxMessage.id)
+        # one-to-one messages (a reply to a join request) before broadcasts (they have a topic)
+        .order_by(OutboxMessage.topic.is_not(None), OutboxMessage.id)
         .limit(limit)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":

@@ -111,3 +111,14 @@ async def test_paid_broadcast_is_flagged(db):
     async with serve(world) as em:
         await send_all(db, em.url, rate=1000, paid=True)
     assert world.paid_delivered == 5 and world.rejected_429 == 0
+
+
+async def test_a_reply_is_not_stuck_behind_a_broadcast(db):
+    from models.outbox import claim, enqueue
+
+    await seed_broadcast(db, recipients=50, first_chat_id=FIRST)  # a big notice is going out
+    async with db.session() as s:
+        reply = enqueue(s, chat_id=7, kind="join.decided", payload={"membership_id": 1})
+        await s.commit()
+        first = await claim(s, limit=1, lease=dt.timedelta(seconds=30))
+    assert [row.id for row in first] == [reply.id]
