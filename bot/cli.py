@@ -202,6 +202,8 @@ def cmd_run(args: argparse.Namespace) -> None:
 
     settings = _settings()
     token = settings.require_token()
+    if settings.webhook_url:
+        settings.require_webhook_secret()
     run(settings, token)
 
 

@@ -92,6 +92,17 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def require_webhook_secret(self) -> str:
+        """The webhook's secret; a webhook without one would accept forged updates."""
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if len(secret) < 16 or not re.fullmatch(r"[A-Za-z0-9_-]+", secret):
+            raise ConfigError(
+                "LINLI_WEBHOOK_URL is set, so LINLI_WEBHOOK_SECRET must be too: 16 to 256 "
+                "letters, digits, _ or -, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+            )
+        return secret
+
     def require_token(self) -> str:
         """Return the token, or raise ConfigError with a sentence a person can act on."""
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():

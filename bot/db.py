@@ -41,6 +41,8 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; SQLite connections get linli's pragmas."""
+    # SQL parameters are residents' data: keep them out of exception texts and logs
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **kwargs)

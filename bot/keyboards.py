@@ -69,9 +69,12 @@ class Callback:
     def int(self, index: int) -> int:
         """The argument as a number; a mangled or forged button raises StaleButton."""
         try:
-            return int(self.args[index])
+            value = int(self.args[index])
         except (IndexError, ValueError):
             raise StaleButton() from None
+        if not 0 <= value < 2**62:  # ids and timestamps only; larger would overflow a column
+            raise StaleButton()
+        return value
 
 
 def parse(data: str | None) -> Callback | None:

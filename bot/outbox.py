@@ -90,6 +90,7 @@ class OutboxSender:
         self.chat_ready: dict[int, float] = {}
         self._markups: dict[int, tuple[InlineKeyboardMarkup, str]] = {}
         self.outcomes: list[Outcome] = []
+        self._queued: set[int] = set()  # claimed ids waiting or in flight here
 
     async def run(self, api: BotApi, wakeup: asyncio.Event) -> None:
         """Claim, render and send until cancelled. The next batch is claimed while the last
@@ -134,9 +135,16 @@ class OutboxSender:
 
     async def flush(self) -> None:
         outcomes, self.outcomes = self.outcomes, []
-        if outcomes:
+        if not outcomes:
+            return
+        try:
             async with self.db.session() as session:
                 await record(session, outcomes)
+        except BaseException:  # keep them for the next flush, or they would be sent again
+            self.outcomes[:0] = outcomes
+            raise
+        for outcome in outcomes:
+            self._queued.discard(outcome.id)
 
     async def _claim_into(self, queue: asyncio.Queue[tuple[Claimed, Rendered]]) -> int:
         """Claim one batch, render it and queue it for the senders; return how many rows."""
@@ -148,7 +156,9 @@ class OutboxSender:
                 return 0
             rendered = await self._render_all(session, rows)
         for row, message in zip(rows, rendered, strict=True):
-            if message is not None:  # else its outcome is already recorded
+            # a row whose lease ran out while it still waited here is queued once, not twice
+            if message is not None and row.id not in self._queued:
+                self._queued.add(row.id)
                 queue.put_nowait((row, message))
         return len(rows)
 
@@ -169,11 +179,15 @@ class OutboxSender:
                 continue
             try:
                 message = await renderer(session, row.payload, tr(language))
-            except Exception as error:  # e.g. its subject was deleted: record, don't retry
+            except Exception as error:  # its subject deleted, or the database busy
+                await session.rollback()  # a failed statement must not poison the others
                 log.warning("outbox row %s could not be rendered: %s", row.id,
                             type(error).__name__)
                 out.append(None)
-                self.outcomes.append(Outcome(row.id, OutboxStatus.FAILED,
+                failed = row.attempts + 1 >= MAX_ATTEMPTS
+                retry = None if failed else utcnow() + dt.timedelta(
+                    seconds=self.backoff_seconds * 2 ** row.attempts)
+                self.outcomes.append(Outcome(row.id, OutboxStatus.FAILED, retry_at=retry,
                                              error=f"render: {type(error).__name__}"))
                 continue
             cache[key] = message
@@ -190,6 +204,7 @@ class OutboxSender:
                 outcome = await self._send(api, row, message)
             except Exception:  # a bug, not Telegram: log it; the row returns after its lease
                 log.exception("outbox row %s could not be sent", row.id)
+                self._queued.discard(row.id)
                 continue
             # append after the await: `flush` may have swapped the list meanwhile
             self.outcomes.append(outcome)

@@ -49,7 +49,7 @@ async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = 
 
 
 async def _serve_webhook(settings: Settings, db: Database, app, stop: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    secret = settings.require_webhook_secret()
     url = settings.webhook_url or ""
     worker = InboxWorker(app, db)
     await worker.process_pending()  # what a crash left behind

@@ -63,13 +63,15 @@ class InboxWorker:
                 log.exception("inbox processing failed")
 
 
-def create_webhook_app(db: Database, worker: InboxWorker, secret: str | None,
+def create_webhook_app(db: Database, worker: InboxWorker, secret: str,
                        path: str = "/telegram") -> Starlette:
-    expected = (secret or "").encode()
+    if not secret:
+        raise ValueError("a webhook needs a secret, or anyone could post forged updates")
+    expected = secret.encode()
 
     async def receive(request: Request) -> Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
-        if expected and not hmac.compare_digest(given, expected):
+        if not hmac.compare_digest(given, expected):
             return PlainTextResponse("forbidden", status_code=403)
         try:
             payload = json.loads(await request.body())

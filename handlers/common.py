@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from html import escape
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,12 +39,18 @@ async def current(
     person = await person_by_telegram(session, user.id) if user else None
     if person is not None and person.consent_at is None:
         person = None
+    if person is not None and person.unreachable_at is not None:
+        # they blocked the bot once; writing to it again means they are back
+        person.unreachable_at = None
+        await session.commit()
     language = person.language if person else guess_language(update, context)
     return person, tr(language)
 
 
 def translate_error(error: DomainError, _: Translator) -> str:
-    return _.gettext(error.message, **error.params)
+    """The error in the person's language; values are escaped, since answers are HTML."""
+    params = {k: escape(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return _.gettext(error.message, **params)
 
 
 async def answer(update: Update, text: str, *, alert: bool = False) -> None:

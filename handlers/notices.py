@@ -140,7 +140,7 @@ async def _show_preview(update: Update, session: AsyncSession, _: Translator, dr
     view = await svc.preview(session, notice=draft)
     who = _(TARGETS[draft.target]) if draft.target != Target.TAG else _(TAGS[Tag(draft.tag)])
     lines = [_("<b>Preview</b> — this is what people will get:"), "",
-             escape(draft.text_for("*") or next(iter(draft.texts.values()))), "",
+             escape(_shorten(draft.text_for("*") or next(iter(draft.texts.values())))), "",
              _("To: {who} in {place}", who=who, place=escape(await place_name(session,
                                                                                 view.place))),
              _("Recipients: {count} people", count=view.recipients)]
@@ -163,6 +163,11 @@ async def _show_preview(update: Update, session: AsyncSession, _: Translator, dr
                      for lang in missing])
     rows.append([button(_("◀ Change who"), f"nt:who:{draft.id}"), cancel_button(_, draft.id)])
     await _reply(update, "\n".join(lines), InlineKeyboardMarkup(rows), edit=edit)
+
+
+def _shorten(text: str, limit: int = 3000) -> str:
+    """The start of a long text, so the preview itself stays under Telegram's limit."""
+    return text if len(text) <= limit else text[:limit] + " …"
 
 
 async def _typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE,
@@ -271,7 +276,10 @@ async def composer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await session.commit()
             await common.edit(update, _("Write the date and time, like 2026-12-01 08:30."))
         elif action == "at":
-            at = dt.datetime.fromtimestamp(data.int(1), dt.UTC)
+            try:
+                at = dt.datetime.fromtimestamp(data.int(1), dt.UTC)
+            except (OverflowError, OSError, ValueError):
+                raise StaleButton() from None
             await _scheduled(update, context, session, _, notice, person, at, edit=True)
         elif action == "pv":
             await _show_preview(update, session, _, notice, edit=True)

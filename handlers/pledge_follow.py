@@ -23,7 +23,7 @@ from handlers.common import domain_errors, edit
 from handlers.pledge_admin import manage_keyboard, say, show_step, staff, status_of
 from handlers.pledges import place_label, signers_label
 from models.errors import NotAllowed, NotFound
-from models.people import Person
+from models.people import Person, require_scope_over_person
 from models.places import Place, PlaceKind, ancestors, get_place, label
 from models.pledge_changes import ask_to_resign, begin_edit, close_early, extend, save_version
 from models.pledge_progress import (
@@ -35,7 +35,14 @@ from models.pledge_progress import (
     viewer_paths,
 )
 from models.pledge_signing import local_date, local_time, sign
-from models.pledges import Pledge, PledgeStatus, Signers, get_pledge, require_manager
+from models.pledges import (
+    MANAGERS,
+    Pledge,
+    PledgeStatus,
+    Signers,
+    get_pledge,
+    require_manager,
+)
 
 NOT_SIGNED_SHOWN = 40
 
@@ -175,6 +182,9 @@ async def assist_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             if resident is None:
                 raise NotFound()
             await require_manager_or_view(session, helper, pledge)
+            # a name is shown only to someone responsible for one of the resident's homes
+            await require_scope_over_person(session, person_id=resident.id, by=helper,
+                                            roles=MANAGERS)
             await edit(update, _("Sign «{title}» on behalf of {name}? They agreed in person; the "
                                  "signature is recorded as assisted by you.",
                                  title=escape(pledge.title), name=escape(resident.name)),

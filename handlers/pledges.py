@@ -250,7 +250,7 @@ async def deep_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/start pledge_12[_building]` from a poster: open the pledge straight away."""
     arg = context.args[0] if context.args else ""
     parts = arg.removeprefix("pledge_").split("_")
-    if not parts[0].isdigit():
+    if not parts[0].isdigit() or len(parts[0]) > 12:
         raise StaleButton()
     await show_pledge(update, context, int(parts[0]))
 

@@ -53,6 +53,10 @@ async def bind_chat(
     if by is not None:
         await require_role(session, person_id=by.id, place=place, roles=BINDER_ROLES)
     binding = await session.scalar(select(ChatBinding).where(ChatBinding.chat_id == chat_id))
+    if binding is not None and by is not None and binding.place_id != place.id:
+        # moving a group away from a place is for those responsible for that place too
+        await require_role(session, person_id=by.id, roles=BINDER_ROLES,
+                           place=await get_place(session, binding.place_id))
     if binding is None:
         binding = ChatBinding(chat_id=chat_id)
         session.add(binding)

@@ -32,13 +32,24 @@ from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.groups import GroupPurpose, groups_under
 from models.outbox import OutboxMessage, OutboxStatus, cancel_topic, enqueue, topic_counts
-from models.people import Person, PersonTag, Relation, Role, Tag, require_role
+from models.people import (
+    Person,
+    PersonTag,
+    Relation,
+    Role,
+    Tag,
+    require_role,
+    require_scope_over_person,
+)
 from models.places import Place, ancestor_ids, get_place
 from models.schedule import DueItem, DueStatus, schedule
 
 AUTHOR_ROLES = (Role.STAFF, Role.GRID_WORKER)
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
+# Telegram's limits (4,096 for a message, 1,024 for a caption) less room for the heading the
+# notice is sent with ("📢 Notice", or a reminder's longer line) in any language
+HEADING_ROOM = 200
+MAX_TEXT = 4096 - HEADING_ROOM
+MAX_CAPTION = 1024 - HEADING_ROOM
 NOTICE_SEND = "notice.send"
 
 
@@ -166,7 +177,9 @@ async def set_text(
 ) -> Notice:
     """The draft's text (with an optional photo or document); then choose where."""
     media = bool(media_kind or draft.media_kind)
-    draft.texts = {**draft.texts, language: check_text(text, media=media)}
+    texts = {**draft.texts, language: text}
+    # adding a photo shortens the limit for every language's text, not only this one
+    draft.texts = {lang: check_text(t, media=media) for lang, t in texts.items()}
     if media_kind is not None:
         draft.media_kind, draft.media_file_id = media_kind, media_file_id
     draft.step = "place" if draft.place_id is None else "confirm"
@@ -386,31 +399,39 @@ async def acknowledgements(session: AsyncSession, *, notice_id: int,
                            viewer: Person) -> tuple[AckLine, list[AckLine]]:
     """Acknowledged / delivered, overall and per building, for someone who manages it."""
     notice = await _get(session, notice_id)
-    await _require_manager(session, notice, viewer)
+    area = await _require_manager(session, notice, viewer)
     from models.people import Membership, MembershipStatus
+    from models.places import subtree_filter
 
     rows = await session.execute(
         select(OutboxMessage.person_id, Place.path, NoticeAck.id)
         .outerjoin(Membership, (Membership.person_id == OutboxMessage.person_id)
                    & (Membership.status == MembershipStatus.APPROVED))
-        .outerjoin(Place, Place.id == Membership.household_id)
+        # only homes inside the notice's area: a recipient's flat elsewhere is not shown
+        .outerjoin(Place, (Place.id == Membership.household_id)
+                   & subtree_filter(area.path if area else "/", Place.path))
         .outerjoin(NoticeAck, (NoticeAck.notice_id == notice.id)
                    & (NoticeAck.person_id == OutboxMessage.person_id))
         .where(OutboxMessage.topic == notice.topic, OutboxMessage.kind == "notice",
                OutboxMessage.status == OutboxStatus.SENT)
     )
-    per_building: dict[int | None, tuple[set[int], set[int]]] = {}
-    everyone: set[int] = set()
+    homes: dict[int, set[int | None]] = {}  # person → buildings of their homes in the area
     acked_all: set[int] = set()
     for person_id, path, ack in rows:
         ids = ancestor_ids(path) if path else []
-        building = ids[3] if len(ids) > 3 else None  # street/community/grid/building
-        total, acked = per_building.setdefault(building, (set(), set()))
-        total.add(person_id)
-        everyone.add(person_id)
+        buildings = homes.setdefault(person_id, set())
+        if len(ids) > 3:  # street/community/grid/building/…
+            buildings.add(ids[3])
         if ack is not None:
-            acked.add(person_id)
             acked_all.add(person_id)
+    per_building: dict[int | None, tuple[set[int], set[int]]] = {}
+    for person_id, buildings in homes.items():
+        for building in buildings or {None}:  # volunteers and others without a home there
+            total, acked = per_building.setdefault(building, (set(), set()))
+            total.add(person_id)
+            if person_id in acked_all:
+                acked.add(person_id)
+    everyone = set(homes)
     names = {p.id: p.name for p in await session.scalars(
         select(Place).where(Place.id.in_([b for b in per_building if b is not None])))}
     lines = [AckLine(names.get(b, "—") if b else "—", len(a), len(t))
@@ -474,21 +495,7 @@ async def managed_by(session: AsyncSession, person: Person, limit: int = 10) -> 
 
 async def tag_person_check(session: AsyncSession, *, person_id: int, by: Person) -> None:
     """Raise NotAllowed unless `by` is staff or grid worker over one of the person's homes."""
-    from models.people import Membership, MembershipStatus
-
-    households = await session.scalars(select(Membership.household_id).where(
-        Membership.person_id == person_id, Membership.status == MembershipStatus.APPROVED))
-    allowed = False
-    for household_id in households:
-        try:
-            await require_role(session, person_id=by.id,
-                               place=await get_place(session, household_id), roles=AUTHOR_ROLES)
-            allowed = True
-            break
-        except NotAllowed:
-            continue
-    if not allowed:
-        raise NotAllowed()
+    await require_scope_over_person(session, person_id=person_id, by=by, roles=AUTHOR_ROLES)
 
 
 async def tag_person(session: AsyncSession, *, person_id: int, tag: Tag, by: Person,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
-from models.errors import N_, Conflict, Invalid, NotFound
+from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import enqueue
 from models.people import (
     APPROVER_ROLES,
@@ -105,6 +105,9 @@ async def decide_membership(
         raise NotFound(N_("This request no longer exists."))
     household = await get_place(session, membership.household_id)
     await require_role(session, person_id=decider.id, place=household, roles=APPROVER_ROLES)
+    if membership.person_id == decider.id:
+        raise NotAllowed(N_("You cannot approve your own request; another staff member or "
+                            "grid worker will."))
     if membership.status != MembershipStatus.PENDING:
         decided_by = await session.get(Person, membership.decided_by_id or 0)
         raise Conflict(N_("This request was already handled by {name}."),

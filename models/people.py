@@ -201,6 +201,20 @@ async def require_role(
     raise NotAllowed()
 
 
+async def require_scope_over_person(
+    session: AsyncSession, *, person_id: int, by: Person, roles: tuple[Role, ...]
+) -> None:
+    """Raise NotAllowed unless `by` holds one of `roles` over one of the person's approved
+    households: the rule for seeing or acting on a resident's data (tags, assisted signing)."""
+    households = await session.scalars(select(Place).join(
+        Membership, Membership.household_id == Place.id).where(
+        Membership.person_id == person_id, Membership.status == MembershipStatus.APPROVED))
+    for household in households:
+        if set(roles) & await roles_at(session, person_id=by.id, place=household):
+            return
+    raise NotAllowed()
+
+
 async def grants_of(session: AsyncSession, person_id: int) -> list[tuple[RoleGrant, Place]]:
     rows = await session.execute(
         select(RoleGrant, Place)

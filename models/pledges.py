@@ -232,9 +232,9 @@ def parse_date(text: str, tz: dt.tzinfo) -> dt.datetime:
     """YYYY-MM-DD → the end of that day in the community's time zone."""
     try:
         day = dt.date.fromisoformat(text.strip())
-    except ValueError:
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz).astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # not a date, or one at the calendar's very edge
         raise Invalid(N_("Please send a date as YYYY-MM-DD, e.g. 2026-12-31.")) from None
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz).astimezone(dt.UTC)
 
 
 async def add_text(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = dt.timedelta(minutes=5)  # a failing effect waits this long before trying again
 
 
 class DueStatus(enum.StrEnum):
@@ -82,9 +86,20 @@ async def run_due(
             await session.rollback()
             continue
         item = await session.get_one(DueItem, item_id)
-        effect = effects.get(item.kind)
-        if effect is not None:
-            await effect(session, item, now)
-        await session.commit()
+        kind = item.kind
+        effect = effects.get(kind)
+        try:
+            if effect is not None:
+                await effect(session, item, now)
+            await session.commit()
+        except Exception:
+            # undo the claim and the effect; try this one again later, go on with the others
+            await session.rollback()
+            log.exception("due item %s (%s) failed; retrying in %s", item_id, kind,
+                          RETRY_AFTER)
+            await session.execute(update(DueItem).where(DueItem.id == item_id)
+                                  .values(due_at=now + RETRY_AFTER))
+            await session.commit()
+            continue
         fired += 1
     return fired
