@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -21,17 +22,20 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.broadcast_seed import TEXT, seed_broadcast
+from bench.broadcast_seed import TEXT, language_of, seed_broadcast
 from bot.app import RENDERERS
 from bot.botapi import BotApi
 from bot.db import Database
+from bot.i18n import tr
 from bot.migrate import upgrade_engine
 from bot.outbox import OutboxSender
+from handlers.notice_status import got_it
 
 NAME = "broadcast"
 TOKEN = "123456789:BENCHbroadcastTOKENabcdefghijkl"
@@ -126,7 +130,7 @@ async def outbox_run(label: str, *, recipients: int, limits: str, rate: float, p
 
 
 async def bare_client_run(*, recipients: int, concurrency: int, progress: Progress) -> Run:
-    """The ceiling: plain httpx POSTs of the same messages, no database, no PTB."""
+    """The ceiling: plain httpx POSTs of the same messages, no database, no bookkeeping."""
     async with emulator("rate=1000") as url, httpx.AsyncClient(
         timeout=60, limits=httpx.Limits(max_connections=concurrency + 2)
     ) as http:
@@ -134,12 +138,19 @@ async def bare_client_run(*, recipients: int, concurrency: int, progress: Progre
         await control(http, url, "POST", "/stats/reset")
         queue = list(range(FIRST_CHAT, FIRST_CHAT + recipients))
         endpoint = f"{url}/bot{TOKEN}/sendMessage"
+        # exactly what the outbox sends: the notice as rendered in each reader's language,
+        # HTML, with its "Got it" button
+        forms = {language: {"text": f"{tr(language)('📢 <b>Notice</b>')}\n{escape(TEXT)}",
+                            "parse_mode": "HTML", "allow_paid_broadcast": "true",
+                            "reply_markup": json.dumps(got_it(tr(language), 1).to_dict())}
+                 for language in ("zh_CN", "en")}
+
         async def worker() -> None:
             while queue:
                 chat = queue.pop()
                 while True:
                     answer = await http.post(endpoint, data={
-                        "chat_id": str(chat), "text": TEXT, "allow_paid_broadcast": "true"})
+                        "chat_id": str(chat), **forms[language_of(chat)]})
                     if answer.status_code != 429:
                         break
                     await asyncio.sleep(answer.json()["parameters"]["retry_after"])

@@ -20,6 +20,11 @@ TEXT = ("停水通知：因管道检修，本周六 9:00–12:00 全小区停水
         "Water cut on Saturday 9:00–12:00 for pipe repairs; please store some water.")
 
 
+def language_of(chat_id: int) -> str:
+    """The recipients' languages: two in three read Chinese, one in three English."""
+    return "zh_CN" if chat_id % 3 else "en"
+
+
 async def seed_broadcast(db: Database, *, recipients: int, first_chat_id: int = 100_000,
                          chunk: int = 2_000) -> int:
     """Create the people, a community, a notice and its outbox rows; return the notice id."""
@@ -39,7 +44,7 @@ async def seed_broadcast(db: Database, *, recipients: int, first_chat_id: int = 
         for start in range(0, recipients, chunk):
             ids = range(first_chat_id + start, first_chat_id + min(recipients, start + chunk))
             await session.execute(insert(Person), [
-                {"telegram_id": i, "name": f"居民 {i}", "language": "zh_CN" if i % 3 else "en",
+                {"telegram_id": i, "name": f"居民 {i}", "language": language_of(i),
                  "consent_at": now, "created_at": now} for i in ids])
         people = await session.execute(
             select(Person.id, Person.telegram_id).where(Person.telegram_id >= first_chat_id))

@@ -6,7 +6,7 @@ puts that one message back until `retry_after` has passed while other chats keep
 403 (blocked, or left) marks the person unreachable and never retries; other 4xx are recorded
 as failed; network errors and 5xx retry with backoff a bounded number of times.
 
-Outcomes are written in small batches every ~100 ms: a kill loses nothing (claimed rows come
+Outcomes are written in small batches every FLUSH_SECONDS: a kill loses nothing (claimed rows come
 back when their lease runs out) and re-sends at most what was sent since the last batch.
 """
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 PRIVATE_SPACING = 1.0  # seconds between two messages to one private chat
 GROUP_SPACING = 3.0  # 20 per minute in a group
+FLUSH_SECONDS = 0.25  # how often outcomes are written (a kill re-sends at most this much)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class OutboxSender:
         half of the current one is still being sent, so the senders never wait for the
         database; `wakeup` cuts the idle wait short when new rows arrive."""
         queue: asyncio.Queue[tuple[Claimed, Rendered]] = asyncio.Queue()
-        tasks = [asyncio.create_task(self._flush_every(0.1))]
+        tasks = [asyncio.create_task(self._flush_every(FLUSH_SECONDS))]
         tasks += [asyncio.create_task(self._worker(api, queue)) for _ in range(self.concurrency)]
         try:
             while True:
