@@ -28,7 +28,7 @@ from bot.botapi import ApiError, Blocked, BotApi, Rejected, RetryLater, Unavaila
 from bot.db import Database
 from bot.i18n import Translator, tr
 from models.base import utcnow
-from models.outbox import Claimed, OutboxStatus, Outcome, claim, record
+from models.outbox import Claimed, OutboxStatus, Outcome, cancelled_among, claim, record
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -92,6 +92,7 @@ class OutboxSender:
         self._markups: dict[int, tuple[InlineKeyboardMarkup, str]] = {}
         self.outcomes: list[Outcome] = []
         self._queued: set[int] = set()  # claimed ids waiting or in flight here
+        self._cancelled: set[int] = set()  # of those, cancelled meanwhile: not to be sent
 
     async def run(self, api: BotApi, wakeup: asyncio.Event) -> None:
         """Claim, render and send until cancelled. The next batch is claimed while the last
@@ -135,17 +136,19 @@ class OutboxSender:
                 log.exception("outbox flush failed")
 
     async def flush(self) -> None:
+        """Write outcomes; and learn which queued rows were cancelled meanwhile."""
         outcomes, self.outcomes = self.outcomes, []
-        if not outcomes:
-            return
         try:
             async with self.db.session() as session:
-                await record(session, outcomes)
+                if outcomes:
+                    await record(session, outcomes)
+                self._cancelled |= await cancelled_among(session, self._queued)
         except BaseException:  # keep them for the next flush, or they would be sent again
             self.outcomes[:0] = outcomes
             raise
         for outcome in outcomes:
             self._queued.discard(outcome.id)
+        self._cancelled &= self._queued
 
     async def _claim_into(self, queue: asyncio.Queue[tuple[Claimed, Rendered]]) -> int:
         """Claim one batch, render it and queue it for the senders; return how many rows."""
@@ -201,6 +204,10 @@ class OutboxSender:
                       queue: asyncio.Queue[tuple[Claimed, Rendered]]) -> None:
         while True:
             row, message = await queue.get()
+            if row.id in self._cancelled:  # its notice was cancelled while it waited here
+                self._cancelled.discard(row.id)
+                self._queued.discard(row.id)
+                continue
             try:
                 outcome = await self._send(api, row, message)
             except Exception:  # a bug, not Telegram: log it; the row returns after its lease

@@ -190,7 +190,10 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
         table = OutboxMessage.__table__
         await session.execute(
             update(table)
-            .where(table.c.id == bindparam("row_id"), table.c.status == OutboxStatus.SENDING)
+            # a message that went out is sent, even if its broadcast was cancelled meanwhile
+            .where(table.c.id == bindparam("row_id"),
+                   (table.c.status == OutboxStatus.SENDING)
+                   | (table.c.status == OutboxStatus.CANCELLED))
             .values(status=OutboxStatus.SENT, message_id=bindparam("mid"), sent_at=now,
                     attempts=table.c.attempts + 1, claimed_at=None, error=None),
             [{"row_id": o.id, "mid": o.message_id} for o in sent],
@@ -230,10 +233,21 @@ async def topic_counts(session: AsyncSession, topic: str) -> dict[str, int]:
 
 
 async def cancel_topic(session: AsyncSession, topic: str) -> int:
-    """Cancel what of a broadcast is not sent yet (what was sent stays sent)."""
+    """Cancel what of a broadcast is not sent yet (what was sent stays sent). Rows a sender
+    has claimed are cancelled too; it sees that within a flush and drops them."""
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.topic == topic, OutboxMessage.status == OutboxStatus.PENDING)
+        .where(OutboxMessage.topic == topic,
+               OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
         .values(status=OutboxStatus.CANCELLED)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def cancelled_among(session: AsyncSession, ids: Sequence[int]) -> set[int]:
+    """Which of these (claimed) rows were cancelled meanwhile."""
+    if not ids:
+        return set()
+    rows = await session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.CANCELLED))
+    return set(rows)

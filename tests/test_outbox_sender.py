@@ -122,3 +122,36 @@ async def test_a_reply_is_not_stuck_behind_a_broadcast(db):
         await s.commit()
         first = await claim(s, limit=1, lease=dt.timedelta(seconds=30))
     assert [row.id for row in first] == [reply.id]
+
+
+async def test_cancelling_stops_what_the_sender_already_claimed(db):
+    from models.outbox import cancel_topic
+
+    await seed_broadcast(db, recipients=40, first_chat_id=FIRST)
+    world = World(token=TOKEN)
+    world.add_users(40, first_id=FIRST)
+    async with serve(world) as em:
+        sender = OutboxSender(db, RENDERERS, rate=10, concurrency=2, poll_seconds=0.05,
+                              lease=dt.timedelta(seconds=30))
+        api = BotApi(f"{em.url}/bot{TOKEN}")
+        task = asyncio.create_task(sender.run(api, asyncio.Event()))
+        try:
+            for _ in range(200):  # a few went out; the rest are claimed and queued
+                await asyncio.sleep(0.05)
+                if world.total_delivered >= 5:
+                    break
+            async with db.session() as s:
+                stopped = await cancel_topic(s, "notice:1")
+                await s.commit()
+            at_cancel = world.total_delivered
+            await asyncio.sleep(1.5)  # several flushes: the sender learns of the cancel
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await api.close()
+    assert stopped > 20
+    # at most what was already in flight (2 senders) and until the next flush (~0.25 s)
+    assert world.total_delivered <= at_cancel + 2 + 3
+    # what went out is recorded as sent, the rest as cancelled
+    assert await statuses(db) == {"sent": world.total_delivered,
+                                  "cancelled": 40 - world.total_delivered}
