@@ -28,7 +28,7 @@ from bot.botapi import ApiError, Blocked, BotApi, Rejected, RetryLater, Unavaila
 from bot.db import Database
 from bot.i18n import Translator, tr
 from models.base import utcnow
-from models.outbox import Claimed, OutboxStatus, Outcome, cancelled_among, claim, record
+from models.outbox import Claimed, OutboxStatus, Outcome, claim, record, take_cancelled_claims
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -142,7 +142,7 @@ class OutboxSender:
             async with self.db.session() as session:
                 if outcomes:
                     await record(session, outcomes)
-                self._cancelled |= await cancelled_among(session, self._queued)
+                self._cancelled |= await take_cancelled_claims(session) & self._queued
         except BaseException:  # keep them for the next flush, or they would be sent again
             self.outcomes[:0] = outcomes
             raise

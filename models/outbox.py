@@ -244,10 +244,13 @@ async def cancel_topic(session: AsyncSession, topic: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def cancelled_among(session: AsyncSession, ids: Sequence[int]) -> set[int]:
-    """Which of these (claimed) rows were cancelled meanwhile."""
-    if not ids:
-        return set()
-    rows = await session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.CANCELLED))
-    return set(rows)
+async def take_cancelled_claims(session: AsyncSession) -> set[int]:
+    """Rows cancelled after a sender claimed them (they still carry `claimed_at`); clears the
+    mark so each is reported once. Cheap when nothing was cancelled, which is nearly always."""
+    ids = set(await session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.CANCELLED, OutboxMessage.claimed_at.is_not(None))))
+    if ids:
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                              .values(claimed_at=None))
+        await session.commit()
+    return ids
