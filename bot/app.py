@@ -217,3 +217,5 @@ async def _stop_background(app: Application[Any, Any, Any, Any, Any, Any]) -> No
             await task
         except asyncio.CancelledError:
             pass
+        except Exception:  # stopping must go on: unsent rows return after their lease
+            log.exception("the outbox sender failed while stopping")

@@ -99,8 +99,9 @@ class OutboxSender:
         half of the current one is still being sent, so the senders never wait for the
         database; `wakeup` cuts the idle wait short when new rows arrive."""
         queue: asyncio.Queue[tuple[Claimed, Rendered]] = asyncio.Queue()
-        tasks = [asyncio.create_task(self._flush_every(FLUSH_SECONDS))]
-        tasks += [asyncio.create_task(self._worker(api, queue)) for _ in range(self.concurrency)]
+        stopping = asyncio.Event()
+        flusher = asyncio.create_task(self._flush_every(FLUSH_SECONDS, stopping))
+        tasks = [asyncio.create_task(self._worker(api, queue)) for _ in range(self.concurrency)]
         try:
             while True:
                 if queue.qsize() > self.batch // 2:
@@ -125,11 +126,17 @@ class OutboxSender:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self.flush()
+            # never cancel a flush half-way (it would leave its transaction holding SQLite's
+            # write lock): let the flusher finish its round and write the last outcomes
+            stopping.set()
+            await asyncio.shield(flusher)
 
-    async def _flush_every(self, seconds: float) -> None:
-        while True:
-            await asyncio.sleep(seconds)
+    async def _flush_every(self, seconds: float, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                await asyncio.wait_for(stopping.wait(), seconds)
+            except TimeoutError:
+                pass
             try:
                 await self.flush()
             except Exception:
