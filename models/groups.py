@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
 from models.errors import N_, Invalid
-from models.people import Person, Role, require_role
+from models.people import Person, Role, places_with_role, require_role
 from models.places import Place, get_place, subtree_filter
 
 
@@ -71,12 +71,7 @@ async def bind_chat(
 
 async def binder_scopes(session: AsyncSession, person: Person) -> list[Place]:
     """The places where this person may bind groups."""
-    from models.people import RoleGrant
-
-    return list(await session.scalars(
-        select(Place).join(RoleGrant, RoleGrant.place_id == Place.id)
-        .where(RoleGrant.person_id == person.id, RoleGrant.role.in_(BINDER_ROLES))
-        .order_by(Place.path)))
+    return await places_with_role(session, person_id=person.id, roles=BINDER_ROLES)
 
 
 async def binding_of(session: AsyncSession, chat_id: int) -> ChatBinding | None:

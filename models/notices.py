@@ -38,6 +38,7 @@ from models.people import (
     Relation,
     Role,
     Tag,
+    places_with_role,
     require_role,
     require_scope_over_person,
 )
@@ -132,7 +133,7 @@ async def open_draft(session: AsyncSession, author: Person) -> Notice | None:
 
 async def start_draft(session: AsyncSession, *, author: Person) -> Notice:
     """Begin a notice (dropping an unfinished draft); only staff and grid workers may."""
-    if not await _author_scopes(session, author):
+    if not await author_scopes(session, author):
         raise NotAllowed(N_("Only staff and grid workers can publish notices."))
     old = await open_draft(session, author)
     if old is not None:
@@ -144,20 +145,9 @@ async def start_draft(session: AsyncSession, *, author: Person) -> Notice:
     return draft
 
 
-async def _author_scopes(session: AsyncSession, author: Person) -> list[Place]:
-    from models.people import RoleGrant
-
-    rows = await session.scalars(
-        select(Place).join(RoleGrant, RoleGrant.place_id == Place.id)
-        .where(RoleGrant.person_id == author.id, RoleGrant.role.in_(AUTHOR_ROLES))
-        .order_by(Place.path)
-    )
-    return list(rows)
-
-
 async def author_scopes(session: AsyncSession, author: Person) -> list[Place]:
     """The places where this person may publish (their grants as staff or grid worker)."""
-    return await _author_scopes(session, author)
+    return await places_with_role(session, person_id=author.id, roles=AUTHOR_ROLES)
 
 
 def check_text(text: str, *, media: bool) -> str:
@@ -481,7 +471,7 @@ async def managed_by(session: AsyncSession, person: Person, limit: int = 10) -> 
     """Recent notices under the places where this person may publish (newest first)."""
     from models.places import subtree_filter
 
-    scopes = await _author_scopes(session, person)
+    scopes = await author_scopes(session, person)
     if not scopes:
         raise NotAllowed(N_("Only staff and grid workers can publish notices."))
     condition = subtree_filter(scopes[0].path)

@@ -22,8 +22,8 @@ from models.people import (
     MembershipStatus,
     Person,
     Relation,
-    RoleGrant,
     holders,
+    places_with_role,
     require_role,
 )
 from models.places import (
@@ -144,12 +144,9 @@ async def pending_in_scope(
     session: AsyncSession, *, approver: Person, limit: int = 20
 ) -> list[tuple[Membership, Person, str]]:
     """Pending requests for households under any place where `approver` may approve."""
-    scopes = await session.scalars(
-        select(Place.path).join(RoleGrant, RoleGrant.place_id == Place.id)
-        .where(RoleGrant.person_id == approver.id, RoleGrant.role.in_(APPROVER_ROLES))
-    )
+    scopes = await places_with_role(session, person_id=approver.id, roles=APPROVER_ROLES)
     out: list[tuple[Membership, Person, str]] = []
-    for path in scopes:
+    for path in (scope.path for scope in scopes):
         rows = await session.execute(
             select(Membership, Person, Place)
             .join(Person, Person.id == Membership.person_id)

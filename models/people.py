@@ -215,6 +215,16 @@ async def require_scope_over_person(
     raise NotAllowed()
 
 
+async def places_with_role(
+    session: AsyncSession, *, person_id: int, roles: tuple[Role, ...]
+) -> list[Place]:
+    """The places where the person holds one of `roles` (each covers its subtree)."""
+    return list(await session.scalars(
+        select(Place).join(RoleGrant, RoleGrant.place_id == Place.id)
+        .where(RoleGrant.person_id == person_id, RoleGrant.role.in_(roles))
+        .order_by(Place.path).distinct()))
+
+
 async def grants_of(session: AsyncSession, person_id: int) -> list[tuple[RoleGrant, Place]]:
     rows = await session.execute(
         select(RoleGrant, Place)

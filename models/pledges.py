@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audience import Audience, count, enqueue_all
 from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
-from models.people import Person, Relation, Role, RoleGrant, require_role
+from models.people import Person, Relation, Role, places_with_role, require_role
 from models.places import Place, PlaceKind, get_place
 from models.schedule import schedule
 
@@ -182,11 +182,7 @@ async def require_manager(session: AsyncSession, person: Person, pledge: Pledge)
 
 async def manager_places(session: AsyncSession, person_id: int) -> list[Place]:
     """The places where the person may write pledges (their staff and grid worker grants)."""
-    rows = await session.scalars(
-        select(Place).join(RoleGrant, RoleGrant.place_id == Place.id)
-        .where(RoleGrant.person_id == person_id, RoleGrant.role.in_(MANAGERS))
-        .order_by(Place.path).distinct())
-    return list(rows)
+    return await places_with_role(session, person_id=person_id, roles=MANAGERS)
 
 
 async def _draft(session: AsyncSession, pledge_id: int, author: Person) -> Pledge:
