@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +29,22 @@ from bot.botapi import ApiError, Blocked, BotApi, Rejected, RetryLater, Unavaila
 from bot.db import Database
 from bot.i18n import Translator, tr
 from models.base import utcnow
-from models.outbox import Claimed, OutboxStatus, Outcome, claim, record, take_cancelled_claims
+from models.outbox import (
+    Claimed,
+    OutboxStatus,
+    Outcome,
+    claim,
+    record,
+    release,
+    take_cancelled_claims,
+)
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 PRIVATE_SPACING = 1.0  # seconds between two messages to one private chat
 GROUP_SPACING = 3.0  # 20 per minute in a group
 FLUSH_SECONDS = 0.25  # how often outcomes are written (a kill re-sends at most this much)
+GRACE_SECONDS = 5.0  # on a clean stop, how long sends already on the wire may take
 
 
 @dataclass(frozen=True)
@@ -53,18 +63,34 @@ SHARED_KINDS: set[str] = set()
 
 
 class Pacer:
-    """Hands out send slots `1/rate` seconds apart, never in bursts."""
+    """Spaces sends to `rate` per second as Telegram counts them: never more than `rate` in
+    any one second (a log of the last second's sends, with a few milliseconds' margin for the
+    network), and spread out rather than in bursts (send k is due `k/rate` seconds after the
+    first). A send may go up to `early` seconds before it is due, so at high rates one wake-up
+    serves several sends instead of a timer per message; a slot missed because the sender was
+    busy is not made up later in a burst."""
 
-    def __init__(self, rate: float) -> None:
+    MARGIN = 0.005  # seconds added to the one-second window: arrivals jitter on the way
+
+    def __init__(self, rate: float, early: float = 0.01) -> None:
         self.interval = 1.0 / rate
+        self.early = early
         self.next = 0.0
+        self.limit = max(1, int(rate))
+        self.period = self.limit / rate + self.MARGIN
+        self.times: deque[float] = deque(maxlen=self.limit)  # planned times of the last sends
 
     async def wait(self) -> None:
         now = time.monotonic()
         slot = max(self.next, now)
         self.next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        at = max(now, slot - self.early)
+        times = self.times
+        if len(times) == self.limit:
+            at = max(at, times[0] + self.period)
+        times.append(at)
+        if at > now:
+            await asyncio.sleep(at - now)
 
 
 class OutboxSender:
@@ -98,7 +124,7 @@ class OutboxSender:
         """Claim, render and send until cancelled. The next batch is claimed while the last
         half of the current one is still being sent, so the senders never wait for the
         database; `wakeup` cuts the idle wait short when new rows arrive."""
-        queue: asyncio.Queue[tuple[Claimed, Rendered]] = asyncio.Queue()
+        queue: asyncio.Queue[tuple[Claimed, Rendered] | None] = asyncio.Queue()
         stopping = asyncio.Event()
         flusher = asyncio.create_task(self._flush_every(FLUSH_SECONDS, stopping))
         tasks = [asyncio.create_task(self._worker(api, queue)) for _ in range(self.concurrency)]
@@ -123,13 +149,35 @@ class OutboxSender:
                     pass
                 wakeup.clear()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._stop_workers(tasks, queue)
             # never cancel a flush half-way (it would leave its transaction holding SQLite's
             # write lock): let the flusher finish its round and write the last outcomes
             stopping.set()
             await asyncio.shield(flusher)
+
+    async def _stop_workers(self, tasks: list[asyncio.Task[None]],
+                            queue: asyncio.Queue[tuple[Claimed, Rendered] | None]) -> None:
+        """A clean stop: rows not started go back to the outbox at once (the next start sends
+        them without waiting for their lease), and sends already on the wire get up to
+        GRACE_SECONDS to finish so their outcomes are written, not sent again."""
+        unsent: list[int] = []
+        while not queue.empty():
+            item = queue.get_nowait()
+            if item is not None:
+                unsent.append(item[0].id)
+        for _ in tasks:
+            queue.put_nowait(None)  # each worker stops after the send it is in
+        _, late = await asyncio.wait(tasks, timeout=GRACE_SECONDS)
+        for task in late:  # still waiting on Telegram: that row returns after its lease
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if unsent:
+            try:
+                async with self.db.session() as session:
+                    await release(session, unsent)
+            except Exception:  # they come back after their lease instead
+                log.exception("outbox could not release unsent rows")
+            self._queued.difference_update(unsent)
 
     async def _flush_every(self, seconds: float, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
@@ -157,7 +205,7 @@ class OutboxSender:
             self._queued.discard(outcome.id)
         self._cancelled &= self._queued
 
-    async def _claim_into(self, queue: asyncio.Queue[tuple[Claimed, Rendered]]) -> int:
+    async def _claim_into(self, queue: asyncio.Queue[tuple[Claimed, Rendered] | None]) -> int:
         """Claim one batch, render it and queue it for the senders; return how many rows."""
         if len(self._markups) > 10_000:
             self._markups.clear()
@@ -208,9 +256,12 @@ class OutboxSender:
         return out
 
     async def _worker(self, api: BotApi,
-                      queue: asyncio.Queue[tuple[Claimed, Rendered]]) -> None:
+                      queue: asyncio.Queue[tuple[Claimed, Rendered] | None]) -> None:
         while True:
-            row, message = await queue.get()
+            item = await queue.get()
+            if item is None:  # stopping
+                return
+            row, message = item
             if row.id in self._cancelled:  # its notice was cancelled while it waited here
                 self._cancelled.discard(row.id)
                 self._queued.discard(row.id)

@@ -155,3 +155,44 @@ async def test_cancelling_stops_what_the_sender_already_claimed(db):
     # what went out is recorded as sent, the rest as cancelled
     assert await statuses(db) == {"sent": world.total_delivered,
                                   "cancelled": 40 - world.total_delivered}
+
+
+async def test_a_clean_stop_hands_back_what_it_had_not_sent(db):
+    """Stopping the bot mid-broadcast (a restart, a deploy): what had not gone out is pending
+    again at once, so the next start sends it without waiting for the 10-minute lease, and
+    nobody gets the notice twice."""
+    await seed_broadcast(db, recipients=40, first_chat_id=FIRST)
+    world = World(token=TOKEN)
+    world.add_users(40, first_id=FIRST)
+    lease = dt.timedelta(minutes=10)
+    async with serve(world) as em:
+        api = BotApi(f"{em.url}/bot{TOKEN}")
+        try:
+            sender = OutboxSender(db, RENDERERS, rate=20, concurrency=2, poll_seconds=0.05,
+                                  lease=lease)
+            task = asyncio.create_task(sender.run(api, asyncio.Event()))
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if world.total_delivered >= 8:
+                    break
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            first_run = world.total_delivered
+            after_stop = await statuses(db)
+            assert after_stop == {"sent": first_run, "pending": 40 - first_run}
+
+            sender = OutboxSender(db, RENDERERS, rate=20, concurrency=2, poll_seconds=0.05,
+                                  lease=lease)
+            task = asyncio.create_task(sender.run(api, asyncio.Event()))
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if world.total_delivered >= 40:
+                    break
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        finally:
+            await api.close()
+    assert 8 <= first_run < 40
+    assert sorted(world.delivered) == list(range(FIRST, FIRST + 40))
+    assert set(world.delivered.values()) == {1}
+    assert await statuses(db) == {"sent": 40}
