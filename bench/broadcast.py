@@ -1,11 +1,19 @@
 """`python -m bench broadcast`: a notice to 10,000 people through the outbox, against the
 emulator running in a separate process with Telegram's limits on.
 
-Two runs. Telegram-like (30 messages/s overall): achieved rate / 30, goal ≥ 0.95. Paid broadcast
-(emulator limit 1,000/s): on two cores the HTTP client itself is the ceiling, so a bare httpx
-client sends the same number of messages to the same emulator first, and the outbox's rate is
-reported against min(1,000, bare client), goal ≥ 0.9. Both count lost (goal 0) and duplicated
-(goal 0) messages from the emulator's own delivery counts.
+Telegram-like (30 messages/s overall): achieved rate / 30, goal ≥ 0.95.
+
+Paid broadcast (emulator limit 1,000/s): on two cores the HTTP client itself can be the ceiling,
+so in the same run a bare httpx client sends the same 10,000 messages (the notice as rendered for
+each reader, HTML, its button) to the same emulator with the limit switched off, which shows what
+the client can do at all; the outbox's rate under the limit is reported against
+min(1,000, bare client), goal ≥ 0.9. For the cost of the outbox's own work (database, pacing,
+bookkeeping), the outbox also runs once per round with the limit off: its rate against the bare
+client's, and CPU per message of both.
+
+Every run counts lost (goal 0) and duplicated (goal 0) messages from the emulator's own delivery
+counts. The machine's speed drifts, so paid-mode runs alternate for a few rounds and each kind
+keeps its best round.
 """
 
 from __future__ import annotations
@@ -130,8 +138,9 @@ async def outbox_run(label: str, *, recipients: int, limits: str, rate: float, p
 
 
 async def bare_client_run(*, recipients: int, concurrency: int, progress: Progress) -> Run:
-    """The ceiling: plain httpx POSTs of the same messages, no database, no bookkeeping."""
-    async with emulator("rate=1000") as url, httpx.AsyncClient(
+    """The ceiling: plain httpx POSTs of the same messages, no database, no bookkeeping, to the
+    emulator with its limit off (against the limit it would only show the limit)."""
+    async with emulator("off") as url, httpx.AsyncClient(
         timeout=60, limits=httpx.Limits(max_connections=concurrency + 2)
     ) as http:
         await control(http, url, "POST", "/users/bulk", count=recipients, first_id=FIRST_CHAT)
@@ -161,9 +170,9 @@ async def bare_client_run(*, recipients: int, concurrency: int, progress: Progre
         stats = await control(http, url, "GET", "/stats")
     progress(f"bare client: {recipients:,} in {seconds:.1f}s")
     delivered = stats["delivered"]
-    return Run("bare httpx client", len(delivered), seconds, recipients - len(delivered),
-               sum(n - 1 for n in delivered.values()), 1000.0, stats["rejected_429"],
-               cpu_ms=1000 * cpu / max(1, len(delivered)))
+    return Run("bare httpx client, no limit", len(delivered), seconds,
+               recipients - len(delivered), sum(n - 1 for n in delivered.values()), 0.0,
+               stats["rejected_429"], cpu_ms=1000 * cpu / max(1, len(delivered)))
 
 
 async def run(recipients: int = 10_000, *, telegram: bool = True, rounds: int = 3,
@@ -184,6 +193,7 @@ async def run(recipients: int = 10_000, *, telegram: bool = True, rounds: int = 
     # its best round; lost and duplicated count over every round.
     bares: list[Run] = []
     paids: list[Run] = []
+    frees: list[Run] = []
     for _round in range(rounds):
         bares.append(await bare_client_run(recipients=recipients,
                                            concurrency=PAID_CONCURRENCY, progress=progress))
@@ -191,16 +201,30 @@ async def run(recipients: int = 10_000, *, telegram: bool = True, rounds: int = 
                                       limits="rate=1000", rate=1000, paid=True,
                                       concurrency=PAID_CONCURRENCY, limit=1000,
                                       progress=progress))
-    runs += bares + paids
+        frees.append(await outbox_run("outbox, no limit", recipients=recipients,
+                                      limits="off", rate=1_000_000, paid=True,
+                                      concurrency=PAID_CONCURRENCY, limit=1_000_000,
+                                      progress=progress))
+    runs += bares + paids + frees
     bare = max(bares, key=lambda r: r.rate)
     paid = max(paids, key=lambda r: r.rate)
-    paid.lost, paid.duplicated = sum(r.lost for r in paids), sum(r.duplicated for r in paids)
+    free = max(frees, key=lambda r: r.rate)
+    every = paids + frees
+    lost, duplicated = sum(r.lost for r in every), sum(r.duplicated for r in every)
     ceiling = min(1000.0, bare.rate)
     figures |= {"rounds": rounds,
                 "bare_client_rate": round(bare.rate, 1), "paid_rate": round(paid.rate, 1),
-                "paid_ratio": round(paid.rate / ceiling, 3), "paid_lost": paid.lost,
-                "paid_duplicated": paid.duplicated, "paid_429": paid.rejected_429}
+                "paid_ratio": round(paid.rate / ceiling, 3), "paid_lost": lost,
+                "paid_duplicated": duplicated, "paid_429": paid.rejected_429,
+                "unlimited_rate": round(free.rate, 1),
+                "unlimited_ratio": round(free.rate / bare.rate, 3),
+                "bare_cpu_ms": round(min(r.cpu_ms for r in bares), 3),
+                "outbox_cpu_ms": round(min(r.cpu_ms for r in frees), 3)}
     return runs, figures
+
+
+def limit_text(limit: float) -> str:
+    return "off" if limit <= 0 or limit >= 1_000_000 else f"{limit:.0f}"
 
 
 def table(runs: list[Run]) -> str:
@@ -208,7 +232,7 @@ def table(runs: list[Run]) -> str:
              f"{'lost':>5} {'dup':>4} {'429s':>5} {'cpu ms/msg':>10}"]
     for r in runs:
         lines.append(f"{r.label:<32} {r.sent:>7,} {r.seconds:>8.1f} {r.rate:>8.1f} "
-                     f"{r.limit:>6.0f} {r.lost:>5} {r.duplicated:>4} {r.rejected_429:>5} "
+                     f"{limit_text(r.limit):>6} {r.lost:>5} {r.duplicated:>4} {r.rejected_429:>5} "
                      f"{r.cpu_ms:>10.2f}")
     return "\n".join(lines)
 
@@ -235,8 +259,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"Telegram-like: {figures['telegram_rate']}/s of 30/s = "
               f"{figures['telegram_ratio']:.3f} (goal ≥ 0.95)")
     print(f"Paid (best of {figures['rounds']} rounds each): {figures['paid_rate']}/s "
-          f"against min(1000, bare client "
-          f"{figures['bare_client_rate']}/s) = {figures['paid_ratio']:.3f} (goal ≥ 0.9)")
+          f"against min(1000, bare client {figures['bare_client_rate']}/s) = "
+          f"{figures['paid_ratio']:.3f} (goal ≥ 0.9); lost {figures['paid_lost']}, "
+          f"duplicated {figures['paid_duplicated']} over every paid-mode run")
+    print(f"Without a limit: outbox {figures['unlimited_rate']}/s against the bare client = "
+          f"{figures['unlimited_ratio']:.3f}; CPU per message {figures['outbox_cpu_ms']} ms "
+          f"against {figures['bare_cpu_ms']} ms (the outbox's database work, pacing and "
+          "bookkeeping)")
     return figures
 
 
