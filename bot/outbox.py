@@ -7,7 +7,8 @@ puts that one message back until `retry_after` has passed while other chats keep
 as failed; network errors and 5xx retry with backoff a bounded number of times.
 
 Outcomes are written in small batches every FLUSH_SECONDS: a kill loses nothing (claimed rows come
-back when their lease runs out) and re-sends at most what was sent since the last batch.
+back when their lease runs out) and re-sends at most what was sent since the last batch. A
+clean stop lets the sends already on the wire finish and hands the rest back at once.
 """
 
 from __future__ import annotations
@@ -149,11 +150,16 @@ class OutboxSender:
                     pass
                 wakeup.clear()
         finally:
-            await self._stop_workers(tasks, queue)
-            # never cancel a flush half-way (it would leave its transaction holding SQLite's
-            # write lock): let the flusher finish its round and write the last outcomes
-            stopping.set()
-            await asyncio.shield(flusher)
+            try:
+                await self._stop_workers(tasks, queue)
+            finally:
+                for task in tasks:  # if stopping itself was cancelled
+                    task.cancel()
+                # never cancel a flush half-way (it would leave its transaction holding
+                # SQLite's write lock): let the flusher finish its round, writing the last
+                # outcomes
+                stopping.set()
+                await asyncio.shield(flusher)
 
     async def _stop_workers(self, tasks: list[asyncio.Task[None]],
                             queue: asyncio.Queue[tuple[Claimed, Rendered] | None]) -> None:
