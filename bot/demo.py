@@ -10,6 +10,7 @@ because the emulator lives in memory while the database persists between runs.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from bot.db import Database
 from bot.emulator.state import World
 from bot.i18n import N_, from_telegram, tr
 from handlers import labels
+from models import notices, pledges
+from models.base import utcnow
 from models.groups import GroupPurpose, bind_chat
 from models.onboarding import decide_membership, memberships_of, request_membership
 from models.people import (
@@ -34,11 +37,13 @@ from models.people import (
 )
 from models.place_import import import_csv
 from models.places import JOINABLE, Place, ancestors, find_by_names, label, natural_key
+from models.pledge_signing import sign
 
 SAMPLE_CSV = Path(__file__).parent / "data" / "sample_places.csv"
 STREET = "城东街道"
 COMMUNITY = f"{STREET}/阳光社区"
 STAFF_ID = 1001
+SIGNED_ID = 1005  # 赵敏 has signed the demo pledge for her household
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,52 @@ async def seed(db: Database) -> bool:
             place = await _place(session, group.place)
             await bind_chat(session, chat_id=group.chat_id, title=group.title,
                             place_id=place.id, purpose=group.purpose, by=None)
+        await _seed_notice_and_pledge(session, staff, people)
     return True
+
+
+NOTICE_TEXTS = {
+    "zh_CN": "【停水通知】因二次供水水箱清洗，12月3日（周四）8:00–14:00 阳光社区全体楼栋停水，"
+             "请提前储水。如有困难请联系社区，我们会上门送水。",
+    "en": "Water cut: the water tanks are being cleaned, so every building in 阳光社区 has no "
+          "water on Thursday 3 December from 8:00 to 14:00. Please store some water beforehand. "
+          "If that is hard for you, tell the community office and we will bring water to you.",
+}
+PLEDGE_TITLE = "阳光社区 春节禁放烟花爆竹承诺书"
+PLEDGE_BODY = (
+    "为保障居民生命财产安全，根据市烟花爆竹燃放管理规定，本户承诺：\n"
+    "一、春节期间不在社区内燃放烟花爆竹；\n"
+    "二、劝导家人、亲友及租户共同遵守；\n"
+    "三、发现违规燃放及时向社区或网格员反映。"
+)
+
+
+async def _seed_notice_and_pledge(session: AsyncSession, staff: Person,
+                                  people: dict[int, Person]) -> None:
+    """A notice that went out to everyone and an open pledge one household has signed, so the
+    residents' chats and the staff's reports have something in them from the first start.
+    Both go through the services and the outbox, as if 王芳 had used the buttons."""
+    community = await _place(session, COMMUNITY)
+    draft = await notices.start_draft(session, author=staff)
+    for language, text in NOTICE_TEXTS.items():
+        draft = await notices.set_text(session, draft=draft, text=text, language=language)
+    draft = await notices.set_place(session, draft=draft, place_id=community.id, author=staff)
+    draft = await notices.set_target(session, draft=draft, target=notices.Target.ALL)
+    await notices.confirm(session, notice_id=draft.id, author=staff)
+
+    pledge, _ = await pledges.start_draft(session, author=staff)
+    await pledges.add_text(session, author=staff, text=PLEDGE_TITLE)
+    await pledges.add_text(session, author=staff, text=PLEDGE_BODY)
+    await pledges.finish_body(session, pledge_id=pledge.id, author=staff)
+    await pledges.set_attachment(session, pledge_id=pledge.id, author=staff, file_id=None,
+                                 kind=None)
+    await pledges.set_scope(session, pledge_id=pledge.id, author=staff, place_id=community.id)
+    await pledges.set_signers(session, pledge_id=pledge.id, author=staff,
+                              signers=pledges.Signers.HOUSEHOLD)
+    await pledges.set_closing(session, pledge_id=pledge.id, author=staff,
+                              closes_at=utcnow() + dt.timedelta(days=30))
+    await pledges.publish(session, pledge_id=pledge.id, author=staff)
+    await sign(session, pledge_id=pledge.id, person=people[SIGNED_ID], version=1)
 
 
 def populate_world(world: World) -> None:

@@ -16,12 +16,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.demo import GROUPS, PERSONAS, STAFF_ID
+from bot.demo import GROUPS, PERSONAS, PLEDGE_TITLE, SIGNED_ID, STAFF_ID
 from bot.emulator.client import EmulatorClient
 from bot.sandbox import Sandbox, SandboxError, SandboxOptions, run_sandbox
 from models.groups import ChatBinding
 from models.people import Membership, MembershipStatus, Person, RoleGrant, person_by_telegram
 from models.places import Place, PlaceKind
+from models.pledge_signing import Signature
+from models.pledges import Pledge, PledgeStatus
 
 NEWCOMER = 1011
 
@@ -60,6 +62,23 @@ async def test_demo_community_is_seeded_and_bound(tmp_path):
             assert [p["label"] for p in posters][:2] == ["阳光社区 1栋", "阳光社区 1栋 1单元"]
             strings = (await page.get("/api/strings", params={"lang": "zh_CN"})).json()
             assert strings["who"] == "你是谁？"
+
+
+async def test_residents_find_a_notice_and_a_pledge_to_sign(tmp_path):
+    """The demo is not empty: the first start delivers a water-cut notice (in each reader's
+    language) and an open pledge, which one household has already signed."""
+    async with run_sandbox(options(tmp_path)) as sandbox:
+        async with EmulatorClient(sandbox.api_url) as client:
+            await client.wait_bot_message(1007, contains="停水通知")  # 李秀英 reads Chinese
+            await client.wait_bot_message(1007, contains=PLEDGE_TITLE)
+            await client.wait_bot_message(1009, contains="Water cut")  # David Miller: English
+            await client.wait_bot_message(1009, contains=PLEDGE_TITLE)
+        async with sandbox.db.session() as s:
+            pledge = await s.scalar(select(Pledge))
+            assert pledge.status == PledgeStatus.OPEN and pledge.title == PLEDGE_TITLE
+            signers = list(await s.scalars(select(Person.telegram_id).join(
+                Signature, Signature.person_id == Person.id)))
+            assert signers == [SIGNED_ID]
 
 
 async def consent(sandbox: Sandbox, user_id: int) -> None:
