@@ -65,7 +65,7 @@ SHARED_KINDS: set[str] = set()
 
 class Pacer:
     """Spaces sends to `rate` per second as Telegram counts them: never more than `rate` in
-    any one second (a log of the last second's sends, with a few milliseconds' margin for the
+    any one second (a log of when the last sends went, with a few milliseconds' margin for the
     network), and spread out rather than in bursts (send k is due `k/rate` seconds after the
     first). A send may go up to `early` seconds before it is due, so at high rates one wake-up
     serves several sends instead of a timer per message; a slot missed because the sender was
@@ -77,9 +77,12 @@ class Pacer:
         self.interval = 1.0 / rate
         self.early = early
         self.next = 0.0
+        # `limit` sends per `period`: 30 per second at 30/s, 1 per 2 s at 0.5/s; a fractional
+        # rate above 1 rounds down (29.5/s → 29 in any second), never up
         self.limit = max(1, int(rate))
-        self.period = self.limit / rate + self.MARGIN
-        self.times: deque[float] = deque(maxlen=self.limit)  # planned times of the last sends
+        self.period = max(1.0, self.limit / rate) + self.MARGIN
+        # when each of the last `limit` sends went (planned until it wakes, then actual)
+        self.times: deque[list[float]] = deque(maxlen=self.limit)
 
     async def wait(self) -> None:
         now = time.monotonic()
@@ -87,11 +90,17 @@ class Pacer:
         self.next = slot + self.interval
         at = max(now, slot - self.early)
         times = self.times
-        if len(times) == self.limit:
-            at = max(at, times[0] + self.period)
-        times.append(at)
-        if at > now:
+        oldest = times[0] if len(times) == self.limit else None  # `limit` sends before this
+        if oldest is not None:
+            at = max(at, oldest[0] + self.period)
+        mine = [at]
+        times.append(mine)
+        while at > now:
             await asyncio.sleep(at - now)
+            now = time.monotonic()
+            # the send `limit` places back may itself have gone late: keep a full period
+            at = oldest[0] + self.period if oldest is not None else now
+        mine[0] = now
 
 
 class OutboxSender:
@@ -120,6 +129,7 @@ class OutboxSender:
         self.outcomes: list[Outcome] = []
         self._queued: set[int] = set()  # claimed ids waiting or in flight here
         self._cancelled: set[int] = set()  # of those, cancelled meanwhile: not to be sent
+        self._rendering: list[int] = []  # claimed ids of the batch being rendered
 
     async def run(self, api: BotApi, wakeup: asyncio.Event) -> None:
         """Claim, render and send until cancelled. The next batch is claimed while the last
@@ -166,7 +176,10 @@ class OutboxSender:
         """A clean stop: rows not started go back to the outbox at once (the next start sends
         them without waiting for their lease), and sends already on the wire get up to
         GRACE_SECONDS to finish so their outcomes are written, not sent again."""
-        unsent: list[int] = []
+        # claimed, and not yet queued or given an outcome (a stop during rendering)
+        decided = {outcome.id for outcome in self.outcomes}
+        unsent = [id_ for id_ in self._rendering if id_ not in decided]
+        self._rendering = []
         while not queue.empty():
             item = queue.get_nowait()
             if item is not None:
@@ -186,15 +199,21 @@ class OutboxSender:
             self._queued.difference_update(unsent)
 
     async def _flush_every(self, seconds: float, stopping: asyncio.Event) -> None:
-        while not stopping.is_set():
-            try:
-                await asyncio.wait_for(stopping.wait(), seconds)
-            except TimeoutError:
-                pass
+        """Flush every `seconds`; once `stopping` is set (every worker has stopped by then),
+        flush what is left and return."""
+        while True:
+            stopped = stopping.is_set()
+            if not stopped:
+                try:
+                    await asyncio.wait_for(stopping.wait(), seconds)
+                except TimeoutError:
+                    pass
             try:
                 await self.flush()
             except Exception:
                 log.exception("outbox flush failed")
+            if stopped:
+                return
 
     async def flush(self) -> None:
         """Write outcomes; and learn which queued rows were cancelled meanwhile."""
@@ -219,12 +238,14 @@ class OutboxSender:
             rows = await claim(session, limit=self.batch, lease=self.lease)
             if not rows:
                 return 0
+            self._rendering = [row.id for row in rows]  # a stop meanwhile hands them back
             rendered = await self._render_all(session, rows)
         for row, message in zip(rows, rendered, strict=True):
             # a row whose lease ran out while it still waited here is queued once, not twice
             if message is not None and row.id not in self._queued:
                 self._queued.add(row.id)
                 queue.put_nowait((row, message))
+        self._rendering = []
         return len(rows)
 
     async def _render_all(self, session: AsyncSession,

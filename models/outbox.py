@@ -185,6 +185,10 @@ class Outcome:
     count_attempt: bool = True
 
 
+# the drivers' own placeholders for three parameters (aiosqlite, asyncpg)
+PLACEHOLDERS = {"qmark": ("?", "?", "?"), "numeric_dollar": ("$1", "$2", "$3")}
+
+
 async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
     """Write a batch of outcomes in one transaction (and mark blocked people unreachable)."""
     if not outcomes:
@@ -196,9 +200,11 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
         # thousands of these a second; SQLAlchemy's per-row parameter handling cost 4× SQLite's)
         connection = await session.connection()
         dialect = connection.dialect
-        to_db = OutboxMessage.__table__.c.sent_at.type.bind_processor(dialect)
+        # the value exactly as SQLAlchemy writes it elsewhere (on SQLite a fixed-width text)
+        to_db = OutboxMessage.__table__.c.sent_at.type.dialect_impl(dialect).bind_processor(
+            dialect)
         when = to_db(now) if to_db else now
-        p = ["$1", "$2", "$3"] if dialect.paramstyle == "numeric_dollar" else ["?", "?", "?"]
+        p = PLACEHOLDERS[dialect.paramstyle]
         # a message that went out is sent, even if its broadcast was cancelled meanwhile
         await connection.exec_driver_sql(
             f"UPDATE outbox_message SET status = 'sent', message_id = {p[0]}, sent_at = {p[1]},"
