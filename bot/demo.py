@@ -175,7 +175,7 @@ async def seed(db: Database) -> bool:
             place = await _place(session, group.place)
             await bind_chat(session, chat_id=group.chat_id, title=group.title,
                             place_id=place.id, purpose=group.purpose, by=None)
-        await _seed_notice_and_pledge(session, staff, people)
+    await seed_examples(db)
     return True
 
 
@@ -195,11 +195,24 @@ PLEDGE_BODY = (
 )
 
 
-async def _seed_notice_and_pledge(session: AsyncSession, staff: Person,
-                                  people: dict[int, Person]) -> None:
+async def seed_examples(db: Database) -> bool:
     """A notice that went out to everyone and an open pledge one household has signed, so the
     residents' chats and the staff's reports have something in them from the first start.
-    Both go through the services and the outbox, as if 王芳 had used the buttons."""
+    Both go through the services and the outbox, as if 王芳 had used the buttons. Also for a
+    sandbox database from before they existed: added once, when it has neither a notice nor a
+    pledge; False if nothing was added."""
+    async with db.session() as session:
+        staff = await person_by_telegram(session, STAFF_ID)
+        signer = await person_by_telegram(session, SIGNED_ID)
+        if staff is None or signer is None or await session.scalar(
+                select(func.count()).select_from(notices.Notice)) or await session.scalar(
+                select(func.count()).select_from(pledges.Pledge)):
+            return False
+        await _seed_notice_and_pledge(session, staff, signer)
+    return True
+
+
+async def _seed_notice_and_pledge(session: AsyncSession, staff: Person, signer: Person) -> None:
     community = await _place(session, COMMUNITY)
     draft = await notices.start_draft(session, author=staff)
     for language, text in NOTICE_TEXTS.items():
@@ -220,7 +233,7 @@ async def _seed_notice_and_pledge(session: AsyncSession, staff: Person,
     await pledges.set_closing(session, pledge_id=pledge.id, author=staff,
                               closes_at=utcnow() + dt.timedelta(days=30))
     await pledges.publish(session, pledge_id=pledge.id, author=staff)
-    await sign(session, pledge_id=pledge.id, person=people[SIGNED_ID], version=1)
+    await sign(session, pledge_id=pledge.id, person=signer, version=1)
 
 
 def populate_world(world: World) -> None:

@@ -20,6 +20,7 @@ from bot.demo import GROUPS, PERSONAS, PLEDGE_TITLE, SIGNED_ID, STAFF_ID
 from bot.emulator.client import EmulatorClient
 from bot.sandbox import Sandbox, SandboxError, SandboxOptions, run_sandbox
 from models.groups import ChatBinding
+from models.notices import Notice
 from models.people import Membership, MembershipStatus, Person, RoleGrant, person_by_telegram
 from models.places import Place, PlaceKind
 from models.pledge_signing import Signature
@@ -79,6 +80,10 @@ async def test_residents_find_a_notice_and_a_pledge_to_sign(tmp_path):
             signers = list(await s.scalars(select(Person.telegram_id).join(
                 Signature, Signature.person_id == Person.id)))
             assert signers == [SIGNED_ID]
+    async with run_sandbox(options(tmp_path)) as sandbox, sandbox.db.session() as s:
+        # the next start keeps them and adds no second notice or pledge
+        assert await s.scalar(select(func.count()).select_from(Notice)) == 1
+        assert await s.scalar(select(func.count()).select_from(Pledge)) == 1
 
 
 async def consent(sandbox: Sandbox, user_id: int) -> None:
