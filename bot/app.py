@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
 RENDERERS: dict[str, Renderer] = {**approvals.RENDERERS, **notice_status.RENDERERS,
-                                  **pledges.RENDERERS}
+                                  **pledges.RENDERERS, **pledge_follow.RENDERERS}
 
 
 # Who may take a free message (text, photo, document), in order: see handlers/inputs.py.

@@ -9,6 +9,7 @@ their grid), and every button's pledge and place ids are re-checked by the servi
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -16,12 +17,14 @@ from telegram.ext import ContextTypes
 
 from bot.deps import deps
 from bot.exports import csv_bytes, xlsx_bytes
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.keyboards import StaleButton, button, paged, parse
+from bot.outbox import Rendered
 from bot.posters import poster_png
 from handlers.common import domain_errors, edit
 from handlers.pledge_admin import manage_keyboard, say, show_step, staff, status_of
 from handlers.pledges import place_label, signers_label
+from models.base import utcnow
 from models.errors import NotAllowed, NotFound
 from models.people import Person, require_scope_over_person
 from models.places import Place, PlaceKind, ancestors, get_place, label
@@ -41,10 +44,39 @@ from models.pledges import (
     PledgeStatus,
     Signers,
     get_pledge,
+    place_of,
     require_manager,
 )
 
 NOT_SIGNED_SHOWN = 40
+
+
+async def render_closed(session: AsyncSession, payload: dict[str, Any],
+                        _: Translator) -> Rendered | None:
+    """To the author when signing has ended: the final tally over the whole pledge, with
+    what to do next (see who has not signed, export, give them a week more)."""
+    pledge = await session.get(Pledge, int(payload["pledge_id"]))
+    if pledge is None or pledge.is_open(utcnow()):
+        return None  # extended meanwhile
+    units = await progress(session, pledge=pledge,
+                           paths=[(await place_of(session, pledge)).path])
+    expected, signed = sum(u.expected for u in units), sum(u.signed for u in units)
+    what = _("households") if Signers(pledge.signers).per_household else _("people")
+    pid = pledge.id
+    text = "\n".join([
+        _("🔒 Signing has ended: <b>{title}</b> — {place}", title=escape(pledge.title),
+          place=escape(await place_label(session, pledge))),
+        _("Signed: {signed} / {expected} {what}", signed=signed, expected=expected, what=what),
+        _("Download the signatures for your records, or give those who have not signed 7 "
+          "more days."),
+    ])
+    return Rendered(text, InlineKeyboardMarkup([
+        [button(_("📊 Progress"), f"pa:pg:{pid}:0"), button(_("+7 days"), f"pa:xt:{pid}:7")],
+        [button(_("⬇ CSV"), f"pa:x:{pid}:csv"), button(_("⬇ XLSX"), f"pa:x:{pid}:xlsx")],
+    ]))
+
+
+RENDERERS = {"pledge.closed": render_closed}
 
 
 @domain_errors
@@ -318,6 +350,7 @@ async def change_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                                               button(_("Cancel"), f"pa:m:{pid}")]]))
         elif action == "cc":
             pledge = await close_early(session, pledge_id=pid, by=person)
+            deps(context).wake_outbox()  # the final tally, to the author
             await edit(update, _("Closed on {date}.",
                                  date=local_date(pledge.closed_at, deps(context).settings.tz)),
                        back)

@@ -15,11 +15,11 @@ from bot.deps import deps
 from models.notices import NOTICE_SEND, send_scheduled
 from models.onboarding import JOIN_REMINDER, remind_pending_join
 from models.pledge_progress import auto_remind
-from models.pledges import AUTO_REMIND
+from models.pledges import AUTO_REMIND, CLOSING_REPORT, closing_report
 from models.schedule import Effect, run_due
 
 EFFECTS: dict[str, Effect] = {JOIN_REMINDER: remind_pending_join, NOTICE_SEND: send_scheduled,
-                              AUTO_REMIND: auto_remind}
+                              AUTO_REMIND: auto_remind, CLOSING_REPORT: closing_report}
 
 
 async def run_tick(db: Database, *, now: dt.datetime | None = None) -> int:

@@ -21,12 +21,14 @@ from models.places import Place
 from models.pledge_signing import Signature
 from models.pledges import (
     AUTO_REMIND,
+    CLOSING_REPORT,
     Pledge,
     PledgeStatus,
     PledgeVersion,
     Step,
     get_pledge,
     manager_places,
+    report_closing,
     require_manager,
     schedule_reminders,
     text_hash,
@@ -102,6 +104,7 @@ async def close_early(
         raise Conflict(N_("This pledge is closed."))
     pledge.status, pledge.closed_at, pledge.step = PledgeStatus.CLOSED, now, None
     await _cancel_reminders(session, pledge.id)
+    await report_closing(session, pledge)
     await session.commit()
     return pledge
 
@@ -129,7 +132,7 @@ async def extend(
 
 async def _cancel_reminders(session: AsyncSession, pledge_id: int) -> None:
     items = await session.scalars(select(DueItem).where(
-        DueItem.kind == AUTO_REMIND, DueItem.ref_id == pledge_id,
+        DueItem.kind.in_((AUTO_REMIND, CLOSING_REPORT)), DueItem.ref_id == pledge_id,
         DueItem.status == DueStatus.PENDING))
     for item in items:
         item.status = DueStatus.CANCELLED

@@ -30,9 +30,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audience import Audience, count, enqueue_all
 from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from models.outbox import enqueue
 from models.people import Person, Relation, Role, places_with_role, require_role
 from models.places import Place, PlaceKind, get_place
-from models.schedule import schedule
+from models.schedule import DueItem, schedule
 
 MANAGERS = (Role.STAFF, Role.GRID_WORKER)
 SCOPE_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.GRID, PlaceKind.BUILDING,
@@ -40,6 +41,7 @@ SCOPE_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.GRID, PlaceKind.
 AUTO_REMIND = "pledge.auto_remind"
 # Automatic reminders before closing (the issue's "three days and one day before").
 AUTO_REMIND_BEFORE = (dt.timedelta(days=3), dt.timedelta(days=1))
+CLOSING_REPORT = "pledge.closing_report"  # due item: the final tally to the author at closing
 MAX_TITLE = 200
 MAX_BODY = 30_000
 
@@ -381,13 +383,36 @@ class Published:
 
 
 def schedule_reminders(session: AsyncSession, pledge: Pledge, now: dt.datetime) -> None:
+    """The automatic reminders before closing, and the final tally to the author at closing."""
     assert pledge.closes_at is not None
+    # the closing time rides along: an extension makes these items stale, not wrong
+    payload = {"closes_at": pledge.closes_at.isoformat()}
     for before in AUTO_REMIND_BEFORE:
         due = pledge.closes_at - before
         if due > now:
-            # the closing time rides along: an extension makes these items stale, not wrong
-            schedule(session, kind=AUTO_REMIND, due_at=due, ref_id=pledge.id,
-                     payload={"closes_at": pledge.closes_at.isoformat()})
+            schedule(session, kind=AUTO_REMIND, due_at=due, ref_id=pledge.id, payload=payload)
+    if pledge.closes_at > now:
+        schedule(session, kind=CLOSING_REPORT, due_at=pledge.closes_at, ref_id=pledge.id,
+                 payload=payload)
+
+
+async def report_closing(session: AsyncSession, pledge: Pledge) -> None:
+    """Tell the author that signing has ended, with the final tally (an outbox row in the
+    caller's transaction). An author who has since left gets nothing."""
+    author = await session.get(Person, pledge.created_by_id) if pledge.created_by_id else None
+    if author is not None:
+        enqueue(session, chat_id=author.telegram_id, person_id=author.id, kind="pledge.closed",
+                payload={"pledge_id": pledge.id})
+
+
+async def closing_report(session: AsyncSession, item: DueItem, now: dt.datetime) -> None:
+    """Due-item effect at the closing time, unless the pledge was extended or closed early."""
+    pledge = await session.get(Pledge, item.ref_id or 0)
+    if pledge is None or pledge.status != PledgeStatus.OPEN or pledge.closes_at is None:
+        return  # closed early: that sent the report already
+    if item.payload.get("closes_at") != pledge.closes_at.isoformat():
+        return  # moved since: a fresh item was scheduled for the new date
+    await report_closing(session, pledge)
 
 
 async def publish(

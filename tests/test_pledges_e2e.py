@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from models.base import utcnow
 from models.onboarding import decide_membership, request_membership
 from models.people import Relation, Role
-from models.pledge_signing import Signature
+from models.pledge_signing import Signature, sign
 from models.pledges import (
     Pledge,
+    PledgeStatus,
     Signers,
     add_text,
     finish_body,
@@ -243,3 +244,30 @@ async def test_who_may_not_sign_is_told_why_and_nothing_is_written(env):
     toast = await env.tap(1, data=f"pl:c:{pledge_id}:1", forge=True)
     assert toast["text"] == f"This pledge closed on {today}; signing is no longer possible."
     assert await signatures(env) == 0
+
+
+async def test_the_author_gets_the_final_tally_when_signing_ends(env):
+    """Closing (early here; at the closing date the tick does the same) tells the author how
+    many signed, with buttons to see who has not, download the signatures or reopen."""
+    await setup_people(env)
+    pledge_id = await quick_pledge(env, title="Quiet hours pledge")
+    async with env.db.session() as s:
+        ann = await person(s, 1, "Ann", language="en")
+        await sign(s, pledge_id=pledge_id, person=ann, version=1)
+    await env.say(STAFF, "/pledge", "Pledges")
+    await env.tap(STAFF, "Quiet hours pledge · open")
+    await env.tap(STAFF, "⏹ Close now", expect="Nobody can sign after that")
+    since = env.mark()
+    await env.tap(STAFF, "⏹ Close now", expect="Closed on")
+    await env.drain_outbox()
+    report = await env.wait(STAFF, "Signing has ended", since=since)
+    assert "Quiet hours pledge" in report["text"]
+    assert "Signed: 1 / 3 households" in report["text"]
+    assert env.buttons(report) == ["📊 Progress", "+7 days", "⬇ CSV", "⬇ XLSX"]
+    await env.tap(STAFF, "+7 days", message_id=report["message_id"],
+                  expect="Extended: signing is open until")
+    async with env.db.session() as s:
+        assert (await s.get(Pledge, pledge_id)).status == PledgeStatus.OPEN  # reopened
+    await env.tap(STAFF, "◀ Back", message_id=report["message_id"], expect="open")
+    await env.tap(STAFF, "📊 Progress", message_id=report["message_id"],
+                  expect="Signed: 1 / 3 households")

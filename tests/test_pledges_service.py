@@ -364,3 +364,36 @@ async def test_two_racing_taps_make_one_signature(db, people):
     assert all(r.startswith("Already signed") for r in results if r != "signed")
     async with db.session() as s:
         assert await count_rows(s, Signature) == 1
+
+
+async def test_the_closing_report_goes_to_the_author_once_and_follows_an_extension(
+        db, session, people):
+    pledge = await published(session, people["staff"])
+    await session.execute(OutboxMessage.__table__.delete())
+    await session.commit()
+    closes = pledge.closes_at
+    async with db.session() as tick:
+        await run_due(tick, EFFECTS, now=closes - dt.timedelta(days=1))  # the reminders only
+    await session.execute(OutboxMessage.__table__.delete())
+    await session.commit()
+    # extended the day before: nothing at the old date, the report at the new one
+    await extend(session, pledge_id=pledge.id, by=people["staff"], days=7,
+                 now=closes - dt.timedelta(hours=20))
+    async with db.session() as tick:
+        await run_due(tick, EFFECTS, now=closes + dt.timedelta(minutes=1))
+    assert [k for _c, k, _p in await outbox(session)] == []
+    async with db.session() as tick:
+        await run_due(tick, EFFECTS, now=closes + dt.timedelta(days=7, minutes=1))
+        assert await run_due(tick, EFFECTS, now=closes + dt.timedelta(days=8)) == 0
+    assert await outbox(session) == [(900, "pledge.closed", {"pledge_id": pledge.id})]
+
+
+async def test_closing_early_reports_at_once_and_not_again_at_the_old_date(db, session, people):
+    pledge = await published(session, people["staff"])
+    await session.execute(OutboxMessage.__table__.delete())
+    await close_early(session, pledge_id=pledge.id, by=people["staff"],
+                      now=NOW + dt.timedelta(days=1))
+    assert await outbox(session) == [(900, "pledge.closed", {"pledge_id": pledge.id})]
+    async with db.session() as tick:
+        assert await run_due(tick, EFFECTS, now=pledge.closes_at + dt.timedelta(days=1)) == 0
+    assert len(await outbox(session)) == 1
