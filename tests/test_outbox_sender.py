@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select
 
@@ -157,6 +158,26 @@ async def test_cancelling_stops_what_the_sender_already_claimed(db):
                                   "cancelled": 40 - world.total_delivered}
 
 
+async def send_until(db, api: BotApi, world: World, delivered: int, *,
+                     lease: dt.timedelta = dt.timedelta(minutes=10),
+                     before_stop: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Run a sender (20/s) until the emulator has delivered `delivered` messages in all, then
+    stop it as the bot does on SIGTERM: its task is cancelled."""
+    sender = OutboxSender(db, RENDERERS, rate=20, concurrency=2, poll_seconds=0.05,
+                          lease=lease)
+    task = asyncio.create_task(sender.run(api, asyncio.Event()))
+    try:
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if world.total_delivered >= delivered:
+                break
+        if before_stop is not None:
+            await before_stop()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 async def test_a_clean_stop_hands_back_what_it_had_not_sent(db):
     """Stopping the bot mid-broadcast (a restart, a deploy): what had not gone out is pending
     again at once, so the next start sends it without waiting for the 10-minute lease, and
@@ -168,28 +189,11 @@ async def test_a_clean_stop_hands_back_what_it_had_not_sent(db):
     async with serve(world) as em:
         api = BotApi(f"{em.url}/bot{TOKEN}")
         try:
-            sender = OutboxSender(db, RENDERERS, rate=20, concurrency=2, poll_seconds=0.05,
-                                  lease=lease)
-            task = asyncio.create_task(sender.run(api, asyncio.Event()))
-            for _ in range(200):
-                await asyncio.sleep(0.05)
-                if world.total_delivered >= 8:
-                    break
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await send_until(db, api, world, 8, lease=lease)
             first_run = world.total_delivered
             after_stop = await statuses(db)
             assert after_stop == {"sent": first_run, "pending": 40 - first_run}
-
-            sender = OutboxSender(db, RENDERERS, rate=20, concurrency=2, poll_seconds=0.05,
-                                  lease=lease)
-            task = asyncio.create_task(sender.run(api, asyncio.Event()))
-            for _ in range(200):
-                await asyncio.sleep(0.05)
-                if world.total_delivered >= 40:
-                    break
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await send_until(db, api, world, 40, lease=lease)
         finally:
             await api.close()
     assert 8 <= first_run < 40
@@ -218,18 +222,12 @@ async def test_a_stop_during_a_slow_flush_still_writes_every_outcome(db, monkeyp
     world.add_users(30, first_id=FIRST)
     async with serve(world) as em:
         api = BotApi(f"{em.url}/bot{TOKEN}")
-        try:
-            sender = OutboxSender(db, RENDERERS, rate=20, concurrency=2, poll_seconds=0.05,
-                                  lease=dt.timedelta(minutes=10))
-            task = asyncio.create_task(sender.run(api, asyncio.Event()))
-            for _ in range(200):
-                await asyncio.sleep(0.05)
-                if world.total_delivered >= 10:
-                    break
+        async def as_a_flush_begins() -> None:  # sends end during the last flush
             flushing.clear()
-            await flushing.wait()  # stop just as a flush has begun: sends end during it
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await flushing.wait()
+
+        try:
+            await send_until(db, api, world, 10, before_stop=as_a_flush_begins)
         finally:
             await api.close()
     delivered = world.total_delivered
