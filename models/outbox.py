@@ -139,12 +139,14 @@ async def claim(
     distinct payload text is parsed once per batch."""
     now = now or utcnow()
     table = OutboxMessage.__table__
+    is_due = (((table.c.status == OutboxStatus.PENDING) & (table.c.not_before <= now))
+              | ((table.c.status == OutboxStatus.SENDING) & (table.c.claimed_at < now - lease)))
+    # an idle outbox is polled every second: find that out by reading, without a write lock
+    if await session.scalar(select(table.c.id).where(is_due).limit(1)) is None:
+        await session.rollback()
+        return []
     due = (
-        select(table.c.id)
-        .where(
-            ((table.c.status == OutboxStatus.PENDING) & (table.c.not_before <= now))
-            | ((table.c.status == OutboxStatus.SENDING) & (table.c.claimed_at < now - lease))
-        )
+        select(table.c.id).where(is_due)
         # one-to-one messages (a reply to a join request) before broadcasts (they have a topic)
         .order_by(table.c.topic.is_not(None), table.c.id)
         .limit(limit)
