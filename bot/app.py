@@ -47,6 +47,7 @@ from handlers import (
 from handlers.common import current
 from jobs.notices import report_progress
 from jobs.tick import tick
+from models.pledges import schedule_missing_reports
 
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
@@ -185,6 +186,7 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
 
         for person in await staff_people(session):
             await menus.refresh_for(app.bot, session, person)
+        await schedule_missing_reports(session)  # pledges from before closing reports
     app.bot_data["outbox_task"] = asyncio.create_task(
         run_outbox(app.bot, d), name="outbox")
     if app.job_queue is not None:

@@ -24,6 +24,7 @@ from bot.posters import poster_png
 from handlers.common import domain_errors, edit
 from handlers.pledge_admin import manage_keyboard, say, show_step, staff, status_of
 from handlers.pledges import place_label, signers_label
+from handlers.pledges import tz as community_tz
 from models.base import utcnow
 from models.errors import NotAllowed, NotFound
 from models.people import Person, require_scope_over_person
@@ -35,6 +36,7 @@ from models.pledge_progress import (
     remind,
     signature_rows,
     tally_by_child,
+    totals,
     viewer_paths,
 )
 from models.pledge_signing import local_date, local_time, sign
@@ -58,13 +60,13 @@ async def render_closed(session: AsyncSession, payload: dict[str, Any],
     pledge = await session.get(Pledge, int(payload["pledge_id"]))
     if pledge is None or pledge.is_open(utcnow()):
         return None  # extended meanwhile
-    units = await progress(session, pledge=pledge,
-                           paths=[(await place_of(session, pledge)).path])
-    expected, signed = sum(u.expected for u in units), sum(u.signed for u in units)
+    expected, signed = await totals(session, pledge=pledge,
+                                    paths=[(await place_of(session, pledge)).path])
     what = _("households") if Signers(pledge.signers).per_household else _("people")
     pid = pledge.id
     text = "\n".join([
-        _("🔒 Signing has ended: <b>{title}</b> — {place}", title=escape(pledge.title),
+        _("🔒 Signing ended on {date}: <b>{title}</b> — {place}",
+          date=local_date(pledge.ended_at(), community_tz()), title=escape(pledge.title),
           place=escape(await place_label(session, pledge))),
         _("Signed: {signed} / {expected} {what}", signed=signed, expected=expected, what=what),
         _("Download the signatures for your records, or give those who have not signed 7 "
@@ -140,9 +142,10 @@ async def progress_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if node.kind in (PlaceKind.BUILDING, PlaceKind.UNIT):
             missing = await non_signers(session, pledge=pledge, paths=paths,
                                         limit=NOT_SIGNED_SHOWN + 1)
+        # each signer once: a person with homes in two buildings is in two of the tallies
+        expected, signed = await totals(session, pledge=pledge, paths=paths)
     per_household = Signers(pledge.signers).per_household
     unit_word = _("households") if per_household else _("people")
-    expected, signed = sum(t.expected for t in tallies), sum(t.signed for t in tallies)
     lines = [_("📊 <b>{title}</b> — {place}", title=escape(pledge.title), place=escape(where)),
              _("Signed: {signed} / {expected} {what}", signed=signed, expected=expected,
                what=unit_word), ""]

@@ -121,7 +121,8 @@ async def extend(
     await require_manager(session, by, pledge)
     if pledge.status not in (PledgeStatus.OPEN, PledgeStatus.CLOSED):
         raise Invalid()
-    start = max(pledge.closes_at or now, now)
+    # a pledge closed early reopens from today, not from its old closing date
+    start = now if pledge.status == PledgeStatus.CLOSED else max(pledge.closes_at or now, now)
     pledge.closes_at = start + dt.timedelta(days=days)
     pledge.status, pledge.closed_at = PledgeStatus.OPEN, None
     await _cancel_reminders(session, pledge.id)

@@ -154,6 +154,25 @@ def progress_query(pledge: Pledge, paths: Sequence[str]) -> Select[Any]:
     )
 
 
+async def totals(
+    session: AsyncSession, *, pledge: Pledge, paths: Sequence[str]
+) -> tuple[int, int]:
+    """(should sign, have signed) under `paths`, each signer counted once — a person with
+    homes in two buildings is one person, where the per-unit rows would count them twice."""
+    household = aliased(Place)
+    per_household = Signers(pledge.signers).per_household
+    key = Membership.household_id if per_household else Membership.person_id
+    signed_key = Signature.household_id if per_household else Signature.person_id
+    row = (await session.execute(
+        select(func.count(key.distinct()), func.count(signed_key.distinct()))
+        .select_from(Membership)
+        .join(household, household.id == Membership.household_id)
+        .outerjoin(Signature, and_(Signature.pledge_id == pledge.id, signed_key == key))
+        .where(*_eligible(pledge, household, paths))
+    )).one()
+    return int(row[0]), int(row[1])
+
+
 @dataclass(frozen=True)
 class UnitProgress:
     building_id: int

@@ -31,9 +31,9 @@ from models.audience import Audience, count, enqueue_all
 from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import enqueue
-from models.people import Person, Relation, Role, places_with_role, require_role
+from models.people import Person, Relation, Role, places_with_role, require_role, roles_at
 from models.places import Place, PlaceKind, get_place
-from models.schedule import DueItem, schedule
+from models.schedule import DueItem, DueStatus, schedule
 
 MANAGERS = (Role.STAFF, Role.GRID_WORKER)
 SCOPE_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.GRID, PlaceKind.BUILDING,
@@ -398,11 +398,32 @@ def schedule_reminders(session: AsyncSession, pledge: Pledge, now: dt.datetime) 
 
 async def report_closing(session: AsyncSession, pledge: Pledge) -> None:
     """Tell the author that signing has ended, with the final tally (an outbox row in the
-    caller's transaction). An author who has since left gets nothing."""
+    caller's transaction). An author who has since left, or no longer manages the pledge's
+    place, gets nothing."""
     author = await session.get(Person, pledge.created_by_id) if pledge.created_by_id else None
-    if author is not None:
+    if author is None:
+        return
+    held = await roles_at(session, person_id=author.id, place=await place_of(session, pledge))
+    if held & set(MANAGERS):
         enqueue(session, chat_id=author.telegram_id, person_id=author.id, kind="pledge.closed",
                 payload={"pledge_id": pledge.id})
+
+
+async def schedule_missing_reports(session: AsyncSession, now: dt.datetime | None = None) -> int:
+    """At start-up: open pledges published before closing reports existed get theirs (once;
+    the ones that have a pending report are left alone); commits. Returns how many."""
+    now = now or utcnow()
+    pending = select(DueItem.id).where(DueItem.kind == CLOSING_REPORT,
+                                       DueItem.ref_id == Pledge.id,
+                                       DueItem.status == DueStatus.PENDING)
+    missing = list(await session.scalars(select(Pledge).where(
+        Pledge.status == PledgeStatus.OPEN, Pledge.closes_at > now, ~pending.exists())))
+    for pledge in missing:
+        assert pledge.closes_at is not None
+        schedule(session, kind=CLOSING_REPORT, due_at=pledge.closes_at, ref_id=pledge.id,
+                 payload={"closes_at": pledge.closes_at.isoformat()})
+    await session.commit()
+    return len(missing)
 
 
 async def closing_report(session: AsyncSession, item: DueItem, now: dt.datetime) -> None:

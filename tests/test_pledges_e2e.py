@@ -260,7 +260,7 @@ async def test_the_author_gets_the_final_tally_when_signing_ends(env):
     since = env.mark()
     await env.tap(STAFF, "⏹ Close now", expect="Closed on")
     await env.drain_outbox()
-    report = await env.wait(STAFF, "Signing has ended", since=since)
+    report = await env.wait(STAFF, "Signing ended on", since=since)
     assert "Quiet hours pledge" in report["text"]
     assert "Signed: 1 / 3 households" in report["text"]
     assert env.buttons(report) == ["📊 Progress", "+7 days", "⬇ CSV", "⬇ XLSX"]

@@ -397,3 +397,54 @@ async def test_closing_early_reports_at_once_and_not_again_at_the_old_date(db, s
     async with db.session() as tick:
         assert await run_due(tick, EFFECTS, now=pledge.closes_at + dt.timedelta(days=1)) == 0
     assert len(await outbox(session)) == 1
+
+
+async def test_reopening_a_pledge_closed_early_gives_seven_days_from_today(session, people):
+    pledge = await published(session, people["staff"])  # closes NOW + 14 days
+    await close_early(session, pledge_id=pledge.id, by=people["staff"],
+                      now=NOW + dt.timedelta(days=1))
+    await extend(session, pledge_id=pledge.id, by=people["staff"], days=7,
+                 now=NOW + dt.timedelta(days=2))
+    assert pledge.status == PledgeStatus.OPEN
+    assert pledge.closes_at == NOW + dt.timedelta(days=9)  # not day 21
+
+
+async def test_an_author_who_no_longer_manages_the_place_gets_no_report(session, people):
+    from models.people import RoleGrant
+
+    pledge = await published(session, people["grid"], at=GRID1)
+    await session.execute(RoleGrant.__table__.delete().where(
+        RoleGrant.person_id == people["grid"].id))
+    await session.execute(OutboxMessage.__table__.delete())
+    await close_early(session, pledge_id=pledge.id, by=people["staff"],
+                      now=NOW + dt.timedelta(days=1))
+    assert await outbox(session) == []
+
+
+async def test_pledges_from_before_closing_reports_get_theirs_at_start_once(session, people):
+    from models.pledges import CLOSING_REPORT, schedule_missing_reports
+
+    pledge = await published(session, people["staff"])
+    await session.execute(DueItem.__table__.delete())  # as if published by an older version
+    await session.commit()
+    assert await schedule_missing_reports(session, now=NOW) == 1
+    assert await schedule_missing_reports(session, now=NOW) == 0
+    items = (await session.scalars(select(DueItem).where(DueItem.kind == CLOSING_REPORT))).all()
+    assert [(i.ref_id, i.due_at) for i in items] == [(pledge.id, pledge.closes_at)]
+
+
+async def test_totals_count_a_person_with_two_homes_once(session, people):
+    from models.pledge_progress import totals
+
+    # 张业主 also owns a flat in 3栋
+    req = await request_membership(session, person=people["owner101"], relation=Relation.OWNER,
+                                   household_id=(await place(session, B3 + "/1单元/102")).id)
+    await decide_membership(session, membership_id=req.membership.id, decider=people["staff"],
+                            approve=True)
+    pledge = await published(session, people["staff"], signers=Signers.OWNER)
+    await sign(session, pledge_id=pledge.id, person=people["owner101"], version=1, now=NOW)
+    community = [(await place(session, COMMUNITY)).path]
+    # owners: 张业主 (two flats) and 钱业主 — two people, one of whom signed
+    assert await totals(session, pledge=pledge, paths=community) == (2, 1)
+    units = await progress(session, pledge=pledge, paths=community)
+    assert sum(u.expected for u in units) == 3  # per unit he counts in both buildings
