@@ -23,6 +23,7 @@ from bot.i18n import N_, Translator
 from bot.keyboards import StaleButton, button, paged, parse
 from handlers.common import current, domain_errors, edit
 from handlers.pledges import full_text, place_label, signers_label
+from models.base import utcnow
 from models.errors import NotAllowed
 from models.people import Person
 from models.places import ancestors, children, get_place, label
@@ -297,6 +298,13 @@ def end_of_day_in(days: int, tz: dt.tzinfo) -> dt.datetime:
 
 def manage_keyboard(_: Translator, pledge: Pledge) -> InlineKeyboardMarkup:
     pid = pledge.id
+    if not pledge.is_open(utcnow()):  # closed: what is left is to look, download or reopen
+        return InlineKeyboardMarkup([
+            [button(_("📊 Progress"), f"pa:pg:{pid}:0"),
+             button(_("+7 days"), f"pa:xt:{pid}:7")],
+            [button(_("⬇ CSV"), f"pa:x:{pid}:csv"), button(_("⬇ XLSX"), f"pa:x:{pid}:xlsx")],
+            [button(_("◀ All pledges"), "pa:list")],
+        ])
     return InlineKeyboardMarkup([
         [button(_("📊 Progress"), f"pa:pg:{pid}:0"),
          button(_("⏰ Remind those who have not signed"), f"pa:rm:{pid}")],

@@ -99,9 +99,8 @@ async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await query.answer()
             return
         paths = await viewer_paths(session, person, pledge)
-        units = await progress(session, pledge=pledge, paths=paths)
+        expected, signed = await totals(session, pledge=pledge, paths=paths)
         where = await place_label(session, pledge)
-    expected, signed = sum(u.expected for u in units), sum(u.signed for u in units)
     text = "\n".join([
         f"📜 <b>{escape(pledge.title)}</b>",
         _("{place} · signed by {signers}", place=escape(where),
