@@ -175,7 +175,6 @@ async def seed(db: Database) -> bool:
             place = await _place(session, group.place)
             await bind_chat(session, chat_id=group.chat_id, title=group.title,
                             place_id=place.id, purpose=group.purpose, by=None)
-    await seed_examples(db)
     return True
 
 

@@ -96,8 +96,8 @@ async def run_sandbox(options: SandboxOptions) -> AsyncIterator[Sandbox]:
     db = Database(url)
     try:
         await upgrade_engine(db.engine)
-        if not await demo.seed(db):
-            await demo.seed_examples(db)  # a sandbox from before the demo had them
+        await demo.seed(db)
+        await demo.seed_examples(db)  # once; also for a sandbox from before they existed
         settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
                             default_language="zh_CN", tick_seconds=5.0)
         world = World(SANDBOX_TOKEN, bot_first_name="邻里 linli")

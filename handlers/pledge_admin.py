@@ -296,15 +296,17 @@ def end_of_day_in(days: int, tz: dt.tzinfo) -> dt.datetime:
 # --- following a published pledge -----------------------------------------------------------
 
 
+def closed_rows(_: Translator, pid: int) -> list[list[InlineKeyboardButton]]:
+    """A closed pledge: what is left is to look, download or reopen."""
+    return [[button(_("📊 Progress"), f"pa:pg:{pid}:0"), button(_("+7 days"), f"pa:xt:{pid}:7")],
+            [button(_("⬇ CSV"), f"pa:x:{pid}:csv"), button(_("⬇ XLSX"), f"pa:x:{pid}:xlsx")]]
+
+
 def manage_keyboard(_: Translator, pledge: Pledge) -> InlineKeyboardMarkup:
     pid = pledge.id
-    if not pledge.is_open(utcnow()):  # closed: what is left is to look, download or reopen
-        return InlineKeyboardMarkup([
-            [button(_("📊 Progress"), f"pa:pg:{pid}:0"),
-             button(_("+7 days"), f"pa:xt:{pid}:7")],
-            [button(_("⬇ CSV"), f"pa:x:{pid}:csv"), button(_("⬇ XLSX"), f"pa:x:{pid}:xlsx")],
-            [button(_("◀ All pledges"), "pa:list")],
-        ])
+    if not pledge.is_open(utcnow()):
+        return InlineKeyboardMarkup([*closed_rows(_, pid),
+                                     [button(_("◀ All pledges"), "pa:list")]])
     return InlineKeyboardMarkup([
         [button(_("📊 Progress"), f"pa:pg:{pid}:0"),
          button(_("⏰ Remind those who have not signed"), f"pa:rm:{pid}")],

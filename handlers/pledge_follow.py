@@ -22,7 +22,14 @@ from bot.keyboards import StaleButton, button, paged, parse
 from bot.outbox import Rendered
 from bot.posters import poster_png
 from handlers.common import domain_errors, edit
-from handlers.pledge_admin import manage_keyboard, say, show_step, staff, status_of
+from handlers.pledge_admin import (
+    closed_rows,
+    manage_keyboard,
+    say,
+    show_step,
+    staff,
+    status_of,
+)
 from handlers.pledges import place_label, signers_label
 from handlers.pledges import tz as community_tz
 from models.base import utcnow
@@ -62,20 +69,20 @@ async def render_closed(session: AsyncSession, payload: dict[str, Any],
         return None  # extended meanwhile
     expected, signed = await totals(session, pledge=pledge,
                                     paths=[(await place_of(session, pledge)).path])
-    what = _("households") if Signers(pledge.signers).per_household else _("people")
-    pid = pledge.id
     text = "\n".join([
         _("🔒 Signing ended on {date}: <b>{title}</b> — {place}",
           date=local_date(pledge.ended_at(), community_tz()), title=escape(pledge.title),
           place=escape(await place_label(session, pledge))),
-        _("Signed: {signed} / {expected} {what}", signed=signed, expected=expected, what=what),
+        _("Signed: {signed} / {expected} {what}", signed=signed, expected=expected,
+          what=signer_word(_, pledge)),
         _("Download the signatures for your records, or give those who have not signed 7 "
           "more days."),
     ])
-    return Rendered(text, InlineKeyboardMarkup([
-        [button(_("📊 Progress"), f"pa:pg:{pid}:0"), button(_("+7 days"), f"pa:xt:{pid}:7")],
-        [button(_("⬇ CSV"), f"pa:x:{pid}:csv"), button(_("⬇ XLSX"), f"pa:x:{pid}:xlsx")],
-    ]))
+    return Rendered(text, InlineKeyboardMarkup(closed_rows(_, pledge.id)))
+
+
+def signer_word(_: Translator, pledge: Pledge) -> str:
+    return _("households") if Signers(pledge.signers).per_household else _("people")
 
 
 RENDERERS = {"pledge.closed": render_closed}
@@ -143,11 +150,9 @@ async def progress_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                                         limit=NOT_SIGNED_SHOWN + 1)
         # each signer once: a person with homes in two buildings is in two of the tallies
         expected, signed = await totals(session, pledge=pledge, paths=paths)
-    per_household = Signers(pledge.signers).per_household
-    unit_word = _("households") if per_household else _("people")
     lines = [_("📊 <b>{title}</b> — {place}", title=escape(pledge.title), place=escape(where)),
              _("Signed: {signed} / {expected} {what}", signed=signed, expected=expected,
-               what=unit_word), ""]
+               what=signer_word(_, pledge)), ""]
     lines += [f"{escape(t.name)}: {t.signed} / {t.expected}" for t in tallies[:60]]
     if missing:
         lines += ["", _("<b>Not signed yet:</b>")]

@@ -135,12 +135,17 @@ async def non_signers(
     return (await connection.execute(stmt)).all()
 
 
+def _signer_keys(pledge: Pledge) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """What one signer is (a household, or a person) on memberships and on signatures."""
+    if Signers(pledge.signers).per_household:
+        return Membership.household_id, Signature.household_id
+    return Membership.person_id, Signature.person_id
+
+
 def progress_query(pledge: Pledge, paths: Sequence[str]) -> Select[Any]:
     """Per unit: how many signing units there are and how many have signed."""
     household, unit, building = aliased(Place), aliased(Place), aliased(Place)
-    per_household = Signers(pledge.signers).per_household
-    key = Membership.household_id if per_household else Membership.person_id
-    signed_key = Signature.household_id if per_household else Signature.person_id
+    key, signed_key = _signer_keys(pledge)
     return (
         select(building.id, building.name, unit.id, unit.name, unit.path,
                func.count(key.distinct()), func.count(signed_key.distinct()))
@@ -160,9 +165,7 @@ async def totals(
     """(should sign, have signed) under `paths`, each signer counted once — a person with
     homes in two buildings is one person, where the per-unit rows would count them twice."""
     household = aliased(Place)
-    per_household = Signers(pledge.signers).per_household
-    key = Membership.household_id if per_household else Membership.person_id
-    signed_key = Signature.household_id if per_household else Signature.person_id
+    key, signed_key = _signer_keys(pledge)
     row = (await session.execute(
         select(func.count(key.distinct()), func.count(signed_key.distinct()))
         .select_from(Membership)

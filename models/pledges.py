@@ -31,7 +31,7 @@ from models.audience import Audience, count, enqueue_all
 from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import enqueue
-from models.people import Person, Relation, Role, places_with_role, require_role, roles_at
+from models.people import Person, Relation, Role, places_with_role, require_role
 from models.places import Place, PlaceKind, get_place
 from models.schedule import DueItem, DueStatus, schedule
 
@@ -392,8 +392,13 @@ def schedule_reminders(session: AsyncSession, pledge: Pledge, now: dt.datetime) 
         if due > now:
             schedule(session, kind=AUTO_REMIND, due_at=due, ref_id=pledge.id, payload=payload)
     if pledge.closes_at > now:
-        schedule(session, kind=CLOSING_REPORT, due_at=pledge.closes_at, ref_id=pledge.id,
-                 payload=payload)
+        _schedule_report(session, pledge)
+
+
+def _schedule_report(session: AsyncSession, pledge: Pledge) -> None:
+    assert pledge.closes_at is not None
+    schedule(session, kind=CLOSING_REPORT, due_at=pledge.closes_at, ref_id=pledge.id,
+             payload={"closes_at": pledge.closes_at.isoformat()})
 
 
 async def report_closing(session: AsyncSession, pledge: Pledge) -> None:
@@ -403,10 +408,12 @@ async def report_closing(session: AsyncSession, pledge: Pledge) -> None:
     author = await session.get(Person, pledge.created_by_id) if pledge.created_by_id else None
     if author is None:
         return
-    held = await roles_at(session, person_id=author.id, place=await place_of(session, pledge))
-    if held & set(MANAGERS):
-        enqueue(session, chat_id=author.telegram_id, person_id=author.id, kind="pledge.closed",
-                payload={"pledge_id": pledge.id})
+    try:
+        await require_manager(session, author, pledge)
+    except NotAllowed:
+        return
+    enqueue(session, chat_id=author.telegram_id, person_id=author.id, kind="pledge.closed",
+            payload={"pledge_id": pledge.id})
 
 
 async def schedule_missing_reports(session: AsyncSession, now: dt.datetime | None = None) -> int:
@@ -419,9 +426,7 @@ async def schedule_missing_reports(session: AsyncSession, now: dt.datetime | Non
     missing = list(await session.scalars(select(Pledge).where(
         Pledge.status == PledgeStatus.OPEN, Pledge.closes_at > now, ~pending.exists())))
     for pledge in missing:
-        assert pledge.closes_at is not None
-        schedule(session, kind=CLOSING_REPORT, due_at=pledge.closes_at, ref_id=pledge.id,
-                 payload={"closes_at": pledge.closes_at.isoformat()})
+        _schedule_report(session, pledge)
     await session.commit()
     return len(missing)
 
