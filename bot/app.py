@@ -17,12 +17,15 @@ from telegram import Bot, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import menus
 from bot.botapi import BotApi
@@ -32,6 +35,7 @@ from bot.deps import Deps, deps
 from bot.i18n import tr
 from bot.logs import install_redaction
 from bot.outbox import OutboxSender, Renderer
+from bot.updates import LinliBot
 from handlers import (
     account,
     approvals,
@@ -45,15 +49,23 @@ from handlers import (
     pledges,
 )
 from handlers.common import current
+from jobs.housekeeping import PURGE_SECONDS, housekeeping
 from jobs.notices import report_progress
 from jobs.tick import tick
+from models.groups import bound_group_count
 from models.pledges import schedule_missing_reports
 
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
 RENDERERS: dict[str, Renderer] = {**approvals.RENDERERS, **notice_status.RENDERERS,
-                                  **pledges.RENDERERS, **pledge_follow.RENDERERS}
+                                  **pledges.RENDERERS, **pledge_follow.RENDERERS,
+                                  **groups.RENDERERS}
+
+# What the bot asks Telegram for. Edited messages come too (a live location is a stream of
+# them) and the bot's own membership of groups; every handler below takes new messages only.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
+                   "chat_member"]
 
 
 # Who may take a free message (text, photo, document), in order: see handlers/inputs.py.
@@ -62,15 +74,21 @@ INPUT_TAKERS: list[inputs.Taker] = [notices.take_input, pledge_admin.take_input]
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Every handler, in one place and in order."""
-    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE  # not edits, channel posts or business messages
+    private = filters.ChatType.PRIVATE & new
+    # a button on a message sent through inline mode has no message to act on
+    app.add_handler(InlineButtonHandler(inline_button))
     # a poster's deep link (/start pledge_12) opens the pledge; any other /start joins
     app.add_handler(CommandHandler("start", pledges.deep_link,
                                    filters=private & filters.Regex(r"^/start pledge_\d")))
     app.add_handler(CommandHandler("start", onboarding.start, filters=private))
     app.add_handler(CommandHandler("me", account.me, filters=private))
     app.add_handler(CommandHandler("language", account.language, filters=private))
-    app.add_handler(CommandHandler("help", account.help_command))
-    app.add_handler(CommandHandler("bind", groups.bind, filters=filters.ChatType.GROUPS))
+    app.add_handler(CommandHandler("help", account.help_command, filters=new))
+    app.add_handler(CommandHandler("bind", groups.bind, filters=filters.ChatType.GROUPS & new))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))
+    app.add_handler(ChatMemberHandler(groups.membership_changed,
+                                      ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CallbackQueryHandler(groups.bind_button, pattern=r"^gb:"))
     app.add_handler(CommandHandler("pending", approvals.pending, filters=private))
     app.add_handler(CallbackQueryHandler(onboarding.onboarding_button, pattern=r"^ob:"))
@@ -105,10 +123,29 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(pledge_follow.change_button,
                                          pattern=r"^pa:(ed|sv|rs|xt|cl|cc):"))
     app.add_handler(CallbackQueryHandler(pledge_admin.draft_button, pattern=r"^pa:"))
-    app.add_handler(MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-                                   inputs.free_input(INPUT_TAKERS)))
+    # what someone sends in private that is not a command: text or an attachment (an empty
+    # or service message gets no "I did not understand")
+    content = (filters.TEXT | filters.ATTACHMENT) & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(private & content, inputs.free_input(INPUT_TAKERS)))
     app.add_handler(CallbackQueryHandler(stale_button))
     app.add_error_handler(on_error)
+
+
+class InlineButtonHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Matches a button press that carries no message (a message sent in inline mode)."""
+
+    def check_update(self, update: object) -> bool:
+        query = update.callback_query if isinstance(update, Update) else None
+        return query is not None and query.message is None
+
+
+async def inline_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button we cannot act on outside a chat with the bot."""
+    async with deps(context).db.session() as session:
+        _person, _ = await current(session, update, context)
+    await update.callback_query.answer(
+        _("This button works only in your chat with me. Open the chat and send /help."),
+        show_alert=True)
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -150,15 +187,13 @@ def build_application(
     base_file_url: str | None = None, rate_limit: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     install_redaction()
-    builder = (
-        Application.builder()
-        .token(token)
-        .base_url(base_url or settings.api_base_url)
-        .base_file_url(base_file_url or settings.api_file_url)
-    )
-    if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    app = builder.build()
+    # PTB's own pool sizes (ApplicationBuilder's defaults), around our bot class
+    bot = LinliBot(token, base_url=base_url or settings.api_base_url,
+                   base_file_url=base_file_url or settings.api_file_url,
+                   request=HTTPXRequest(connection_pool_size=256),
+                   get_updates_request=HTTPXRequest(connection_pool_size=1),
+                   rate_limiter=AIORateLimiter(max_retries=3) if rate_limit else None)
+    app = Application.builder().bot(bot).build()
     app.bot_data["deps"] = Deps(settings=settings, db=db)
     register_handlers(app)
     return app
@@ -187,6 +222,11 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
         for person in await staff_people(session):
             await menus.refresh_for(app.bot, session, person)
         await schedule_missing_reports(session)  # pledges from before closing reports
+        if not app.bot.can_read_all_group_messages and await bound_group_count(session):
+            log.warning("groups are bound, but the bot's privacy mode is on: in groups it sees "
+                        "only commands, replies to it and mentions. To let it see the groups' "
+                        "messages, send /setprivacy to @BotFather and choose Disable, or make "
+                        "the bot an admin of each group.")
     app.bot_data["outbox_task"] = asyncio.create_task(
         run_outbox(app.bot, d), name="outbox")
     if app.job_queue is not None:
@@ -194,6 +234,8 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
                                     name="tick")
         app.job_queue.run_repeating(report_progress, interval=PROGRESS_SECONDS, first=1.0,
                                     name="notice-progress")
+        app.job_queue.run_repeating(housekeeping, interval=PURGE_SECONDS, first=60.0,
+                                    name="housekeeping")
 
 
 async def run_outbox(app_bot: Bot, d: Deps) -> None:

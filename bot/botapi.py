@@ -39,6 +39,14 @@ class Rejected(ApiError):
     """Another 4xx (chat not found, message too long …): retrying will not help."""
 
 
+class Migrated(Rejected):
+    """400: the group became a supergroup; send to `new_chat_id` instead."""
+
+    def __init__(self, description: str, new_chat_id: int) -> None:
+        super().__init__(description)
+        self.new_chat_id = new_chat_id
+
+
 class Unavailable(ApiError):
     """A network error or a 5xx: worth a later retry."""
 
@@ -74,6 +82,9 @@ class BotApi:
             raise RetryLater(description, seconds)
         if code == 403:
             raise Blocked(description)
+        moved = (answer.get("parameters") or {}).get("migrate_to_chat_id")
+        if code == 400 and isinstance(moved, int) and not isinstance(moved, bool):
+            raise Migrated(description, moved)
         if 400 <= code < 500:
             raise Rejected(description)
         raise Unavailable(description)

@@ -26,10 +26,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
-from bot.botapi import ApiError, Blocked, BotApi, Rejected, RetryLater, Unavailable
+from bot.botapi import ApiError, Blocked, BotApi, Migrated, Rejected, RetryLater, Unavailable
 from bot.db import Database
 from bot.i18n import Translator, tr
 from models.base import utcnow
+from models.groups import end_binding, move_binding
 from models.outbox import (
     Claimed,
     OutboxStatus,
@@ -130,6 +131,9 @@ class OutboxSender:
         self._queued: set[int] = set()  # claimed ids waiting or in flight here
         self._cancelled: set[int] = set()  # of those, cancelled meanwhile: not to be sent
         self._rendering: list[int] = []  # claimed ids of the batch being rendered
+        # groups the bot was removed from, and groups that became supergroups (old → new id)
+        self._gone_groups: set[int] = set()
+        self._moved_groups: dict[int, int] = {}
 
     async def run(self, api: BotApi, wakeup: asyncio.Event) -> None:
         """Claim, render and send until cancelled. The next batch is claimed while the last
@@ -223,12 +227,22 @@ class OutboxSender:
                 if outcomes:
                     await record(session, outcomes)
                 self._cancelled |= await take_cancelled_claims(session) & self._queued
+                await self._follow_groups(session)
         except BaseException:  # keep them for the next flush, or they would be sent again
             self.outcomes[:0] = outcomes
             raise
         for outcome in outcomes:
             self._queued.discard(outcome.id)
         self._cancelled &= self._queued
+
+    async def _follow_groups(self, session: AsyncSession) -> None:
+        """Bindings follow what sending learnt: a group that became a supergroup keeps its
+        binding under the new id; one the bot was removed from is unbound (its binder told)."""
+        while self._moved_groups:
+            old, new = self._moved_groups.popitem()
+            await move_binding(session, old_chat_id=old, new_chat_id=new)
+        while self._gone_groups:
+            await end_binding(session, chat_id=self._gone_groups.pop(), why="send")
 
     async def _claim_into(self, queue: asyncio.Queue[tuple[Claimed, Rendered] | None]) -> int:
         """Claim one batch, render it and queue it for the senders; return how many rows."""
@@ -318,8 +332,14 @@ class OutboxSender:
             return Outcome(row.id, OutboxStatus.PENDING, error="429", count_attempt=False,
                            retry_at=utcnow() + dt.timedelta(seconds=error.seconds))
         except Blocked as error:
+            if row.chat_id < 0:  # the bot is no longer in that group
+                self._gone_groups.add(row.chat_id)
             return Outcome(row.id, OutboxStatus.BLOCKED, error=error.description[:500],
                            unreachable_person_id=row.person_id)
+        except Migrated as error:  # the same group under its new id: send there, now
+            self._moved_groups[row.chat_id] = error.new_chat_id
+            return Outcome(row.id, OutboxStatus.PENDING, error=error.description[:500],
+                           count_attempt=False, retry_at=utcnow(), moved_to=error.new_chat_id)
         except Rejected as error:
             return Outcome(row.id, OutboxStatus.FAILED, error=error.description[:500])
         except Unavailable as error:

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import uvicorn
 
-from bot.app import build_application, started
+from bot.app import ALLOWED_UPDATES, build_application, started
 from bot.config import Settings
 from bot.db import Database
 from bot.logs import setup_logging
@@ -40,7 +40,7 @@ async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = 
                 await _serve_webhook(settings, db, app, stop)
             else:
                 assert app.updater is not None
-                await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+                await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
                 log.info("linli is running (long polling); press Ctrl-C to stop")
                 await stop.wait()
                 await app.updater.stop()
@@ -59,7 +59,7 @@ async def _serve_webhook(settings: Settings, db: Database, app, stop: asyncio.Ev
     worker_task = asyncio.create_task(worker.run())
     server_task = asyncio.create_task(server.serve())
     await app.bot.set_webhook(url, secret_token=secret,
-                              allowed_updates=["message", "callback_query"])
+                              allowed_updates=ALLOWED_UPDATES)
     log.info("linli is running (webhook on port %s); press Ctrl-C to stop",
              settings.webhook_port)
     await stop.wait()

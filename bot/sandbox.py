@@ -24,7 +24,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot import demo
-from bot.app import build_application, started
+from bot.app import ALLOWED_UPDATES, build_application, started
 from bot.config import Settings
 from bot.db import Database
 from bot.emulator.client import listen, serve
@@ -109,7 +109,8 @@ async def run_sandbox(options: SandboxOptions) -> AsyncIterator[Sandbox]:
                                     rate_limit=options.rate_limit)
             async with started(app):
                 assert app.updater is not None
-                await app.updater.start_polling(poll_interval=0.0, timeout=POLL_TIMEOUT)
+                await app.updater.start_polling(poll_interval=0.0, timeout=POLL_TIMEOUT,
+                                                 allowed_updates=ALLOWED_UPDATES)
                 page = PageServer(world, db)
                 try:
                     async with listen(page.app, options.host, options.port) as (_, port):

@@ -1,9 +1,13 @@
 """Webhook mode: Telegram POSTs updates here; each is stored before we answer 200.
 
-A wrong `X-Telegram-Bot-Api-Secret-Token` gets 403 (compared in constant time). The update is
-written to the inbox (unique `update_id`) and committed *before* the 200, then processed by one
-worker in order; a re-delivery is answered 200 and not processed again, and whatever a crash
-left unprocessed is processed at the next start.
+A wrong `X-Telegram-Bot-Api-Secret-Token` gets 403 (compared in constant time); a body over
+MAX_BODY_BYTES gets 413 before it is read whole; a body that is not a JSON object with an
+`update_id` Telegram could send gets 400 and nothing is stored. The update is written to the
+inbox (unique `update_id`) and committed *before* the 200, then processed by one worker in
+order; a re-delivery is answered 200 and not processed again, and whatever a crash left
+unprocessed is processed at the next start. Each stored update is read and handled on its
+own: one the library cannot read is marked with the error's type and skipped, so it never
+holds up the updates after it, nor the start-up pass.
 """
 
 from __future__ import annotations
@@ -18,13 +22,17 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from telegram import Update
 from telegram.ext import Application
 
 from bot.db import Database
+from bot.updates import read_update, update_id_of
 from models import inbox
 
 log = logging.getLogger(__name__)
+
+# Telegram's updates are a few kilobytes (a message of 4,096 characters with its entities and
+# a reply is well under 100 kB); anything near this is not from Telegram.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class InboxWorker:
@@ -45,13 +53,24 @@ class InboxWorker:
                 if not rows:
                     return done
                 for row in rows:
-                    update = Update.de_json(row.payload, self.app.bot)
-                    try:
-                        await self.app.process_update(update)
-                    finally:  # the error handler has told the user; never loop on one update
-                        async with self.db.session() as session:
-                            await inbox.mark_processed(session, row.update_id)
+                    error = await self._process(row.update_id, row.payload)
+                    # the error handler has told the user; never loop on one update
+                    async with self.db.session() as session:
+                        await inbox.mark_processed(session, row.update_id, error)
                     done += 1
+
+    async def _process(self, update_id: int, payload: Any) -> str | None:
+        """Handle one stored update; the type of the error that stopped it, if one did."""
+        update, error = read_update(payload, self.app.bot)
+        if update is None or error is not None:
+            return error
+        try:
+            await self.app.process_update(update)
+        except Exception as failure:  # handlers' errors go to the error handler; not these
+            log.error("update %s could not be processed: %s", update_id,
+                      type(failure).__name__)
+            return type(failure).__name__
+        return None
 
     async def run(self) -> None:
         while True:
@@ -73,15 +92,36 @@ def create_webhook_app(db: Database, worker: InboxWorker, secret: str,
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
         if not hmac.compare_digest(given, expected):
             return PlainTextResponse("forbidden", status_code=403)
+        body = await _read_body(request, MAX_BODY_BYTES)
+        if body is None:
+            return PlainTextResponse("update too large", status_code=413)
         try:
-            payload = json.loads(await request.body())
-            int(payload["update_id"])
-        except (ValueError, KeyError, TypeError):
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        update_id = update_id_of(payload)
+        if update_id is None:
             return PlainTextResponse("bad update", status_code=400)
         async with db.session() as session:
-            stored = await inbox.store(session, payload)
+            stored = await inbox.store(session, update_id, payload)
         if stored:
             worker.wakeup.set()
         return PlainTextResponse("ok")
 
     return Starlette(routes=[Route(path, receive, methods=["POST"])])
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to be over `limit` bytes."""
+    try:
+        if int(request.headers.get("content-length", "0")) > limit:
+            return None
+    except ValueError:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import menus
 from bot.deps import deps
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, tr
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, tr
 from bot.keyboards import button, parse
 from handlers import labels
 from handlers.common import answer_or_reply, current, domain_errors
 from models.errors import N_, NotFound
 from models.onboarding import memberships_of
-from models.people import APPROVER_ROLES, grants_of, set_language
+from models.people import APPROVER_ROLES, Person, grants_of, set_language
 from models.places import ancestors, label
 
 NOT_REGISTERED = N_("You are not registered yet. Send /start to join your community.")
@@ -85,15 +86,26 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """List what I can do here, for my roles, with a button for each."""
     async with deps(context).db.session() as session:
         person, _ = await current(session, update, context)
-        roles = {g.role for g, _p in await grants_of(session, person.id)} if person else set()
-    if update.effective_chat is not None and update.effective_chat.type != "private":
-        await answer_or_reply(update, _("I am linli, your community's assistant. Talk to me "
-                                        "in a private chat: open my profile and press Start."))
-        return
-    staff = bool(roles & set(APPROVER_ROLES))
+        if update.effective_chat is not None and update.effective_chat.type != "private":
+            await answer_or_reply(update, _("I am linli, your community's assistant. Talk to "
+                                            "me in a private chat: open my profile and press "
+                                            "Start."))
+            return
+        staff, markup = await menu_for(session, person, _)
     lines = [_("<b>What I can do</b>")]
     lines += [f"/{name} — {_(text)}"
               for name, text in menus.RESIDENT_COMMANDS + (menus.STAFF_COMMANDS if staff else ())]
+    await answer_or_reply(update, "\n".join(lines), markup, answer_query=True)
+
+
+async def menu_for(session: AsyncSession, person: Person | None,
+                   _: Translator) -> tuple[bool, InlineKeyboardMarkup]:
+    """The buttons of what this person can do (and whether they are staff)."""
+    if person is None:
+        return False, InlineKeyboardMarkup([[button(_("Join your community"),
+                                                    f"ob:l:{_.language}:")]])
+    roles = {g.role for g, _p in await grants_of(session, person.id)}
+    staff = bool(roles & set(APPROVER_ROLES))
     keyboard = [[button(_("Join a household"), "j:p:0:0"), button(_("My information"), "me:show")],
                 [button(_("Language"), "lang:menu")]]
     keyboard.append([button(_("Notices"), "nl"), button(_("Pledges"), "pl:list")])
@@ -102,8 +114,4 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         keyboard.append([button(_("📢 New notice"), "nt:new"),
                          button(_("Groups of people"), "tg:start")])
         keyboard.append([button(_("📜 Write or follow pledges"), "pa:list")])
-    if person is None:
-        keyboard = [[button(_("Join your community"), "ob:l:"
-                            f"{_.language}:")]]
-    await answer_or_reply(update, "\n".join(lines), InlineKeyboardMarkup(keyboard),
-                          answer_query=True)
+    return staff, InlineKeyboardMarkup(keyboard)

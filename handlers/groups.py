@@ -5,18 +5,30 @@ Whoever presses the buttons must be staff over the chosen place; the button is o
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.deps import deps
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.keyboards import StaleButton, button, parse
+from bot.outbox import Rendered
 from handlers import common
 from handlers.common import current, domain_errors
 from handlers.places_picker import drill, place_name
-from models.errors import NotAllowed
-from models.groups import BINDER_ROLES, GroupPurpose, bind_chat, binder_scopes, binding_of
+from models.errors import NotAllowed, NotFound
+from models.groups import (
+    BINDER_ROLES,
+    GROUP_UNBOUND,
+    GroupPurpose,
+    bind_chat,
+    binder_scopes,
+    binding_of,
+    end_binding,
+    move_binding,
+)
 from models.people import require_role
 from models.places import PlaceKind, get_place
 
@@ -33,6 +45,11 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     async with deps(context).db.session() as session:
         person, _ = await current(session, update, context)
+        if update.effective_message.sender_chat is not None:
+            # an anonymous admin writes as the group itself: there is nobody to check
+            raise NotAllowed(N_("You are writing as the group (\"Remain anonymous\" is on), so "
+                                "I cannot tell who you are. Turn it off for a moment in the "
+                                "group's admin settings, or send /bind from your own account."))
         if person is None:
             raise NotAllowed(N_("Only staff can bind a group. Register with me in a private "
                                 "chat first."))
@@ -91,3 +108,46 @@ async def bind_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         else:
             raise StaleButton()
     await query.answer()
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its binding moves to the new chat id."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:  # the service message in the old group
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:  # and the one in the new supergroup
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    async with deps(context).db.session() as session:
+        await move_binding(session, old_chat_id=old, new_chat_id=new)
+
+
+GONE = (ChatMember.LEFT, ChatMember.BANNED)
+
+
+async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was removed from a group (or the group deleted): end its binding."""
+    change = update.my_chat_member
+    if change.chat.type == "private" or change.new_chat_member.status not in GONE:
+        return
+    why = "kicked" if change.new_chat_member.status == ChatMember.BANNED else "left"
+    async with deps(context).db.session() as session:
+        if await end_binding(session, chat_id=change.chat.id, why=why):
+            deps(context).wake_outbox()
+
+
+async def render_unbound(session: AsyncSession, payload: dict[str, Any],
+                         _: Translator) -> Rendered | None:
+    try:
+        where = await place_name(session, await get_place(session, int(payload["place_id"])))
+    except NotFound:  # the place itself is gone too
+        where = "—"
+    return Rendered(_("I am no longer in the group «{title}», so it is no longer bound to "
+                      "{place}: notices will not be posted there. To reconnect it, add me to "
+                      "the group again and send /bind there.",
+                      title=escape(str(payload.get("title") or "")),
+                      place=escape(where)))
+
+
+RENDERERS = {GROUP_UNBOUND: render_unbound}

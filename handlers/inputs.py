@@ -2,7 +2,8 @@
 
 Several features wait for typed input kept in the database (a notice's text, a pledge's title,
 a scheduled time). Each registers a taker in `bot/app.py`; the first that has an open draft for
-this person takes the message. Nobody waiting: a friendly pointer to /help.
+this person takes the message. Nobody waiting: a friendly pointer to /help, with the buttons
+of the menu. Only new private messages with text or an attachment come here (see bot/app.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot.deps import deps
 from bot.i18n import Translator
+from handlers.account import menu_for
 from handlers.common import current, domain_errors
 from models.people import Person
 
@@ -34,7 +36,8 @@ def free_input(takers: list[Taker]):  # type: ignore[no-untyped-def]
                 for take in takers:
                     if await take(update, context, session, person, _):
                         return
+            _staff, markup = await menu_for(session, person, _)
         await update.effective_message.reply_text(
-            _("I did not understand that. Send /help to see what I can do."))
+            _("I did not understand that. Send /help to see what I can do."), reply_markup=markup)
 
     return handle

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy import BigInteger, ForeignKey, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
 from models.errors import N_, Invalid
+from models.outbox import enqueue
 from models.people import Person, Role, places_with_role, require_role
 from models.places import Place, get_place, subtree_filter
 
@@ -87,3 +88,44 @@ async def groups_under(
     if purpose is not None:
         stmt = stmt.where(ChatBinding.purpose == purpose)
     return list(await session.scalars(stmt.order_by(ChatBinding.id)))
+
+
+async def bound_group_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(ChatBinding)) or 0)
+
+
+async def move_binding(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> bool:
+    """A group became a supergroup (a new chat id): its binding follows it; commits.
+
+    Telegram sends the move twice (a service message in the old chat and one in the new); the
+    second finds nothing left to move. False when the old chat was not bound."""
+    binding = await binding_of(session, old_chat_id)
+    if binding is None or old_chat_id == new_chat_id:
+        return False
+    if await binding_of(session, new_chat_id) is not None:  # bound again meanwhile: keep that
+        await session.delete(binding)
+    else:
+        binding.chat_id = new_chat_id
+    await session.commit()
+    return True
+
+
+GROUP_UNBOUND = "group.unbound"
+
+
+async def end_binding(session: AsyncSession, *, chat_id: int, why: str) -> bool:
+    """The bot left the group (removed, kicked, the group deleted): the binding ends and
+    whoever bound it is told, through the outbox, in the same transaction; commits.
+    False when the chat was not bound."""
+    binding = await binding_of(session, chat_id)
+    if binding is None:
+        return False
+    if binding.bound_by_id is not None:
+        binder = await session.get(Person, binding.bound_by_id)
+        if binder is not None:
+            enqueue(session, chat_id=binder.telegram_id, person_id=binder.id,
+                    kind=GROUP_UNBOUND, payload={"title": binding.title,
+                                                 "place_id": binding.place_id, "why": why})
+    await session.delete(binding)
+    await session.commit()
+    return True

@@ -185,6 +185,7 @@ class Outcome:
     retry_at: dt.datetime | None = None  # back to pending until then
     unreachable_person_id: int | None = None
     count_attempt: bool = True
+    moved_to: int | None = None  # its group became this supergroup: send there instead
 
 
 # the drivers' own placeholders for three parameters (aiosqlite, asyncpg)
@@ -220,6 +221,8 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
         values: dict[str, Any] = {"error": outcome.error, "claimed_at": None}
         if outcome.count_attempt:
             values["attempts"] = OutboxMessage.attempts + 1
+        if outcome.moved_to is not None:
+            values["chat_id"] = outcome.moved_to
         if outcome.retry_at is not None:
             values |= {"status": OutboxStatus.PENDING, "not_before": outcome.retry_at}
         else:

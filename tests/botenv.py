@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot.app import build_application, started
+from bot.app import ALLOWED_UPDATES, build_application, started
 from bot.config import Settings
 from bot.db import Database
 from bot.emulator.client import RunningEmulator, serve
@@ -110,7 +110,8 @@ async def running_bot(db: Database, **settings: Any) -> AsyncIterator[BotEnv]:
         app.add_error_handler(record)
         async with started(app):
             assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            await app.updater.start_polling(poll_interval=0.0, timeout=1,
+                                            allowed_updates=ALLOWED_UPDATES)
             try:
                 yield env
             finally:

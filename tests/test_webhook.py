@@ -64,7 +64,7 @@ async def test_duplicate_delivery_is_processed_once(env):
 async def test_update_stored_before_a_crash_is_processed_after_restart(env):
     alice = await env.user("Alice", language_code="en")
     async with env.db.session() as s:  # the 200 went out, then the process died
-        assert await inbox.store(s, start_update(78, alice))
+        assert await inbox.store(s, 78, start_update(78, alice))
     restarted = InboxWorker(env.app, env.db)
     assert await restarted.process_pending() == 1
     await env.wait(alice, "Please choose your language", since=0)

@@ -1,0 +1,110 @@
+"""Reading updates one at a time, so that no single update can stop the bot.
+
+python-telegram-bot parses a whole `getUpdates` batch at once: one update it cannot parse (a
+newer Bot API shape, a field that became required) makes the call raise, the updater fetches
+the same batch again for ever, and every try logs the whole batch — names, phone numbers,
+texts — at CRITICAL. Here each update is parsed on its own, in both runtimes. One that cannot
+be read is logged once by its id and the error's type (never its content), counted, and
+handed on as a bare `Update(update_id)`: no handler matches it, and the updater still moves
+its offset past it, so Telegram stops sending it and the updates after it go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import JSONDict, ODVInput
+from telegram.ext import ExtBot
+
+log = logging.getLogger(__name__)
+
+# Telegram's update ids are positive integers; JSON numbers beyond 2**53 are not exact
+# anywhere, so anything larger is not an update id Telegram could have sent.
+MAX_UPDATE_ID = 2**53 - 1
+
+
+def update_id_of(payload: object) -> int | None:
+    """The payload's update_id if it is one Telegram could send (an integer, not a bool,
+    in 0..2**53-1), else None."""
+    if not isinstance(payload, dict):
+        return None
+    value = payload.get("update_id")
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_UPDATE_ID else None
+
+
+@dataclass
+class UpdateStats:
+    """What the runtime counts about the updates it read."""
+
+    read: int = 0
+    unreadable: int = 0
+
+
+def read_update(payload: object, bot: Any) -> tuple[Update | None, str | None]:
+    """Parse one update. Returns (update, None), or (a bare Update carrying only the id, the
+    error's type name) when it cannot be read — (None, error) when it has no usable id."""
+    stats: UpdateStats | None = getattr(bot, "update_stats", None)
+    update_id = update_id_of(payload)
+    try:
+        if update_id is None:
+            raise ValueError("no valid update_id")
+        update = Update.de_json(payload, bot)  # type: ignore[arg-type]
+        if stats is not None:
+            stats.read += 1
+        return update, None
+    except Exception as error:  # whatever the library chokes on: never its content
+        kind = type(error).__name__
+        if stats is not None:
+            stats.unreadable += 1
+        log.warning("update %s could not be read (%s); skipped", update_id, kind)
+        return (Update(update_id) if update_id is not None else None), kind
+
+
+class LinliBot(ExtBot[Any]):
+    """PTB's bot, reading each polled update on its own (see the module's docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self.update_stats = UpdateStats()
+
+    async def get_updates(  # type: ignore[override]
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: int | dt.timedelta | None = None,
+        allowed_updates: Any = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        data: JSONDict = {"timeout": timeout, "offset": offset, "limit": limit,
+                          "allowed_updates": allowed_updates}
+        # as PTB does: the long poll's own timeout is added to the read timeout
+        if isinstance(read_timeout, DefaultValue):
+            waited: float = self._request[0].read_timeout or 0
+        else:
+            waited = read_timeout or 0
+        if isinstance(timeout, dt.timedelta):
+            waited += timeout.total_seconds()
+        elif timeout:
+            waited += timeout
+        result = await self._post("getUpdates", data, read_timeout=waited,
+                                  write_timeout=write_timeout, connect_timeout=connect_timeout,
+                                  pool_timeout=pool_timeout, api_kwargs=api_kwargs)
+        updates = []
+        for payload in result or ():
+            update, _error = read_update(payload, self)
+            if update is not None:
+                updates.append(update)
+        return tuple(updates)
