@@ -1,7 +1,8 @@
 """Inline keyboards and callback data, built and parsed in one place.
 
 Callback data is short and namespaced (`m:a:42`: membership, approve, id 42) and only a hint:
-every handler re-checks role and scope on the server before acting on it.
+every handler re-checks role and scope on the server before acting on it. A label built from a
+title or a place name is shortened here, once, to what a button shows.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from models.errors import N_, DomainError
+from models.telegram_limits import BUTTON, shorten
 
 MAX_CALLBACK_BYTES = 64
 
@@ -23,7 +25,7 @@ class StaleButton(DomainError):
 def button(text: str, data: str) -> InlineKeyboardButton:
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
-    return InlineKeyboardButton(text, callback_data=data)
+    return InlineKeyboardButton(shorten(text, BUTTON), callback_data=data)
 
 
 def rows(

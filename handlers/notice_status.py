@@ -24,6 +24,7 @@ from models.errors import NotAllowed
 from models.notices import Notice, NoticeStatus
 from models.people import Membership, MembershipStatus, Person, PersonTag, Tag, require_role
 from models.places import PlaceKind, get_place
+from models.telegram_limits import CAPTION, MESSAGE, fit_lines, shorten, visible_len
 
 STATUS = {
     NoticeStatus.DRAFT: N_("draft"),
@@ -43,7 +44,11 @@ async def _notice_message(session: AsyncSession, payload: dict[str, Any], _: Tra
     notice = await session.get(Notice, int(payload["notice_id"]))
     if notice is None or notice.status == NoticeStatus.CANCELLED:
         return None
-    text = f"{heading}\n{escape(notice.text_for(_.language))}"
+    limit = CAPTION if notice.media_kind else MESSAGE
+    # svc.HEADING_ROOM already keeps every text short enough; cutting here only guards against
+    # a future translation of a heading longer than that room, so the notice still goes out
+    body = shorten(notice.text_for(_.language), limit - visible_len(heading) - 1)
+    text = f"{heading}\n{escape(body)}"
     markup = got_it(_, notice.id) if ack else None
     photo = notice.media_file_id if notice.media_kind == "photo" else None
     document = notice.media_file_id if notice.media_kind == "document" else None
@@ -91,7 +96,7 @@ async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 def _first_line(notice: Notice, language: str) -> str:
     text = notice.text_for(language).strip().splitlines()
-    return escape(text[0][:50]) if text else "—"
+    return escape(shorten(text[0], 50)) if text else "—"
 
 
 @domain_errors
@@ -113,7 +118,7 @@ async def list_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             rows.append([button(_("📢 New notice"), "nt:new")])
             if not notices:
                 lines.append(_("No notices yet."))
-            await common.answer_or_reply(update, "\n".join(lines), InlineKeyboardMarkup(rows))
+            await common.answer_or_reply(update, fit_lines(lines), InlineKeyboardMarkup(rows))
             return
         notices = await svc.received_by(session, person)
     lines = [_("<b>Recent notices</b>")]
@@ -121,7 +126,7 @@ async def list_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
               f"{_first_line(n, _.language)}" for n in notices]
     if not notices:
         lines.append(_("No notices yet."))
-    await common.answer_or_reply(update, "\n".join(lines), None)
+    await common.answer_or_reply(update, fit_lines(lines), None)
 
 
 @domain_errors
@@ -156,7 +161,8 @@ async def notice_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     rows = [[button(_("⏰ Remind those who have not confirmed"), f"ns:{notice_id}:remind")]]
     if notice.status in (NoticeStatus.SCHEDULED, NoticeStatus.SENDING):
         rows.append([button(_("✖ Cancel this notice"), f"nt:c:{notice_id}")])
-    await common.edit(update, "\n".join(lines), InlineKeyboardMarkup(rows))
+    # a notice to a whole street lists hundreds of buildings: as many as one message holds
+    await common.edit(update, fit_lines(lines), InlineKeyboardMarkup(rows))
     await query.answer(toast)
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -24,6 +24,7 @@ from models.errors import Invalid, NotAllowed
 from models.notices import Notice, NoticeStatus, Target
 from models.people import Person, Tag
 from models.places import PlaceKind
+from models.telegram_limits import MESSAGE, shorten, visible_len
 
 ALLOWED_DOCUMENTS = {
     "application/pdf", "application/msword", "application/vnd.ms-excel",
@@ -32,7 +33,6 @@ ALLOWED_DOCUMENTS = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 OTHER_LANGUAGE = {"zh_CN": "en", "en": "zh_CN"}
 LANGUAGE_BUTTON = {"en": N_("➕ Add an English text"), "zh_CN": N_("➕ Add a Chinese text")}
 
@@ -71,11 +71,11 @@ async def take_input(update: Update, context: ContextTypes.DEFAULT_TYPE, session
     if draft.step == "when":
         await _typed_time(update, context, session, _, draft)
         return True
-    media_kind, file_id = _media(message, _)
+    media_kind, file_id, size = _media(message)
     language = draft.step.removeprefix("text_") if draft.step.startswith("text_") else "*"
     text = message.text or message.caption or ""
     await svc.set_text(session, draft=draft, text=text, language=language,
-                       media_kind=media_kind, media_file_id=file_id)
+                       media_kind=media_kind, media_file_id=file_id, media_size=size)
     if draft.step == "place":
         await _ask_place(update, session, _, draft, person, edit=False)
     else:
@@ -83,20 +83,20 @@ async def take_input(update: Update, context: ContextTypes.DEFAULT_TYPE, session
     return True
 
 
-def _media(message, _: Translator) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+def _media(message: Message) -> tuple[str | None, str | None, int | None]:
+    """(kind, file id, size in bytes) of the message's photo or document, if any."""
     if message.photo:
-        return "photo", message.photo[-1].file_id
+        largest = message.photo[-1]
+        return "photo", largest.file_id, largest.file_size
     if message.document:
         doc = message.document
         if (doc.mime_type or "") not in ALLOWED_DOCUMENTS:
             raise Invalid(N_("That kind of file cannot be sent with a notice. Please send a "
                              "photo, or a PDF, Word, Excel or text document."))
-        if (doc.file_size or 0) > MAX_DOCUMENT_BYTES:
-            raise Invalid(N_("That file is too large (the most is 20 MB)."))
-        return "document", doc.file_id
+        return "document", doc.file_id, doc.file_size
     if message.text is None:
         raise Invalid(N_("Please send text, a photo or a document for the notice."))
-    return None, None
+    return None, None, None
 
 
 async def _ask_place(update: Update, session: AsyncSession, _: Translator, draft: Notice,
@@ -139,9 +139,7 @@ async def _show_preview(update: Update, session: AsyncSession, _: Translator, dr
                         *, edit: bool) -> None:
     view = await svc.preview(session, notice=draft)
     who = _(TARGETS[draft.target]) if draft.target != Target.TAG else _(TAGS[Tag(draft.tag)])
-    lines = [_("<b>Preview</b> — this is what people will get:"), "",
-             escape(_shorten(draft.text_for("*") or next(iter(draft.texts.values())))), "",
-             _("To: {who} in {place}", who=who, place=escape(await place_name(session,
+    lines = [_("To: {who} in {place}", who=who, place=escape(await place_name(session,
                                                                                 view.place))),
              _("Recipients: {count} people", count=view.recipients)]
     if draft.media_kind:
@@ -150,9 +148,14 @@ async def _show_preview(update: Update, session: AsyncSession, _: Translator, dr
     for language, text in draft.texts.items():
         if language != "*":
             lines.append(_("Own text for {language} readers: {text}", language=language,
-                           text=escape(text[:60])))
+                           text=escape(shorten(text, 60))))
     if draft.pin_groups:
         lines.append(_("Also pinned in {count} group chat(s).", count=view.groups))
+    title = _("<b>Preview</b> — this is what people will get:")
+    # the notice itself: all of it, unless it is so long the lines below leave no room
+    room = MESSAGE - visible_len("\n".join([title, "", "", *lines])) - 1
+    body = draft.text_for("*") or next(iter(draft.texts.values()))
+    lines[:0] = [title, "", escape(shorten(body, room, ellipsis=" …")), ""]
     pin = _("📌 Pin in groups: on") if draft.pin_groups else _("📌 Pin in groups: off")
     rows = [[button(_("📤 Send now"), f"nt:go:{draft.id}"),
              button(_("🕒 Schedule…"), f"nt:s:{draft.id}")],
@@ -163,11 +166,6 @@ async def _show_preview(update: Update, session: AsyncSession, _: Translator, dr
                      for lang in missing])
     rows.append([button(_("◀ Change who"), f"nt:who:{draft.id}"), cancel_button(_, draft.id)])
     await _reply(update, "\n".join(lines), InlineKeyboardMarkup(rows), edit=edit)
-
-
-def _shorten(text: str, limit: int = 3000) -> str:
-    """The start of a long text, so the preview itself stays under Telegram's limit."""
-    return text if len(text) <= limit else text[:limit] + " …"
 
 
 async def _typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE,

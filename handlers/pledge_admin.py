@@ -52,6 +52,7 @@ from models.pledges import (
     start_draft,
     waiting_for_text,
 )
+from models.telegram_limits import utf16_len
 
 SIGNER_CODES = {"r": Signers.RESIDENT, "h": Signers.HOUSEHOLD, "o": Signers.OWNER,
                 "l": Signers.LANDLORD}
@@ -94,7 +95,7 @@ async def pledge_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     async with deps(context).db.session() as session:
         person, _ = await staff(session, update, context)
         pledges = await pledges_for_manager(session, person=person)
-    rows = [[button(f"{p.title or _('(untitled)')} · {status_of(_, p)}"[:60], f"pa:m:{p.id}")]
+    rows = [[button(f"{p.title or _('(untitled)')} · {status_of(_, p)}", f"pa:m:{p.id}")]
             for p in pledges]
     rows.append([button(_("➕ New pledge"), "pa:new:0")])
     text = _("<b>Pledges</b>") if pledges else _("No pledges yet.")
@@ -131,7 +132,7 @@ async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, session:
     if step == Step.BODY:
         rows = [[button(_("Done ▶"), f"pa:bd:{pid}")]]
         if pledge.body:
-            text += "\n" + _("So far: {count} characters.", count=len(pledge.body))
+            text += "\n" + _("So far: {count} characters.", count=utf16_len(pledge.body))
     elif step == Step.ATTACHMENT:
         rows = [[button(_("Skip ▶"), f"pa:na:{pid}")]]
     elif step == Step.SCOPE:
@@ -160,7 +161,7 @@ async def scope_picker(
     if not any(place.path.startswith(p.path) for p in mine):
         raise NotAllowed()
     where = label(await ancestors(session, place)) or place.name
-    rows = [[button(_("✅ All of {place}", place=where)[:60], f"pa:sc:{pledge.id}:{place.id}")]]
+    rows = [[button(_("✅ All of {place}", place=where), f"pa:sc:{pledge.id}:{place.id}")]]
     under = [c for c in await children(session, place.id) if c.kind in SCOPE_KINDS]
     items = [(c.name, f"pa:sp:{pledge.id}:{c.id}:0") for c in under]
     if items:
@@ -208,7 +209,8 @@ async def take_input(update: Update, context: ContextTypes.DEFAULT_TYPE, session
         if before in (Step.BODY, Step.EDIT):
             done = (button(_("Done ▶"), f"pa:bd:{pledge.id}") if pledge.step == Step.BODY
                     else button(_("💾 Save as new version"), f"pa:sv:{pledge.id}"))
-            size = len(pledge.body if pledge.step == Step.BODY else pledge.pending_body or "")
+            size = utf16_len(pledge.body if pledge.step == Step.BODY else
+                             pledge.pending_body or "")
             await message.reply_text(
                 _("Added ({count} characters so far). Send more, or press the button when the "
                   "text is complete.", count=size),
@@ -220,12 +222,10 @@ async def take_input(update: Update, context: ContextTypes.DEFAULT_TYPE, session
         draft = await attachment_step(session, person.id)
         if draft is None:
             return False
-        if message.photo:
-            file_id, kind = message.photo[-1].file_id, "photo"
-        else:
-            file_id, kind = message.document.file_id, "document"
+        sent = message.photo[-1] if message.photo else message.document
+        kind = "photo" if message.photo else "document"
         pledge = await set_attachment(session, pledge_id=draft.id, author=person,
-                                      file_id=file_id, kind=kind)
+                                      file_id=sent.file_id, kind=kind, size=sent.file_size)
         await show_step(update, context, session, _, pledge, person, in_place=False)
         return True
     return False

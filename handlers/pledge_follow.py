@@ -56,6 +56,7 @@ from models.pledges import (
     place_of,
     require_manager,
 )
+from models.telegram_limits import CAPTION, button_label, fit_lines, shorten
 
 NOT_SIGNED_SHOWN = 40
 
@@ -162,16 +163,16 @@ async def progress_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             lines.append(_("… and more: open a unit to see all of them."))
     rows: list[list[InlineKeyboardButton]] = []
     if node.kind != PlaceKind.UNIT:
-        items = [(f"{t.name} {t.signed}/{t.expected}", f"pa:pg:{pid}:{t.place_id}")
+        items = [(button_label(t.name, f" {t.signed}/{t.expected}"), f"pa:pg:{pid}:{t.place_id}")
                  for t in tallies]
         rows += [list(r) for r in paged(items, page=page,
                                         page_data=f"pa:pg:{pid}:{node.id}:{{page}}",
                                         per_page=24).inline_keyboard]
     if node.kind == PlaceKind.BUILDING:
-        rows.append([button(_("🖼 Poster for {place}", place=node.name)[:60],
+        rows.append([button(_("🖼 Poster for {place}", place=node.name),
                             f"pa:qr:{pid}:{node.id}")])
     rows.append([button(_("◀ Back"), f"pa:m:{pid}")])
-    await edit(update, "\n".join(lines)[:4000], InlineKeyboardMarkup(rows))
+    await edit(update, fit_lines(lines), InlineKeyboardMarkup(rows))
     await query.answer()
 
 
@@ -208,8 +209,8 @@ async def assist_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if data.action == "as":  # the list of those who have not signed, a page at a time
             paths = await viewer_paths(session, helper, pledge)
             missing = await non_signers(session, pledge=pledge, paths=paths, limit=240)
-            items = [(f"{m.name} {m.building}{m.unit}{m.room}"[:40], f"pa:ap:{pid}:{m.person_id}")
-                     for m in missing]
+            items = [(shorten(f"{m.name} {m.building}{m.unit}{m.room}", 40),
+                      f"pa:ap:{pid}:{m.person_id}") for m in missing]
             markup = paged(items, page=data.int(1), page_data=f"pa:as:{pid}:{{page}}",
                            per_page=12, columns=1, extra=[button(_("◀ Back"), f"pa:m:{pid}")])
             text = (_("Whom do you sign for? Only for a resident who read the pledge (or had it "
@@ -277,7 +278,8 @@ async def export_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         name = f"pledge-{pledge.id}.xlsx"
     await context.bot.send_document(
         update.effective_chat.id, InputFile(payload, filename=name),
-        caption=_("{title}: {count} signatures", title=pledge.title, count=len(rows))[:1000])
+        caption=shorten(_("{title}: {count} signatures", title=pledge.title, count=len(rows)),
+                        CAPTION))
     await query.answer()
 
 
@@ -306,8 +308,8 @@ async def poster_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                      caption=_("Scan to read and sign"))
     await context.bot.send_photo(update.effective_chat.id,
                                  InputFile(png, filename=f"pledge-{pid}.png"),
-                                 caption=_("Poster for «{title}»: {link}", title=pledge.title,
-                                           link=link)[:1000])
+                                 caption=shorten(_("Poster for «{title}»: {link}",
+                                                   title=pledge.title, link=link), CAPTION))
     await query.answer()
 
 

@@ -38,60 +38,18 @@ from models.pledge_signing import (
     sign,
 )
 from models.pledges import Pledge, PledgeStatus, Signers, get_pledge
+from models.telegram_limits import MESSAGE, fit_lines, shorten, split, visible_len
 
 NOT_REGISTERED = N_("You are not registered yet. Send /start to join your community.")
-# Telegram's cap is 4,096 characters; leave room for the title line and HTML escaping.
-PART_LIMIT = 3500
-TEASER = 300
+# Under each part of a long pledge: "\n(3/12)".
+COUNTER_ROOM = 12
+TEASER = 300  # UTF-16 units of the text shown in a notice about the pledge
 SIGNERS = {
     Signers.RESIDENT: N_("every registered resident"),
     Signers.HOUSEHOLD: N_("one person per household"),
     Signers.OWNER: N_("owners only"),
     Signers.LANDLORD: N_("landlords of rented households"),
 }
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_text(text: str, limit: int = PART_LIMIT) -> list[str]:
-    """Cut a long text into parts under `limit` (UTF-16 units, as Telegram counts), at
-    paragraph boundaries where possible, then at line ends, then anywhere."""
-    parts: list[str] = []
-    current_part = ""
-    for paragraph in text.split("\n\n"):
-        pieces = [paragraph]
-        if utf16_len(paragraph) > limit:
-            pieces = _hard_split(paragraph, limit)
-        for piece in pieces:
-            joined = f"{current_part}\n\n{piece}" if current_part else piece
-            if utf16_len(joined) <= limit:
-                current_part = joined
-            else:
-                parts.append(current_part)
-                current_part = piece
-    if current_part or not parts:
-        parts.append(current_part)
-    return parts
-
-
-def _hard_split(paragraph: str, limit: int) -> list[str]:
-    out: list[str] = []
-    line_buf = ""
-    for line in paragraph.split("\n"):
-        while utf16_len(line) > limit:  # one enormous line: cut it (rare: a pasted table)
-            out.append(line[:limit // 2])
-            line = line[limit // 2:]
-        joined = f"{line_buf}\n{line}" if line_buf else line
-        if utf16_len(joined) <= limit:
-            line_buf = joined
-        else:
-            out.append(line_buf)
-            line_buf = line
-    if line_buf:
-        out.append(line_buf)
-    return out
 
 
 def tz() -> dt.tzinfo:
@@ -119,10 +77,13 @@ async def place_label(session: AsyncSession, pledge: Pledge) -> str:
 
 
 def full_text(_: Translator, pledge: Pledge, where: str) -> list[str]:
-    """The pledge as messages, HTML-escaped, the header on the first."""
-    parts = split_text(pledge.body)
+    """The pledge as messages, HTML-escaped, the header on the first; each within Telegram's
+    limit as it counts it (escaping adds nothing to what it counts)."""
+    head = header(_, pledge, where)
+    room = MESSAGE - COUNTER_ROOM
+    parts = split(pledge.body, room, first=room - visible_len(head) - 2)
     out = [escape(p) for p in parts]
-    out[0] = header(_, pledge, where) + "\n\n" + out[0]
+    out[0] = head + "\n\n" + out[0]
     if len(out) > 1:
         out = [f"{p}\n({i}/{len(out)})" for i, p in enumerate(out, 1)]
     return out
@@ -152,7 +113,7 @@ async def _teaser(session: AsyncSession, payload: dict[str, Any], _: Translator,
     if pledge is None or pledge.status != PledgeStatus.OPEN:
         return None  # closed or withdrawn meanwhile: nothing to ask any more
     where = await place_label(session, pledge)
-    body = pledge.body if len(pledge.body) <= TEASER else pledge.body[:TEASER].rstrip() + "…"
+    body = shorten(pledge.body, TEASER)
     text = f"{intro}\n{header(_, pledge, where)}\n\n{escape(body)}"
     return Rendered(text, read_button(_, pledge.id))
 
@@ -324,7 +285,6 @@ async def my_pledges(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             until = local_date(item.pledge.closes_at, deps(context).settings.tz)
             lines.append(_("{mark} {title} (until {date})", mark=mark,
                            title=escape(item.pledge.title), date=until))
-            buttons.append([button(f"{mark} {item.pledge.title}"[:60],
-                                   f"pl:r:{item.pledge.id}")])
-        text, markup = "\n".join(lines), InlineKeyboardMarkup(buttons)
+            buttons.append([button(f"{mark} {item.pledge.title}", f"pl:r:{item.pledge.id}")])
+        text, markup = fit_lines(lines), InlineKeyboardMarkup(buttons)
     await answer_or_reply(update, text, markup, answer_query=True)

@@ -34,6 +34,7 @@ from models.outbox import enqueue
 from models.people import Person, Relation, Role, places_with_role, require_role
 from models.places import Place, PlaceKind, get_place
 from models.schedule import DueItem, DueStatus, schedule
+from models.telegram_limits import check_file_size, utf16_len
 
 MANAGERS = (Role.STAFF, Role.GRID_WORKER)
 SCOPE_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.GRID, PlaceKind.BUILDING,
@@ -42,6 +43,7 @@ AUTO_REMIND = "pledge.auto_remind"
 # Automatic reminders before closing (the issue's "three days and one day before").
 AUTO_REMIND_BEFORE = (dt.timedelta(days=3), dt.timedelta(days=1))
 CLOSING_REPORT = "pledge.closing_report"  # due item: the final tally to the author at closing
+# in UTF-16 units, as every text limit (see telegram_limits); 200 units fit the column
 MAX_TITLE = 200
 MAX_BODY = 30_000
 
@@ -247,7 +249,7 @@ async def add_text(
     if not text:
         raise Invalid()
     if pledge.step == Step.TITLE:
-        if len(text) > MAX_TITLE:
+        if utf16_len(text) > MAX_TITLE:
             raise Invalid(N_("The title is too long (at most {limit} characters)."),
                           limit=MAX_TITLE)
         pledge.title = text
@@ -263,9 +265,9 @@ async def add_text(
 
 
 def _append(body: str, text: str) -> str:
-    # A long pledge arrives in several messages (Telegram caps one at 4,096 characters).
+    # A long pledge arrives in several messages (Telegram caps one at 4,096 UTF-16 units).
     joined = f"{body}\n\n{text}" if body else text
-    if len(joined) > MAX_BODY:
+    if utf16_len(joined) > MAX_BODY:
         raise Invalid(N_("The text is too long (at most {limit} characters)."), limit=MAX_BODY)
     return joined
 
@@ -281,12 +283,14 @@ async def finish_body(session: AsyncSession, *, pledge_id: int, author: Person) 
 
 async def set_attachment(
     session: AsyncSession, *, pledge_id: int, author: Person, file_id: str | None,
-    kind: str | None,
+    kind: str | None, size: int | None = None,
 ) -> Pledge:
-    """Attach a document or image (None: no attachment), then ask for the scope."""
+    """Attach a document or image of `size` bytes (None: no attachment), then ask for the
+    scope."""
     pledge = await _draft(session, pledge_id, author)
     if kind not in (None, "photo", "document"):
         raise Invalid()
+    check_file_size(size)
     pledge.attachment_id, pledge.attachment_kind = file_id, kind
     pledge.step = Step.SCOPE if pledge.place_id is None else Step.PREVIEW
     await session.commit()

@@ -76,7 +76,7 @@ async def test_bad_input_while_composing(env):
                                    mime_type="application/x-msdownload")
     refused = await env.wait(staff, "cannot be sent with a notice", since=0)
     assert refused
-    too_long = await env.say(staff, "字" * 4100, "the most is 3896")
+    too_long = await env.say(staff, "字" * 4100, "the most is 3996")
     assert "4100" in too_long["text"]
     resident = await env.say(1, "/notice", "只有")  # residents cannot publish, told in Chinese
     assert "网格员" in resident["text"]

@@ -89,8 +89,8 @@ async def test_bad_input_is_refused_with_a_reason(session, community):
         await svc.set_text(session, draft=d, text="   ")
     with pytest.raises(Invalid) as long:
         await svc.set_text(session, draft=d, text="字" * 4097)
-    assert long.value.params == {"length": 4097, "limit": 3896}  # room for the heading
-    await svc.set_text(session, draft=d, text="字" * 3896)  # the longest that fits
+    assert long.value.params == {"length": 4097, "limit": 3996}  # room for the heading
+    await svc.set_text(session, draft=d, text="字" * 3996)  # the longest that fits
     with pytest.raises(Invalid):
         await svc.set_text(session, draft=d, text="x" * 1025, media_kind="photo",
                            media_file_id="f")

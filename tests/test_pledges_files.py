@@ -12,7 +12,7 @@ from PIL import Image
 
 from bot import posters
 from bot.exports import csv_bytes, xlsx_bytes
-from handlers.pledges import split_text, utf16_len
+from models.telegram_limits import split, utf16_len
 
 HEADER = ["姓名", "户", "时间"]
 ROWS = [["张三", "阳光社区 1栋 1单元 101", dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.UTC)],
@@ -37,13 +37,13 @@ def test_xlsx_reads_back_with_real_dates():
 
 def test_long_text_is_split_at_paragraphs_under_the_limit():
     paragraphs = [f"第{i}条。" + "不燃放烟花爆竹。" * 60 for i in range(30)]
-    parts = split_text("\n\n".join(paragraphs), limit=1000)
+    parts = split("\n\n".join(paragraphs), limit=1000)
     assert all(utf16_len(p) <= 1000 for p in parts) and len(parts) > 10
     assert "\n\n".join(parts) == "\n\n".join(paragraphs)  # nothing lost, nothing cut mid-way
     assert all(p.startswith("第") for p in parts)
     huge = "😀" * 3000  # one line, no breaks, 2 UTF-16 units per emoji
-    assert all(utf16_len(p) <= 1000 for p in split_text(huge, limit=1000))
-    assert "".join(split_text(huge, limit=1000)) == huge
+    assert all(utf16_len(p) <= 1000 for p in split(huge, limit=1000))
+    assert "".join(split(huge, limit=1000)) == huge
 
 
 def test_poster_with_a_cjk_font_and_without_one(monkeypatch):
