@@ -54,6 +54,7 @@ from jobs.notices import report_progress
 from jobs.tick import tick
 from models.groups import bound_group_count
 from models.pledges import schedule_missing_reports
+from models.telegram_limits import ALERT, shorten
 
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
@@ -175,7 +176,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
              "keeps happening, tell your community office.")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            await update.callback_query.answer(shorten(text, ALERT), show_alert=True)
         else:
             await context.bot.send_message(update.effective_chat.id, text)
     except Exception:

@@ -19,6 +19,7 @@ from bot.deps import deps
 from bot.i18n import Translator, from_telegram, tr
 from models.errors import DomainError
 from models.people import Person, person_by_telegram
+from models.telegram_limits import ALERT, shorten
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def translate_error(error: DomainError, _: Translator) -> str:
 async def answer(update: Update, text: str, *, alert: bool = False) -> None:
     """Answer a button press with a toast, or a message with a reply."""
     if update.callback_query is not None:
-        await update.callback_query.answer(text[:200], show_alert=alert)
+        await update.callback_query.answer(shorten(text, ALERT), show_alert=alert)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
 

@@ -17,6 +17,7 @@ CAPTION = 1024  # the caption of a photo or document
 # Telegram documents no limit for a button's text, but clients cut long ones to a few words;
 # a label built from a title or a place name is shortened to this.
 BUTTON = 64
+ALERT = 200  # the text of an answer to a button press (a toast or an alert)
 # getFile serves bots files up to 20 MB: a larger one can be neither downloaded nor checked.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 ELLIPSIS = "…"

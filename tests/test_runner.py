@@ -83,7 +83,8 @@ async def test_polling_keeps_answering_after_a_poison_update_and_restarts(db_url
         settings = Settings(bot_token=SecretStr(TOKEN), database_url=db_url,
                             api_base_url=em.bot_base_url, api_file_url=em.file_base_url)
         alice = (await em.client.create_user("Alice", language_code="en"))["id"]
-        for text, expect in (("/start", "Please choose your language"), ("/help", "What I can do")):
+        for text, expect in (("/start", "Please choose your language"),
+                             ("/help", "What I can do")):
             stop = asyncio.Event()
             running = asyncio.create_task(serve(settings, TOKEN, stop=stop))
             await em.client.inject(dict(POISON))
