@@ -56,6 +56,7 @@ def read_update(payload: object, bot: Any) -> tuple[Update | None, str | None]:
         if update_id is None:
             raise ValueError("no valid update_id")
         update = Update.de_json(payload, bot)  # type: ignore[arg-type]
+        _check_ids(update)
         if stats is not None:
             stats.read += 1
         return update, None
@@ -65,6 +66,25 @@ def read_update(payload: object, bot: Any) -> tuple[Update | None, str | None]:
             stats.unreadable += 1
         log.warning("update %s could not be read (%s); skipped", update_id, kind)
         return (Update(update_id) if update_id is not None else None), kind
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_ids(update: Update) -> None:
+    """PTB does not check types: an update whose sender, chat or message id is not a number
+    would fail in every handler and, worse, in the library's own bookkeeping after them
+    (it hashes those ids), which stops the update fetcher for good."""
+    message = update.effective_message
+    for value in (update.effective_user and update.effective_user.id,
+                  update.effective_chat and update.effective_chat.id,
+                  update.effective_sender and update.effective_sender.id,
+                  message and message.message_id):
+        if value is not None and value != 0 and not _is_id(value):
+            raise TypeError("an id that is not an integer")
+    if message is not None and not _is_id(message.chat.id):
+        raise TypeError("a chat id that is not an integer")
 
 
 class LinliBot(ExtBot[Any]):
