@@ -31,15 +31,17 @@ async def community(env):
 async def test_compose_send_acknowledge_and_remind(env):
     staff = await community(env)
     await env.say(staff, "/notice", "Send me its text")
-    await env.say(staff, "Water cut tomorrow 9:00-12:00 in building 1.",
-                  "Who should get it? Choose the area.")
-    await env.tap(staff, "第一网格", expect="第一网格")
-    await env.tap(staff, "1栋", expect="阳光社区 第一网格 1栋")
-    await env.tap(staff, "✅ All of 1栋", expect="Who in that area?")
-    preview = await env.tap(staff, "All residents", expect="Recipients: 3 people")
+    area = await env.say(staff, "Water cut tomorrow 9:00-12:00 in building 1.",
+                         "Who should get it? Choose the area.")
+    area = await env.tap_on(staff, "第一网格", on=area, expect="第一网格")
+    area = await env.tap_on(staff, "1栋", on=area, expect="阳光社区 第一网格 1栋")
+    who = await env.tap_on(staff, "✅ All of 1栋", on=area, expect="Who in that area?")
+    preview = await env.tap_on(staff, "All residents", on=who, expect="Recipients: 3 people")
     assert preview is not None
     since = env.mark()
-    await env.tap(staff, "📤 Send now", expect="Sending to 3 people")
+    await env.tap(staff, "📤 Send now", message_id=preview["message_id"])
+    # the progress job soon edits these words into "sent 1, …": they may be gone already
+    await env.wait_said(staff, "Sending to 3 people", since=since)
 
     for resident in (1, 2, 3):
         got = await env.wait(resident, "Water cut tomorrow", since=since)
@@ -51,30 +53,32 @@ async def test_compose_send_acknowledge_and_remind(env):
     outside = [m for m in await env.client.bot_messages(4) if "Water cut" in m.get("text", "")]
     assert outside == []  # 3栋 is not in the area
 
-    toast = await env.tap(2, "✅ Got it")
+    toast = await env.tap(2, "✅ Got it", message_id=english["message_id"])
     assert toast["text"] == "Thank you, noted."
-    toast = await env.tap(2, "✅ Got it")
+    toast = await env.tap(2, "✅ Got it", message_id=english["message_id"])
     assert toast["text"] == "You already confirmed this notice."
 
     listed = await env.say(staff, "/notices", "Notices in your area")
     assert "#1 · sent" in listed["text"]
-    await env.tap(staff, "📊 #1", expect="Got it: 1 of 3")
-    status = await env.last(staff)
+    status = await env.tap_on(staff, "📊 #1", on=listed, expect="Got it: 1 of 3")
     assert "1栋: 1 / 3" in status["text"]
     since = env.mark()
-    toast = await env.tap(staff, "⏰ Remind those who have not confirmed")
+    toast = await env.tap(staff, "⏰ Remind those who have not confirmed",
+                          message_id=status["message_id"])
     assert toast["text"] == "Reminder sent to 2 people."
     await env.wait(1, "提醒", since=since)
     await env.wait(3, "提醒", since=since)
+    await env.outbox_settled()  # nothing owed is still on its way to 2
     assert [m for m in await env.client.bot_messages(2) if "Reminder" in m["text"]] == []
 
 
 async def test_bad_input_while_composing(env):
     staff = await community(env)
     await env.say(staff, "/notice", "Send me its text")
+    since = env.mark()
     await env.client.send_document(staff, b"MZ\x90\x00", "setup.exe",
                                    mime_type="application/x-msdownload")
-    refused = await env.wait(staff, "cannot be sent with a notice", since=0)
+    refused = await env.wait(staff, "cannot be sent with a notice", since=since)
     assert refused
     too_long = await env.say(staff, "字" * 4100, "the most is 3996")
     assert "4100" in too_long["text"]
@@ -86,12 +90,13 @@ async def test_forged_notice_buttons_change_nothing(env):
     staff = await community(env)
     await env.say(staff, "/notice", "Send me its text")
     await env.say(staff, "Flood drill on Saturday.", "Choose the area")
-    await env.say(1, "/help", "我能做什么")
-    toast = await env.tap(1, data="nt:go:1", forge=True)  # a resident forges "send now"
+    helped = await env.say(1, "/help", "我能做什么")
+    on = helped["message_id"]
+    toast = await env.tap(1, data="nt:go:1", forge=True, message_id=on)  # forges "send now"
     assert "权限" in toast["text"]
-    toast = await env.tap(1, data="nt:p:1:1", forge=True)  # or picks the whole street
+    toast = await env.tap(1, data="nt:p:1:1", forge=True, message_id=on)  # the whole street
     assert "权限" in toast["text"]
-    toast = await env.tap(1, data="na:1", forge=True)  # "Got it" for a notice never sent
+    toast = await env.tap(1, data="na:1", forge=True, message_id=on)  # "Got it", never sent
     assert "不是发给您" in toast["text"]
     from models.notices import Notice
 
@@ -105,25 +110,26 @@ async def test_bind_a_group_and_pin_a_notice_there(env):
     group = (await env.client.create_group("1栋 邻里群", [staff, 1, 2], admin_ids=[staff]))["id"]
     refused = await env.say(1, "/bind", "只有", chat_id=group)  # a resident cannot
     assert refused
-    await env.say(staff, "/bind", "choose it all", chat_id=group)
-    await env.tap(staff, "第一网格", chat_id=group, expect="第一网格")
-    await env.tap(staff, "1栋", chat_id=group, expect="阳光社区 第一网格 1栋")
+    area = await env.say(staff, "/bind", "choose it all", chat_id=group)
+    area = await env.tap_on(staff, "第一网格", on=area, expect="第一网格")
+    area = await env.tap_on(staff, "1栋", on=area, expect="阳光社区 第一网格 1栋")
     # a resident in the group presses the staff member's button: nothing happens
-    toast = await env.tap(1, "✅ All of 1栋", chat_id=group)
+    toast = await env.tap(1, "✅ All of 1栋", chat_id=group, message_id=area["message_id"])
     assert "权限" in toast["text"]
-    await env.tap(staff, "✅ All of 1栋", chat_id=group, expect="What is this group for?")
-    await env.tap(staff, "Residents' group of this place", chat_id=group,
-                  expect="now bound to 阳光社区 第一网格 1栋")
+    purpose = await env.tap_on(staff, "✅ All of 1栋", on=area, expect="What is this group for?")
+    await env.tap_on(staff, "Residents' group of this place", on=purpose,
+                     expect="now bound to 阳光社区 第一网格 1栋")
 
     await env.say(staff, "/notice", "Send me its text")
-    await env.say(staff, "Fire drill at 15:00.", "Choose the area")
-    await env.tap(staff, "第一网格", expect="第一网格")
-    await env.tap(staff, "1栋", expect="阳光社区 第一网格 1栋")
-    await env.tap(staff, "✅ All of 1栋", expect="Who in that area?")
-    await env.tap(staff, "All residents", expect="Recipients: 3 people")
-    await env.tap(staff, "📌 Pin in groups: off", expect="Also pinned in 1 group chat(s).")
+    area = await env.say(staff, "Fire drill at 15:00.", "Choose the area")
+    area = await env.tap_on(staff, "第一网格", on=area, expect="第一网格")
+    area = await env.tap_on(staff, "1栋", on=area, expect="阳光社区 第一网格 1栋")
+    who = await env.tap_on(staff, "✅ All of 1栋", on=area, expect="Who in that area?")
+    preview = await env.tap_on(staff, "All residents", on=who, expect="Recipients: 3 people")
+    preview = await env.tap_on(staff, "📌 Pin in groups: off", on=preview,
+                               expect="Also pinned in 1 group chat(s).")
     since = env.mark()
-    await env.tap(staff, "📤 Send now")
+    await env.tap(staff, "📤 Send now", message_id=preview["message_id"])
     posted = await env.wait(group, "Fire drill at 15:00.", since=since)
     for _ in range(100):
         messages = {m["message_id"]: m for m in await env.client.messages(group)}
@@ -131,20 +137,23 @@ async def test_bind_a_group_and_pin_a_notice_there(env):
             break
         await env.client._get("/wait", chat_id=group, timeout=0.05)
     assert messages[posted["message_id"]]["pinned"]
+    await env.outbox_settled()  # a second copy could not still be on its way
+    messages = {m["message_id"]: m for m in await env.client.messages(group)}
     in_group = [m for m in messages.values() if "Fire drill" in (m.get("text") or "")]
     assert len(in_group) == 1  # once per group, not once per member
 
 
 async def test_tags_by_buttons_and_forged_household_lists_nothing(env):
     staff = await community(env)
-    await env.say(staff, "/tags", "Choose the household")
-    await env.tap(staff, "第一网格", expect="第一网格")
-    await env.tap(staff, "1栋", expect="1栋")
-    await env.tap(staff, "1单元", expect="1单元")
-    await env.tap(staff, "101", expect="Who in this household?")
-    await env.tap(staff, "居民1", expect="Groups for 居民1")
-    await env.tap(staff, "☐ Elderly living alone")
-    assert "☑ Elderly living alone" in env.buttons(await env.last(staff))
+    picker = await env.say(staff, "/tags", "Choose the household")
+    picker = await env.tap_on(staff, "第一网格", on=picker, expect="第一网格")
+    picker = await env.tap_on(staff, "1栋", on=picker, expect="1栋")
+    picker = await env.tap_on(staff, "1单元", on=picker, expect="1单元")
+    people = await env.tap_on(staff, "101", on=picker, expect="Who in this household?")
+    tags = await env.tap_on(staff, "居民1", on=people, expect="Groups for 居民1")
+    ticked = await env.tap_on(staff, "☐ Elderly living alone", on=tags,
+                              button="☑ Elderly living alone")
+    assert "☑ Elderly living alone" in env.buttons(ticked)
     from models.people import PersonTag
 
     async with env.db.session() as s:
@@ -157,7 +166,8 @@ async def test_tags_by_buttons_and_forged_household_lists_nothing(env):
         await person(s, 901, "Other staff", language="en", role=Role.STAFF,
                      at="城东街道/桂花社区")
         household = await place(s, B1 + "/1单元/101")
-    await env.say(901, "/help", "What I can do")
-    toast = await env.tap(901, data=f"tg:d:{household.id}:0", forge=True)
+    helped = await env.say(901, "/help", "What I can do")
+    toast = await env.tap(901, data=f"tg:d:{household.id}:0", forge=True,
+                          message_id=helped["message_id"])
     assert toast["text"] == "You do not have permission to do that here."
-    assert "居民1" not in (await env.last(901))["text"]
+    assert not [m for m in await env.client.bot_messages(901) if "居民1" in (m.get("text") or "")]

@@ -23,17 +23,19 @@ from tests.test_notices_e2e import community
 AT_LIMIT = "😀" * (MAX_TEXT // 2)  # 3,996 UTF-16 units, 1,998 characters
 
 
-async def compose_for_building_1(env, staff: int, text: str) -> None:
+async def compose_for_building_1(env, staff: int, text: str) -> dict:
     await env.say(staff, "/notice", "Send me its text")
-    await env.say(staff, text, "Who should get it? Choose the area.")
-    await choose_building_1(env, staff)
+    area = await env.say(staff, text, "Who should get it? Choose the area.")
+    return await choose_building_1(env, staff, area)
 
 
-async def choose_building_1(env, staff: int) -> None:
-    await env.tap(staff, "第一网格", expect="第一网格")
-    await env.tap(staff, "1栋", expect="阳光社区 第一网格 1栋")
-    await env.tap(staff, "✅ All of 1栋", expect="Who in that area?")
-    await env.tap(staff, "All residents", expect="Recipients: 3 people")
+async def choose_building_1(env, staff: int, area: dict) -> dict:
+    """From the message asking for the area to the preview (returned), each press on the
+    message that showed the button."""
+    area = await env.tap_on(staff, "第一网格", on=area, expect="第一网格")
+    area = await env.tap_on(staff, "1栋", on=area, expect="阳光社区 第一网格 1栋")
+    who = await env.tap_on(staff, "✅ All of 1栋", on=area, expect="Who in that area?")
+    return await env.tap_on(staff, "All residents", on=who, expect="Recipients: 3 people")
 
 
 async def draft_of(env, staff: int) -> Notice | None:
@@ -45,11 +47,13 @@ async def draft_of(env, staff: int) -> Notice | None:
 async def test_a_notice_right_at_the_limit_reaches_everyone_and_so_does_its_reminder(env):
     staff = await community(env)
     assert utf16_len(AT_LIMIT) == MESSAGE - svc.HEADING_ROOM
-    await compose_for_building_1(env, staff, AT_LIMIT)
-    preview = await env.last(staff)  # the preview shows as much as fits, and Telegram takes it
+    # the preview shows as much as fits, and Telegram takes it
+    preview = await compose_for_building_1(env, staff, AT_LIMIT)
     assert "Recipients: 3 people" in preview["text"] and utf16_len(preview["text"]) <= MESSAGE
     since = env.mark()
-    await env.tap(staff, "📤 Send now", expect="Sending to 3 people")
+    await env.tap(staff, "📤 Send now", message_id=preview["message_id"])
+    # the progress job soon edits these words into "sent 1, …": they may be gone already
+    await env.wait_said(staff, "Sending to 3 people", since=since)
 
     english = await env.wait(2, "📢 Notice", since=since)
     assert english["text"] == "📢 Notice\n" + AT_LIMIT  # all of it, nothing cut
@@ -59,13 +63,15 @@ async def test_a_notice_right_at_the_limit_reaches_everyone_and_so_does_its_remi
     done = await env.wait(staff, "delivered: sent 3", since=since)
     assert "failed 0" in done["text"]
 
-    await env.say(staff, "/notices", "Notices in your area")
-    await env.tap(staff, "📊 #1", expect="Got it: 0 of 3")
+    listed = await env.say(staff, "/notices", "Notices in your area")
+    status = await env.tap_on(staff, "📊 #1", on=listed, expect="Got it: 0 of 3")
     since = env.mark()
-    await env.tap(staff, "⏰ Remind those who have not confirmed")
+    await env.tap(staff, "⏰ Remind those who have not confirmed",
+                  message_id=status["message_id"])
     reminder = await env.wait(2, "Reminder", since=since)  # the longest heading, still whole
     assert reminder["text"].endswith("\n" + AT_LIMIT)
     await env.wait(1, "提醒", since=since)
+    await env.outbox_settled()  # the reminder to 3 too: every outcome is written
     async with env.db.session() as s:
         statuses = set(await s.scalars(select(OutboxMessage.status).where(
             OutboxMessage.kind.in_(("notice", "notice.reminder")))))
@@ -92,10 +98,11 @@ async def test_a_photo_notice_with_the_longest_caption_is_delivered(env):
     await env.wait(staff, "most is 924", since=since)  # one unit too many
     since = env.mark()
     await env.client.send_photo(staff, b"\xff\xd8\xff photo", caption=caption)
-    await env.wait(staff, "Who should get it?", since=since)
-    await choose_building_1(env, staff)
+    area = await env.wait(staff, "Who should get it?", since=since)
+    preview = await choose_building_1(env, staff, area)
     since = env.mark()
-    await env.tap(staff, "📤 Send now", expect="Sending to 3 people")
+    await env.tap(staff, "📤 Send now", message_id=preview["message_id"])
+    await env.wait_said(staff, "Sending to 3 people", since=since)  # (edited away soon)
     got = await env.wait(2, "📢 Notice", since=since)
     assert got["photo"] and got["caption"] == "📢 Notice\n" + caption
     await env.wait(staff, "delivered: sent 3", since=since)

@@ -92,81 +92,86 @@ async def test_publish_sign_progress_remind_export(env):
     await setup_people(env)
     long_text = "\n\n".join(f"Article {i}. " + "No fireworks in the estate. " * 40
                             for i in range(1, 7))
-    await env.say(STAFF, "/pledge", "No pledges yet")
-    await env.tap(STAFF, "➕ New pledge", expect="step 1 of 6")
+    menu = await env.say(STAFF, "/pledge", "No pledges yet")
+    await env.tap_on(STAFF, "➕ New pledge", on=menu, expect="step 1 of 6")
     await env.say(STAFF, "No fireworks at New Year", "Step 2 of 6")
     await env.say(STAFF, long_text[:3000], "Added")
-    await env.say(STAFF, long_text[3002:], "Added")
-    await env.tap(STAFF, "Done ▶", expect="Step 3 of 6")
-    await env.tap(STAFF, "Skip ▶", expect="Step 4 of 6")
-    assert "✅ All of 阳光社区" in env.buttons(await env.last(STAFF))
-    await env.tap(STAFF, "✅ All of 阳光社区", expect="Step 5 of 6")
-    await env.tap(STAFF, "one person per household", expect="Step 6 of 6")
+    added = await env.say(STAFF, long_text[3002:], "Added")
+    step3 = await env.tap_on(STAFF, "Done ▶", on=added, expect="Step 3 of 6")
+    step4 = await env.tap_on(STAFF, "Skip ▶", on=step3, expect="Step 4 of 6")
+    assert "✅ All of 阳光社区" in env.buttons(step4)
+    step5 = await env.tap_on(STAFF, "✅ All of 阳光社区", on=step4, expect="Step 5 of 6")
+    step6 = await env.tap_on(STAFF, "one person per household", on=step5, expect="Step 6 of 6")
     bad = await env.say(STAFF, "2001-01-01", "must be in the future")
     assert bad
-    await env.tap(STAFF, "14 days", expect="Preview")
-    preview = await env.last(STAFF)
+    preview = await env.tap_on(STAFF, "14 days", on=step6, expect="Preview")
     assert "sends it to 4 people" in preview["text"]
     since = env.mark()
-    await env.tap(STAFF, "📢 Publish", expect="is on its way to 4 people")
-    published = await env.last(STAFF)
+    published = await env.tap_on(STAFF, "📢 Publish", on=preview,
+                                 expect="is on its way to 4 people")
 
     # Ann signs from the notice: read in full (in parts), agree, confirm, certificate
     notice = await env.wait(1, "New pledge", since=since)
     assert "No fireworks at New Year" in notice["text"] and env.buttons(notice) == \
         ["📖 Read and sign"]
-    since = env.mark()
-    await env.tap(1, "📖 Read and sign", message_id=notice["message_id"],
-                  expect="Have you read it?")
-    parts = [m["text"] for m in await env.client.bot_messages(1)
-             if "Article" in m["text"] and "New pledge" not in m["text"]]
+    asked = await env.tap_on(1, "📖 Read and sign", on=notice, expect="Have you read it?")
+    # the parts are what the bot sent between the notice and the question, in that order
+    parts = [m["text"] for m in await env.client.bot_messages(1, after=notice["message_id"])
+             if m["message_id"] < asked["message_id"]
+             and "Article" in m["text"] and "New pledge" not in m["text"]]
     assert len(parts) >= 2 and all(len(p) <= 4096 for p in parts)
     assert "(1/" in parts[0] and "Article 6." in parts[-1]
-    await env.tap(1, "✍️ I agree and sign", expect="Sign «No fireworks at New Year» as Ann")
-    toast = await env.tap(1, "✅ Confirm and sign", expect="Verification code")
+    confirm = await env.tap_on(1, "✍️ I agree and sign", on=asked,
+                               expect="Sign «No fireworks at New Year» as Ann")
+    since = env.mark()
+    toast = await env.tap(1, "✅ Confirm and sign", message_id=confirm["message_id"])
     assert toast["text"] == "Signed."
-    certificate = await env.last(1)
+    certificate = await env.wait(1, "Verification code", since=since)
     assert "Name: Ann" in certificate["text"] and "Version: 1" in certificate["text"]
     async with env.db.session() as s:
         pledge = await s.scalar(select(Pledge))
         code = await s.scalar(select(Signature.code))
     assert code in certificate["text"]
     # twice is impossible: the old confirm button, pressed again
-    toast = await env.tap(1, data=f"pl:c:{pledge.id}:1", forge=True)
+    toast = await env.tap(1, data=f"pl:c:{pledge.id}:1", forge=True,
+                          message_id=certificate["message_id"])
     assert toast["text"].startswith("Already signed on")
     # Bob shares Ann's household: /pledges shows it signed
     mine = await env.say(2, "/pledges", "Open pledges")
     assert "✅ No fireworks at New Year" in mine["text"]
     # Cai opens the poster's deep link and signs
-    await env.say(3, f"/start pledge_{pledge.id}_7", "Have you read it?")
-    await env.tap(3, "✍️ I agree and sign")
-    await env.tap(3, "✅ Confirm and sign", expect="Verification code")
+    asked = await env.say(3, f"/start pledge_{pledge.id}_7", "Have you read it?")
+    confirm = await env.tap_on(3, "✍️ I agree and sign", on=asked,
+                               expect="Sign «No fireworks at New Year» as Cai")
+    await env.tap_on(3, "✅ Confirm and sign", on=confirm, expect="Verification code")
     assert await signatures(env) == 2
 
     # progress per grid, then per building, then who has not signed
-    await env.tap(STAFF, "📊 Progress", message_id=published["message_id"],
-                  expect="Signed: 2 / 3 households")
-    report = await env.last(STAFF)
+    report = await env.tap_on(STAFF, "📊 Progress", on=published,
+                              expect="Signed: 2 / 3 households")
     assert "第一网格: 2 / 2" in report["text"] and "第二网格: 0 / 1" in report["text"]
-    await env.tap(STAFF, "第二网格 0/1", expect="3栋: 0 / 1")
-    await env.tap(STAFF, "3栋 0/1", expect="Not signed yet")
-    assert "3栋 1单元 101 — Dai" in (await env.last(STAFF))["text"]
+    grid = await env.tap_on(STAFF, "第二网格 0/1", on=report, expect="3栋: 0 / 1")
+    building = await env.tap_on(STAFF, "3栋 0/1", on=grid, expect="Not signed yet")
+    assert "3栋 1单元 101 — Dai" in building["text"]
 
     # remind: only Dai (and only once today)
-    await env.tap(STAFF, "◀ Back", expect="Signed: 2 / 3")
+    menu = await env.tap_on(STAFF, "◀ Back", on=building, expect="Signed: 2 / 3")
     since = env.mark()
-    toast = await env.tap(STAFF, "⏰ Remind those who have not signed")
+    toast = await env.tap(STAFF, "⏰ Remind those who have not signed",
+                          message_id=menu["message_id"])
     assert toast["text"].startswith("Reminders sent to 1 people")
     reminder = await env.wait(4, "Reminder", since=since)
     assert env.buttons(reminder) == ["📖 Read and sign"]
-    toast = await env.tap(STAFF, "⏰ Remind those who have not signed")
+    toast = await env.tap(STAFF, "⏰ Remind those who have not signed",
+                          message_id=menu["message_id"])
     assert toast["text"].startswith("Reminders sent to 0 people")
+    await env.outbox_settled()  # nothing owed is still on its way to them
     for chat in (1, 2, 3):
         assert not [m for m in await env.client.bot_messages(chat) if "Reminder" in m["text"]]
 
     # exports, read back
     since = env.mark()
-    await env.tap(STAFF, "⬇ CSV")
+    await env.tap(STAFF, "⬇ CSV", message_id=menu["message_id"])
     sent = await env.wait(STAFF, "2 signatures", since=since)
     raw = await file_bytes(env, sent)
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -177,7 +182,7 @@ async def test_publish_sign_progress_remind_export(env):
         ("Ann", "阳光社区 1栋 1单元 101", "1", "self", code),
         ("Cai", "阳光社区 1栋 1单元 102", "1", "self", rows[2][6])]
     since = env.mark()
-    await env.tap(STAFF, "⬇ XLSX")
+    await env.tap(STAFF, "⬇ XLSX", message_id=menu["message_id"])
     sent = await env.wait(STAFF, "2 signatures", since=since)
     book = openpyxl.load_workbook(io.BytesIO(await file_bytes(env, sent)), read_only=True)
     cells = [list(r) for r in book.active.iter_rows(values_only=True)]
@@ -188,60 +193,68 @@ async def test_publish_sign_progress_remind_export(env):
 async def test_assisted_signing_by_the_grid_worker_within_the_grid(env):
     await setup_people(env)
     pledge_id = await quick_pledge(env)
-    await env.say(GRID, "/pledge", "Pledges")
-    await env.tap(GRID, "Fire safety letter · open", expect="Signed: 0 / 2")  # only the grid
-    await env.tap(GRID, "✍️ Sign for a resident", expect="Whom do you sign for?")
-    choices = env.buttons(await env.last(GRID))
+    listed = await env.say(GRID, "/pledge", "Pledges")
+    menu = await env.tap_on(GRID, "Fire safety letter · open", on=listed,
+                            expect="Signed: 0 / 2")  # only the grid
+    whom = await env.tap_on(GRID, "✍️ Sign for a resident", on=menu,
+                            expect="Whom do you sign for?")
+    choices = env.buttons(whom)
     assert choices == ["Ann 1栋1单元101", "Bob 1栋1单元101", "Cai 1栋1单元102", "◀ Back"]
-    await env.tap(GRID, "Cai 1栋1单元102", expect="on behalf of Cai")
+    confirm = await env.tap_on(GRID, "Cai 1栋1单元102", on=whom, expect="on behalf of Cai")
     since = env.mark()
-    await env.tap(GRID, "✅ Confirm", expect="Signed for Cai (assisted)")
+    await env.tap_on(GRID, "✅ Confirm", on=confirm, expect="Signed for Cai (assisted)")
     told = await env.wait(3, "Signed on your behalf", since=since)
     assert "Fire safety letter" in told["text"]
     # Dai lives in another grid: a forged button for him signs nothing
     async with env.db.session() as s:
         dai = await person(s, 4, "Dai", language="en")
-    toast = await env.tap(GRID, data=f"pa:ac:{pledge_id}:{dai.id}:1", forge=True)
+    toast = await env.tap(GRID, data=f"pa:ac:{pledge_id}:{dai.id}:1", forge=True,
+                          message_id=confirm["message_id"])
     assert toast["text"] == "You do not have permission to do that here."
     assert await signatures(env) == 1
     # staff see it as assisted, by whom, in the export
-    await env.say(STAFF, "/pledge", "Pledges")
-    await env.tap(STAFF, "Fire safety letter · open", expect="Signed: 1 / 3")
+    listed = await env.say(STAFF, "/pledge", "Pledges")
+    menu = await env.tap_on(STAFF, "Fire safety letter · open", on=listed,
+                            expect="Signed: 1 / 3")
     since = env.mark()
-    await env.tap(STAFF, "⬇ CSV")
+    await env.tap(STAFF, "⬇ CSV", message_id=menu["message_id"])
     sent = await env.wait(STAFF, "1 signatures", since=since)
     rows = list(csv.reader(io.StringIO((await file_bytes(env, sent)).decode("utf-8-sig"))))
     assert (rows[1][0], rows[1][4], rows[1][5]) == ("Cai", "assisted", "Grid Li")
     # and a poster for a building
-    await env.tap(STAFF, "📊 Progress", expect="Signed: 1 / 3")
-    await env.tap(STAFF, "第一网格 1/2")
-    await env.tap(STAFF, "1栋 1/2", expect="Not signed yet")
+    report = await env.tap_on(STAFF, "📊 Progress", on=menu, expect="Signed: 1 / 3 households")
+    grid = await env.tap_on(STAFF, "第一网格 1/2", on=report, expect="1栋: 1 / 2")
+    building = await env.tap_on(STAFF, "1栋 1/2", on=grid, expect="Not signed yet")
     since = env.mark()
-    await env.tap(STAFF, "🖼 Poster for 1栋")
+    await env.tap(STAFF, "🖼 Poster for 1栋", message_id=building["message_id"])
     poster = await env.wait(STAFF, f"start=pledge_{pledge_id}_", since=since)
     assert (await file_bytes(env, poster))[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 async def test_who_may_not_sign_is_told_why_and_nothing_is_written(env):
     await setup_people(env)
+    since = env.mark()
     pledge_id = await quick_pledge(env, signers=Signers.OWNER, title="Owners' pledge")
-    await env.wait(1, "Owners' pledge", since=0)  # the owner is told, the tenant is not
+    notice = await env.wait(1, "Owners' pledge", since=since)  # the owner is told,
+    await env.outbox_settled()  # the tenant is not (and nothing is still on its way to him)
     assert not [m for m in await env.client.bot_messages(2) if "Owners' pledge" in m["text"]]
-    await env.say(2, f"/start pledge_{pledge_id}", "This pledge is for owners only.")
-    assert env.buttons(await env.last(2)) == []
-    toast = await env.tap(2, data=f"pl:c:{pledge_id}:1", forge=True)
+    refused = await env.say(2, f"/start pledge_{pledge_id}", "This pledge is for owners only.")
+    assert env.buttons(refused) == []
+    toast = await env.tap(2, data=f"pl:c:{pledge_id}:1", forge=True,
+                          message_id=refused["message_id"])
     assert toast["text"] == "This pledge is for owners only."
     outsider = await env.user("Eve", id=7, language_code="en")
     async with env.db.session() as s:
         await person(s, outsider, "Eve", language="en")
     await env.say(7, f"/start pledge_{pledge_id}", "Only verified residents can sign")
     # closed early: refused with the date
-    await env.say(STAFF, "/pledge", "Pledges")
-    await env.tap(STAFF, "Owners' pledge · open")
-    await env.tap(STAFF, "⏹ Close now", expect="Nobody can sign after that")
-    await env.tap(STAFF, "⏹ Close now", expect="Closed on")
+    listed = await env.say(STAFF, "/pledge", "Pledges")
+    menu = await env.tap_on(STAFF, "Owners' pledge · open", on=listed, expect="Status: open")
+    ask = await env.tap_on(STAFF, "⏹ Close now", on=menu, expect="Nobody can sign after that")
+    await env.tap_on(STAFF, "⏹ Close now", on=ask, expect="Closed on")
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d")
-    toast = await env.tap(1, data=f"pl:c:{pledge_id}:1", forge=True)
+    toast = await env.tap(1, data=f"pl:c:{pledge_id}:1", forge=True,
+                          message_id=notice["message_id"])
     assert toast["text"] == f"This pledge closed on {today}; signing is no longer possible."
     assert await signatures(env) == 0
 
@@ -254,16 +267,15 @@ async def test_the_author_gets_the_final_tally_when_signing_ends(env):
     async with env.db.session() as s:
         ann = await person(s, 1, "Ann", language="en")
         await sign(s, pledge_id=pledge_id, person=ann, version=1)
-    await env.say(STAFF, "/pledge", "Pledges")
-    await env.tap(STAFF, "Quiet hours pledge · open")
-    await env.tap(STAFF, "⏹ Close now", expect="Nobody can sign after that")
+    listed = await env.say(STAFF, "/pledge", "Pledges")
+    menu = await env.tap_on(STAFF, "Quiet hours pledge · open", on=listed,
+                            expect="Status: open")
+    ask = await env.tap_on(STAFF, "⏹ Close now", on=menu, expect="Nobody can sign after that")
     since = env.mark()
-    await env.tap(STAFF, "⏹ Close now", expect="Closed on")
-    back = env.mark()
-    await env.tap(STAFF, "◀ Back")
+    closed = await env.tap_on(STAFF, "⏹ Close now", on=ask, expect="Closed on")
     # a closed pledge's menu offers only what still makes sense (read that message itself:
     # the closing report may reach the chat after it or before it)
-    menu = await env.wait(STAFF, "Status: closed", since=back)
+    menu = await env.tap_on(STAFF, "◀ Back", on=closed, expect="Status: closed")
     assert env.buttons(menu) == ["📊 Progress", "+7 days", "⬇ CSV", "⬇ XLSX", "◀ All pledges"]
     await env.drain_outbox()
     report = await env.wait(STAFF, "Signing ended on", since=since)
@@ -274,6 +286,6 @@ async def test_the_author_gets_the_final_tally_when_signing_ends(env):
                   expect="Extended: signing is open until")
     async with env.db.session() as s:
         assert (await s.get(Pledge, pledge_id)).status == PledgeStatus.OPEN  # reopened
-    await env.tap(STAFF, "◀ Back", message_id=report["message_id"], expect="open")
+    await env.tap(STAFF, "◀ Back", message_id=report["message_id"], expect="Status: open")
     await env.tap(STAFF, "📊 Progress", message_id=report["message_id"],
                   expect="Signed: 1 / 3 households")

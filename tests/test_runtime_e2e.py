@@ -64,7 +64,9 @@ async def test_help_in_a_group_points_to_the_private_chat(env):
 async def test_pending_lists_requests_for_staff_only(env):
     staff = await staff_member(env)
     alice = await env.user("Alice", language_code="en")
+    asked = env.mark()
     await join(env, alice, language_button="✓ English", agree="I agree")
+    await env.wait(staff, "Alice asks to join", since=asked)  # the outbox's, not the list's
     since = env.mark()
     await env.client.send(staff, "/pending")
     listed = await env.wait(staff, "Alice asks to join", since=since)
