@@ -278,12 +278,16 @@ async def test_user_media_and_location_reach_the_bot(
 async def test_group_chat_with_several_members(
         emu_server: RunningEmulator, emu_bot: Bot, emu_user: dict) -> None:
     client = emu_server.client
+    await client.set_privacy(False)  # the bot reads every message in the group
     bob = await client.create_user("Bob")
     eve = await client.create_user("Eve")
     group = await client.create_group("Building 3", [emu_user["id"], bob["id"]])
     assert group["id"] < 0 and group["member_ids"] == sorted([emu_user["id"], bob["id"]])
+    added, created = await emu_bot.get_updates()
+    assert added.my_chat_member.new_chat_member.status == "member"
+    assert created.message.group_chat_created
     await client.send(bob["id"], "Lift is broken again", chat_id=group["id"])
-    (update,) = await emu_bot.get_updates()
+    (update,) = await emu_bot.get_updates(offset=created.update_id + 1)
     assert update.message.chat.type == "group" and update.message.chat.title == "Building 3"
     assert update.message.from_user.first_name == "Bob"
     reply = await emu_bot.send_message(group["id"], "Reported, thanks",
@@ -294,9 +298,11 @@ async def test_group_chat_with_several_members(
     await client.add_member(group["id"], eve["id"])
     await client.send(eve["id"], "hello neighbours", chat_id=group["id"])
     transcript = await client.messages(group["id"])
-    assert [(m["from"]["first_name"], m["text"]) for m in transcript] == [
-        ("Bob", "Lift is broken again"), ("Linli", "Reported, thanks"),
-        ("Eve", "hello neighbours")]
+    assert [(m["from"]["first_name"], m.get("text")) for m in transcript] == [
+        ("Ann", None), ("Bob", "Lift is broken again"), ("Linli", "Reported, thanks"),
+        ("Eve", None), ("Eve", "hello neighbours")]
+    assert transcript[0]["group_chat_created"] is True
+    assert transcript[3]["new_chat_members"][0]["first_name"] == "Eve"
     assert (await emu_bot.get_chat(group["id"])).title == "Building 3"
     supergroup = await client.create_group("District", [bob["id"]], type="supergroup")
     assert str(supergroup["id"]).startswith("-100")

@@ -155,7 +155,7 @@ async def test_ptb_bot_raises_retry_after(
     emu_clock.advance(0.5)
     sent = await emu_bot.send_message(group["id"], "now")
     assert sent.text == "now"
-    assert [m["text"] for m in await emu_limited.client.messages(group["id"])][-2:] == [
+    assert [m["text"] for m in await emu_limited.client.bot_messages(group["id"])][-2:] == [
         "notice 19", "now"]
 
 

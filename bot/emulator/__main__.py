@@ -37,9 +37,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "private chat, 20/min per group) or rate=N (N/s overall, per-chat "
                              "limits on) (off)")
     parser.add_argument("--bot-username", default="linli_bot", help="the bot's username")
-    parser.add_argument("--privacy-mode", action="store_true",
-                        help="group messages reach the bot only as commands, replies or "
-                             "mentions")
+    privacy = parser.add_mutually_exclusive_group()
+    privacy.add_argument("--privacy-mode", choices=("on", "off"), nargs="?", const="on",
+                         default="on",
+                         help="group privacy mode, on as for a new Telegram bot: in groups the "
+                              "bot sees only commands, replies to it, mentions and service "
+                              "messages unless it is an administrator (on)")
+    privacy.add_argument("--no-privacy-mode", dest="privacy_mode", action="store_const",
+                         const="off", help="the same as --privacy-mode off")
     return parser.parse_args(argv)
 
 
@@ -53,8 +58,8 @@ def _limits(spec: str) -> str:
 
 async def run(args: argparse.Namespace) -> int:
     mode, rate = parse_mode(args.limits)
-    world = World(args.token, bot_username=args.bot_username, privacy_mode=args.privacy_mode,
-                  limits=mode, rate=rate)
+    world = World(args.token, bot_username=args.bot_username,
+                  privacy_mode=args.privacy_mode == "on", limits=mode, rate=rate)
     config = uvicorn.Config(create_app(world), host=args.host, port=args.port, lifespan="off",
                             ws="none", log_config=None, access_log=False,
                             timeout_graceful_shutdown=2)

@@ -80,8 +80,35 @@ class EmulatorClient:
         return await self._post("/chats", title=title, member_ids=member_ids, type=type, id=id,
                                 admin_ids=admin_ids)
 
-    async def add_member(self, chat_id: int, user_id: int) -> JSON:
-        return await self._post(f"/chats/{chat_id}/members", user_id=user_id)
+    async def chats(self) -> list[JSON]:
+        """Every chat, private ones too, as ``POST /control/chats`` answers them."""
+        return await self._get("/chats")
+
+    async def add_member(self, chat_id: int, user_id: int, *,
+                         by_user_id: int | None = None) -> JSON:
+        """The user joins the group (added by ``by_user_id``, or by link); returns the chat."""
+        return await self._post(f"/chats/{chat_id}/members", user_id=user_id,
+                                by_user_id=by_user_id)
+
+    async def remove_member(self, chat_id: int, user_id: int, *,
+                            by_user_id: int | None = None) -> JSON:
+        """The user leaves the group (or is kicked by ``by_user_id``); returns the chat."""
+        return await self._post(f"/chats/{chat_id}/members/remove", user_id=user_id,
+                                by_user_id=by_user_id)
+
+    async def set_bot_status(self, chat_id: int, status: str,
+                             by_user_id: int | None = None) -> JSON:
+        """Add, promote, demote, remove or ban the bot: ``status`` is member, administrator,
+        left or kicked. Returns ``{"chat": ..., "update_id": ...}`` (the my_chat_member)."""
+        return await self._post(f"/chats/{chat_id}/bot", status=status, by_user_id=by_user_id)
+
+    async def migrate(self, chat_id: int, by_user_id: int | None = None) -> JSON:
+        """Upgrade a group to a supergroup; returns the new chat."""
+        return await self._post(f"/chats/{chat_id}/migrate", by_user_id=by_user_id)
+
+    async def set_privacy(self, enabled: bool) -> JSON:
+        """Switch group privacy mode; returns ``{"privacy_mode": enabled}``."""
+        return await self._post("/privacy", enabled=enabled)
 
     async def set_blocked(self, user_id: int, blocked: bool = True) -> JSON:
         return await self._post("/blocked", user_id=user_id, blocked=blocked)
@@ -111,9 +138,24 @@ class EmulatorClient:
                                 data=base64.b64encode(data).decode())
 
     async def send_location(self, user_id: int, latitude: float, longitude: float,
-                            chat_id: int | None = None) -> JSON:
+                            chat_id: int | None = None, *,
+                            live_period: int | None = None) -> JSON:
+        """Share a location; with ``live_period`` (seconds) a live one, see ``edit_location``."""
         return await self._post("/send_location", user_id=user_id, chat_id=chat_id,
-                                latitude=latitude, longitude=longitude)
+                                latitude=latitude, longitude=longitude, live_period=live_period)
+
+    async def edit(self, user_id: int, message_id: int, text: str,
+                   chat_id: int | None = None) -> JSON:
+        """The user edits their message's text (or a photo's or file's caption); returns
+        ``{"message": ..., "update_id": ...}`` (the edited_message, or None)."""
+        return await self._post("/edit", user_id=user_id, chat_id=chat_id,
+                                message_id=message_id, text=text)
+
+    async def edit_location(self, user_id: int, message_id: int, latitude: float,
+                            longitude: float, chat_id: int | None = None) -> JSON:
+        """The user's live location moves; queues an edited_message like ``edit``."""
+        return await self._post("/edit_location", user_id=user_id, chat_id=chat_id,
+                                message_id=message_id, latitude=latitude, longitude=longitude)
 
     async def press(self, user_id: int, chat_id: int, message_id: int | None = None, *,
                     data: str | None = None, text: str | None = None,

@@ -1,5 +1,6 @@
-"""The control API: what users do (send, press, share a photo or a location) and what the bot did
-(transcripts, callback answers, the call log, the command menu), as plain JSON over HTTP.
+"""The control API: what users do (send, edit, press, share a photo or a location, join and leave
+groups, add the bot, upgrade a group) and what the bot did (transcripts, callback answers, the
+call log, the command menu), as plain JSON over HTTP.
 
 Tests, scripts and the sandbox page all use this one API (documented in README.md). Successful
 answers are plain JSON; errors are ``{"ok": false, "error": "..."}`` with a 4xx status. Long polls
@@ -18,10 +19,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.emulator import media
+from bot.emulator import media, members
 from bot.emulator.formatting import command_entities
+from bot.emulator.messages import LIVE_FOREVER, live_period_ok
 from bot.emulator.params import Params, read_params
-from bot.emulator.state import JSON, ApiError, Chat, Message, World
+from bot.emulator.state import JSON, ApiError, Chat, Message, World, is_int
+from bot.emulator.updates import absorb
 
 MAX_WAIT = 60.0
 
@@ -40,19 +43,38 @@ def _user_and_chat(world: World, p: Params) -> tuple[int, Chat]:
     chat = world.chats.get(chat_id)
     if chat is None:
         raise ControlError(404, f"unknown chat {chat_id}")
+    if chat.migrated_to is not None:
+        raise ControlError(400, f"chat {chat_id} was upgraded to supergroup {chat.migrated_to}")
     if user_id not in chat.member_ids:
         raise ControlError(400, f"user {user_id} is not a member of chat {chat_id}")
     return user_id, chat
 
 
-def _reaches_bot(world: World, chat: Chat, message: Message) -> bool:
-    if chat.type == "private" or not world.privacy_mode:
-        return True
-    # Privacy mode: only commands, replies to the bot and mentions of it reach the bot.
-    text = message.text or message.caption or ""
-    replied = chat.messages.get(message.reply_to_message_id or 0)
-    return (text.startswith("/") or f"@{world.bot.username}" in text
-            or (replied is not None and replied.from_bot))
+def _own_message(world: World, p: Params) -> tuple[Chat, Message]:
+    """The message ``message_id`` that ``user_id`` sent in the chat, for an edit."""
+    user_id, chat = _user_and_chat(world, p)
+    message_id = p.get_int("message_id")
+    message = chat.messages.get(message_id or 0)
+    if message is None or message.deleted:
+        raise ControlError(404, f"message {message_id} not found in chat {chat.id}")
+    if message.from_bot or message.from_id != user_id:
+        raise ControlError(400, f"message {message_id} was not sent by user {user_id}")
+    return chat, message
+
+
+def _edited(world: World, chat: Chat, message: Message, **changes: Any) -> JSON:
+    """Apply a user's edit; the ``edited_message`` update goes out as the message would."""
+    if all(getattr(message, key) == value for key, value in changes.items()):
+        raise ControlError(400, "message is not modified")
+    message.edits.append({"text": message.text, "entities": message.entities,
+                          "caption": message.caption, "location": message.location,
+                          "edit_date": message.edit_date})
+    for key, value in changes.items():
+        setattr(message, key, value)
+    message.edit_date = int(world.clock())
+    world.touch(message, "edit")
+    update_id = world.deliver(chat, message, "edited_message")
+    return {"message": world.message_to_control(message), "update_id": update_id}
 
 
 def _user_message(world: World, p: Params, **content: Any) -> JSON:
@@ -64,9 +86,7 @@ def _user_message(world: World, p: Params, **content: Any) -> JSON:
         # Writing to a bot you blocked unblocks it, as the Telegram app's "Restart" does.
         world.blocked.discard(user_id)
     message = world.add_message(chat, user_id, reply_to_message_id=reply_id, **content)
-    update_id = None
-    if _reaches_bot(world, chat, message):
-        update_id = world.enqueue({"message": world.message_to_api(message)})
+    update_id = world.deliver(chat, message)
     return {"message": world.message_to_control(message), "update_id": update_id}
 
 
@@ -90,7 +110,8 @@ def _chat_json(world: World, chat: Chat) -> JSON:
         user = world.users[chat.id]
         name = " ".join(filter(None, (user.first_name, user.last_name)))
     return {"id": chat.id, "type": chat.type, "title": chat.title, "name": name,
-            "member_ids": sorted(chat.member_ids), "admin_ids": sorted(chat.admin_ids)}
+            "member_ids": sorted(chat.member_ids), "admin_ids": sorted(chat.admin_ids),
+            "bot_status": chat.bot_status, "migrate_to_chat_id": chat.migrated_to}
 
 
 def _find_button(message: Message, data: str | None, text: str | None) -> JSON | None:
@@ -172,22 +193,47 @@ def control_routes(world: World) -> list[Route]:
         return [u.to_api() for u in world.users.values()]
 
     async def create_chat(p: Params, _: Request) -> JSON:
-        chat = world.add_group(p.get_str("title") or "Group", p.get_json("member_ids") or [],
-                               type=p.get_str("type") or "group", id=p.get_int("id"),
-                               admin_ids=p.get_json("admin_ids"))
+        chat = members.create_group(world, p.get_str("title") or "Group",
+                                    p.get_json("member_ids") or [],
+                                    type=p.get_str("type") or "group", id=p.get_int("id"),
+                                    admin_ids=p.get_json("admin_ids"))
         return _chat_json(world, chat)
 
     async def list_chats(p: Params, _: Request) -> list[JSON]:
         return [_chat_json(world, c) for c in world.chats.values()]
 
+    def user_id_of(p: Params) -> int:
+        user_id = p.get_int("user_id")
+        if user_id is None:
+            raise ControlError(400, "user_id is required")
+        return user_id
+
     async def add_member(p: Params, request: Request) -> JSON:
         chat = world.chat(request.path_params["chat_id"])
-        user_id = p.get_int("user_id")
-        if chat.type == "private" or user_id not in world.users:
-            raise ControlError(400, "add known users to groups only")
-        chat.member_ids.add(user_id)  # type: ignore[arg-type]
-        world.changed("chat", chat.id)
+        members.join(world, chat, user_id_of(p), p.get_int("by_user_id"))
         return _chat_json(world, chat)
+
+    async def remove_member(p: Params, request: Request) -> JSON:
+        chat = world.chat(request.path_params["chat_id"])
+        members.leave(world, chat, user_id_of(p), p.get_int("by_user_id"))
+        return _chat_json(world, chat)
+
+    async def set_bot_status(p: Params, request: Request) -> JSON:
+        chat = world.chat(request.path_params["chat_id"])
+        update_id = members.set_bot_status(world, chat, p.get_str("status") or "",
+                                           p.get_int("by_user_id"))
+        return {"chat": _chat_json(world, chat), "update_id": update_id}
+
+    async def migrate(p: Params, request: Request) -> JSON:
+        chat = world.chat(request.path_params["chat_id"])
+        return _chat_json(world, members.migrate(world, chat, p.get_int("by_user_id")))
+
+    async def set_privacy(p: Params, _: Request) -> JSON:
+        if p.raw("enabled") is None:
+            raise ControlError(400, 'give "enabled": true or false')
+        world.privacy_mode = p.get_bool("enabled")
+        world.changed("privacy")
+        return {"privacy_mode": world.privacy_mode}
 
     async def send(p: Params, _: Request) -> JSON:
         text = p.get_str("text") or ""
@@ -210,11 +256,45 @@ def control_routes(world: World) -> list[Route]:
         return _user_message(world, p, document=media.document(record),
                              caption=p.get_str("caption"))
 
-    async def send_location(p: Params, _: Request) -> JSON:
+    def coordinates(p: Params) -> JSON:
         latitude, longitude = p.get_float("latitude"), p.get_float("longitude")
         if latitude is None or longitude is None:
             raise ControlError(400, "latitude and longitude are required")
-        return _user_message(world, p, location={"latitude": latitude, "longitude": longitude})
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ControlError(400, "latitude or longitude out of range")
+        return {"latitude": latitude, "longitude": longitude}
+
+    async def send_location(p: Params, _: Request) -> JSON:
+        location = coordinates(p)
+        period = p.get_int("live_period")
+        if period is not None:
+            if not live_period_ok(period):
+                raise ControlError(400, "live_period is 60 to 86400 seconds, or 2147483647 "
+                                        "(until stopped)")
+            location["live_period"] = period
+        return _user_message(world, p, location=location)
+
+    async def edit(p: Params, _: Request) -> JSON:
+        chat, message = _own_message(world, p)
+        text = p.get_str("text") or ""
+        if not text.strip():
+            raise ControlError(400, "text is empty")
+        entities = p.get_json("entities") or command_entities(text) or None
+        if message.text is not None:
+            return _edited(world, chat, message, text=text, entities=entities)
+        if message.photo is not None or message.document is not None:
+            return _edited(world, chat, message, caption=text, caption_entities=entities)
+        raise ControlError(400, f"message {message.message_id} has no text or caption to edit")
+
+    async def edit_location(p: Params, _: Request) -> JSON:
+        chat, message = _own_message(world, p)
+        period = (message.location or {}).get("live_period")
+        if not period:
+            raise ControlError(400, f"message {message.message_id} is not a live location")
+        if period != LIVE_FOREVER and world.clock() >= message.date + period:
+            raise ControlError(400, "the live location has expired")
+        return _edited(world, chat, message, location={**(message.location or {}),
+                                                       **coordinates(p)})
 
     async def press(p: Params, _: Request) -> JSON:
         user_id, chat = _user_and_chat(world, p)
@@ -252,6 +332,11 @@ def control_routes(world: World) -> list[Route]:
         update = dict(p.data)
         if not update:
             raise ControlError(400, "send the Update as the JSON body")
+        update_id = update.get("update_id")
+        # The one field the emulator itself needs: getUpdates' offset orders updates by it.
+        if update_id is not None and not is_int(update_id):
+            raise ControlError(400, "update_id must be an integer")
+        absorb(world, update)
         return {"update_id": world.enqueue(update)}
 
     async def pending_updates(p: Params, _: Request) -> list[JSON]:
@@ -333,9 +418,14 @@ def control_routes(world: World) -> list[Route]:
         ("/users/bulk", create_users, "POST"),
         ("/chats", create_chat, "POST"), ("/chats", list_chats, "GET"),
         ("/chats/{chat_id}/members", add_member, "POST"),
+        ("/chats/{chat_id}/members/remove", remove_member, "POST"),
+        ("/chats/{chat_id}/bot", set_bot_status, "POST"),
+        ("/chats/{chat_id}/migrate", migrate, "POST"),
         ("/chats/{chat_id}/messages", chat_messages, "GET"),
         ("/send", send, "POST"), ("/send_photo", send_photo, "POST"),
         ("/send_document", send_document, "POST"), ("/send_location", send_location, "POST"),
+        ("/edit", edit, "POST"), ("/edit_location", edit_location, "POST"),
+        ("/privacy", set_privacy, "POST"),
         ("/press", press, "POST"), ("/updates", inject, "POST"),
         ("/updates", pending_updates, "GET"), ("/wait", wait, "GET"),
         ("/callback_answers/{query_id}", callback_answer, "GET"), ("/calls", calls, "GET"),

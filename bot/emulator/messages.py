@@ -4,7 +4,9 @@ Validation follows Telegram's order and wording (PTB turns the description into 
 text, e.g. ``BadRequest("Message is too long")``), so a bot that passes against the emulator does
 not trip the same limits in production. Every method that puts something in a chat calls
 ``World.check_send`` first: that is where blocking and Telegram's rate limits (``limits.py``) are
-enforced; a message that went out is counted with ``World.record_send``.
+enforced; a message that went out is counted with ``World.record_send``. Methods that change a
+chat's messages without sending (delete, pin) check the bot's access to the chat
+(``World.check_access``): a group it left, or one upgraded to a supergroup, refuses them too.
 """
 
 from __future__ import annotations
@@ -14,14 +16,19 @@ from typing import Any
 
 from bot.emulator import media
 from bot.emulator.formatting import ParseError, parse, utf16_len
-from bot.emulator.params import Params, Upload, method
+from bot.emulator.params import PTB_DEFAULTS, SEND_PARAMS, Params, Upload, method
 from bot.emulator.state import JSON, ApiError, Chat, Message, World, bad_request
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
-_BUTTON_KINDS = {"url", "callback_data", "web_app", "login_url", "switch_inline_query",
+# What makes an inline button do something; url and callback_data count only when non-empty
+# (the Bot API server treats "" as absent).
+_BUTTON_KINDS = {"web_app", "login_url", "switch_inline_query",
                  "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
                  "copy_text", "callback_game", "pay"}
+_EDIT_PARAMS = frozenset({"business_connection_id", "chat_id", "message_id",
+                          "inline_message_id", "reply_markup"}) | PTB_DEFAULTS
+_CAPTION_PARAMS = frozenset({"caption", "parse_mode", "caption_entities"})
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message")
 
@@ -67,18 +74,7 @@ def reply_markup(p: Params, *, inline_only: bool = False) -> JSON | None:
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
             raise bad_request("can't parse inline keyboard markup JSON object")
         for button in (b for row in rows for b in row):
-            if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise bad_request("can't parse inline keyboard button: Field \"text\" must be "
-                                  "of type String")
-            if not _BUTTON_KINDS & set(button):
-                raise bad_request("can't parse inline keyboard button: Text buttons are "
-                                  "unallowed in the inline keyboard")
-            data = button.get("callback_data")
-            if data is not None and (not isinstance(data, str)
-                                     or not 1 <= len(data.encode()) <= 64):
-                raise bad_request("BUTTON_DATA_INVALID")
-            if "url" in button and not button["url"]:
-                raise bad_request("BUTTON_URL_INVALID")
+            _check_inline_button(button)
         # An empty inline keyboard is no keyboard, also for the "not modified" comparison.
         return markup if any(rows) else None
     if inline_only:
@@ -91,6 +87,25 @@ def reply_markup(p: Params, *, inline_only: bool = False) -> JSON | None:
     if markup.get("remove_keyboard") or markup.get("force_reply"):
         return markup
     raise bad_request("can't parse reply keyboard markup JSON object")
+
+
+def _check_inline_button(button: Any) -> None:
+    """Refuse a button as the Bot API server parses one (``get_inline_keyboard_button``)."""
+    def refuse(detail: str) -> ApiError:
+        return bad_request(f"can't parse inline keyboard button: {detail}")
+
+    if not isinstance(button, dict):
+        raise refuse("InlineKeyboardButton must be an Object")
+    if "text" not in button:
+        raise refuse('Can\'t find field "text"')
+    for name in ("text", "url", "callback_data"):
+        if name in button and not isinstance(button[name], str):
+            raise refuse(f'Field "{name}" must be of type String')
+    if not (button.get("url") or button.get("callback_data") or _BUTTON_KINDS & set(button)):
+        raise refuse("Text buttons are unallowed in the inline keyboard")
+    data = button.get("callback_data")
+    if data and len(data.encode()) > 64:
+        raise bad_request("BUTTON_DATA_INVALID")
 
 
 def reply_to(world: World, chat: Chat, p: Params) -> int | None:
@@ -129,12 +144,17 @@ def send(world: World, chat: Chat, method_name: str, p: Params,
     return world.message_to_api(message)
 
 
-@method("sendMessage")
+# Each method checks in the Bot API server's order: its content, the reply markup, then the chat
+# (so a message with no text to an unknown chat is "message text is empty").
+
+
+@method("sendMessage", SEND_PARAMS | {"text", "parse_mode", "entities", "link_preview_options",
+                                      "disable_web_page_preview"})
 async def send_message(world: World, p: Params) -> JSON:
-    chat = world.chat(p.raw("chat_id"))
     text, entities, kept = formatted(p, "text", "entities")
     check_text(text)
     markup = reply_markup(p)
+    chat = world.chat(p.raw("chat_id"))
     reply = reply_to(world, chat, p)
     return send(world, chat, "sendMessage", p, text=text, entities=entities, parse_mode=kept,
                 reply_markup=markup, reply_to_message_id=reply)
@@ -159,11 +179,11 @@ def _media(world: World, p: Params, field: str) -> tuple[Upload | None, Any]:
 
 
 async def _send_media(world: World, p: Params, field: str, method_name: str) -> JSON:
-    chat = world.chat(p.raw("chat_id"))
     upload, record = _media(world, p, field)
     caption, caption_entities, kept = formatted(p, "caption", "caption_entities")
     check_caption(caption)
     markup = reply_markup(p)
+    chat = world.chat(p.raw("chat_id"))
     reply = reply_to(world, chat, p)
 
     def stored_content() -> JSON:
@@ -182,32 +202,62 @@ async def _send_media(world: World, p: Params, field: str, method_name: str) -> 
                 reply_to_message_id=reply)
 
 
-@method("sendPhoto")
+@method("sendPhoto", SEND_PARAMS | _CAPTION_PARAMS | {"photo", "show_caption_above_media",
+                                                     "has_spoiler"})
 async def send_photo(world: World, p: Params) -> JSON:
     return await _send_media(world, p, "photo", "sendPhoto")
 
 
-@method("sendDocument")
+@method("sendDocument", SEND_PARAMS | _CAPTION_PARAMS | {
+    "document", "thumbnail", "thumb", "disable_content_type_detection"})
 async def send_document(world: World, p: Params) -> JSON:
     return await _send_media(world, p, "document", "sendDocument")
 
 
-@method("sendLocation")
+LIVE_FOREVER = 0x7FFFFFFF  # live_period meaning "until stopped"
+
+
+def live_period_ok(period: int) -> bool:
+    return 60 <= period <= 86400 or period == LIVE_FOREVER
+
+
+@method("sendLocation", SEND_PARAMS | {"latitude", "longitude", "horizontal_accuracy",
+                                       "live_period", "heading", "proximity_alert_radius",
+                                       "parse_mode"})
 async def send_location(world: World, p: Params) -> JSON:
-    chat = world.chat(p.raw("chat_id"))
+    for name in ("latitude", "longitude"):
+        if not (p.get_str(name) or "").strip():
+            raise bad_request(f"{name} is empty")
     latitude, longitude = p.get_float("latitude"), p.get_float("longitude")
     if latitude is None or not -90 <= latitude <= 90:
         raise bad_request("wrong latitude specified")
     if longitude is None or not -180 <= longitude <= 180:
         raise bad_request("wrong longitude specified")
+    location: JSON = {"latitude": latitude, "longitude": longitude}
+    period = p.get_int("live_period")
+    if period:
+        if not live_period_ok(period):
+            raise bad_request("wrong live period specified")
+        location["live_period"] = period
+    accuracy = p.get_float("horizontal_accuracy")
+    if accuracy:
+        location["horizontal_accuracy"] = accuracy
+    for name in ("heading", "proximity_alert_radius"):
+        value = p.get_int(name)
+        if value:
+            location[name] = value
     markup = reply_markup(p)
+    chat = world.chat(p.raw("chat_id"))
     reply = reply_to(world, chat, p)
     return send(world, chat, "sendLocation", p, reply_markup=markup, reply_to_message_id=reply,
-                location={"latitude": latitude, "longitude": longitude})
+                location=location)
 
 
 def _editable(world: World, p: Params, method_name: str) -> tuple[Chat, Message]:
-    if p.raw("inline_message_id") is not None:
+    if p.raw("chat_id") in (None, "") and p.raw("message_id") in (None, ""):
+        # The Bot API server then takes it for an inline message.
+        if p.raw("inline_message_id") in (None, ""):
+            raise bad_request("message identifier is not specified")
         raise bad_request("inline messages are not supported by the emulator")
     chat = world.chat(p.raw("chat_id"))
     message = world.message(chat, p.raw("message_id"), "message to edit not found")
@@ -230,19 +280,20 @@ def _apply_edit(world: World, message: Message, **changes: Any) -> JSON:
     return world.message_to_api(message)
 
 
-@method("editMessageText")
+@method("editMessageText", _EDIT_PARAMS | {"text", "entities", "link_preview_options",
+                                           "disable_web_page_preview"})
 async def edit_message_text(world: World, p: Params) -> JSON:
+    text, entities, kept = formatted(p, "text", "entities")
+    check_text(text)
     _, message = _editable(world, p, "editMessageText")
     if message.text is None:
         raise bad_request("there is no text in the message to edit")
-    text, entities, kept = formatted(p, "text", "entities")
-    check_text(text)
     # Like Telegram, an edit without reply_markup removes the inline keyboard.
     return _apply_edit(world, message, text=text, entities=entities, parse_mode=kept,
                        reply_markup=reply_markup(p, inline_only=True))
 
 
-@method("editMessageCaption")
+@method("editMessageCaption", _EDIT_PARAMS | _CAPTION_PARAMS | {"show_caption_above_media"})
 async def edit_message_caption(world: World, p: Params) -> JSON:
     _, message = _editable(world, p, "editMessageCaption")
     if message.photo is None and message.document is None:
@@ -253,7 +304,7 @@ async def edit_message_caption(world: World, p: Params) -> JSON:
                        parse_mode=kept, reply_markup=reply_markup(p, inline_only=True))
 
 
-@method("editMessageReplyMarkup")
+@method("editMessageReplyMarkup", _EDIT_PARAMS)
 async def edit_message_reply_markup(world: World, p: Params) -> JSON:
     _, message = _editable(world, p, "editMessageReplyMarkup")
     return _apply_edit(world, message, reply_markup=reply_markup(p, inline_only=True))
@@ -265,16 +316,31 @@ def _delete(world: World, chat: Chat, message_id: Any) -> None:
     world.touch(message, "delete")
 
 
-@method("deleteMessage")
+def _chat_for_change(world: World, p: Params) -> Chat:
+    chat = world.chat(p.raw("chat_id"))
+    world.check_access(chat, "write")
+    return chat
+
+
+@method("deleteMessage", {"chat_id", "message_id"})
 async def delete_message(world: World, p: Params) -> bool:
-    _delete(world, world.chat(p.raw("chat_id")), p.raw("message_id"))
+    if p.raw("chat_id") in (None, ""):
+        raise bad_request("chat identifier is not specified")
+    if p.raw("message_id") in (None, ""):
+        raise bad_request("message identifier is not specified")
+    _delete(world, _chat_for_change(world, p), p.raw("message_id"))
     return True
 
 
-@method("deleteMessages")
+@method("deleteMessages", {"chat_id", "message_ids"})
 async def delete_messages(world: World, p: Params) -> bool:
-    chat = world.chat(p.raw("chat_id"))
-    for message_id in p.get_json("message_ids") or []:
+    message_ids = p.get_json("message_ids")
+    if not message_ids:
+        raise bad_request("message identifiers are not specified")
+    if not isinstance(message_ids, list):
+        raise bad_request("expected an Array of message identifiers")
+    chat = _chat_for_change(world, p)
+    for message_id in message_ids:
         try:
             _delete(world, chat, message_id)
         except ApiError:
@@ -282,18 +348,19 @@ async def delete_messages(world: World, p: Params) -> bool:
     return True
 
 
-@method("pinChatMessage")
+@method("pinChatMessage", {"business_connection_id", "chat_id", "message_id",
+                           "disable_notification"})
 async def pin_chat_message(world: World, p: Params) -> bool:
-    message = world.message(world.chat(p.raw("chat_id")), p.raw("message_id"),
+    message = world.message(_chat_for_change(world, p), p.raw("message_id"),
                             "message to pin not found")
     message.pinned = True
     world.touch(message, "pin")
     return True
 
 
-@method("unpinChatMessage")
+@method("unpinChatMessage", {"business_connection_id", "chat_id", "message_id"})
 async def unpin_chat_message(world: World, p: Params) -> bool:
-    chat = world.chat(p.raw("chat_id"))
+    chat = _chat_for_change(world, p)
     if p.raw("message_id") is not None:
         targets = [world.message(chat, p.raw("message_id"), "message to unpin not found")]
     else:
@@ -305,9 +372,9 @@ async def unpin_chat_message(world: World, p: Params) -> bool:
     return True
 
 
-@method("unpinAllChatMessages")
+@method("unpinAllChatMessages", {"chat_id"})
 async def unpin_all_chat_messages(world: World, p: Params) -> bool:
-    for message in world.chat(p.raw("chat_id")).messages.values():
+    for message in _chat_for_change(world, p).messages.values():
         if message.pinned:
             message.pinned = False
             world.touch(message, "pin")

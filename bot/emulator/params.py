@@ -3,15 +3,17 @@
 PTB sends form fields (numbers as strings, objects as JSON strings) and multipart uploads; other
 clients send JSON bodies with native types. ``Params`` reads both the same way and turns a
 malformed value into the 400 error Telegram would answer, so handlers never see an encoding
-detail. Handlers register with ``@method("sendMessage")``.
+detail. Handlers register with ``@method("sendMessage", SEND_PARAMS | {"text", ...})``, listing
+every parameter the Bot API defines for the method: the emulator refuses any other (Telegram
+ignores them silently, which lets a misspelt or misplaced parameter pass unnoticed).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -105,15 +107,43 @@ async def read_params(request: Request) -> Params:
 
 Handler = Callable[[World, Params], Awaitable[Any]]
 
-# Lower-cased method name -> (canonical name, handler); Telegram matches names case-insensitively.
-METHODS: dict[str, tuple[str, Handler]] = {}
+
+class Method(NamedTuple):
+    name: str  # canonical spelling, e.g. "sendMessage"
+    handler: Handler
+    params: frozenset[str]  # every parameter the method accepts
 
 
-def method(name: str) -> Callable[[Handler], Handler]:
-    """Register a Bot API method handler."""
+# Lower-cased method name -> Method; Telegram matches names case-insensitively.
+METHODS: dict[str, Method] = {}
+
+# Parameters of every method that sends a message (Bot API 10.0), including the two that
+# reply_parameters replaced but Telegram still reads.
+SEND_PARAMS = frozenset({
+    "business_connection_id", "chat_id", "message_thread_id", "direct_messages_topic_id",
+    "disable_notification", "protect_content", "allow_paid_broadcast", "message_effect_id",
+    "suggested_post_parameters", "reply_parameters", "reply_markup",
+    "reply_to_message_id", "allow_sending_without_reply"})
+
+# PTB fills these from its ``Defaults`` into every call it builds with ``_send_message``, edits
+# and sendLocation included, where the Bot API defines no such parameter and Telegram ignores
+# them; refusing them would refuse legitimate PTB calls.
+PTB_DEFAULTS = frozenset({"disable_notification", "protect_content", "parse_mode"})
+
+
+def method(name: str, params: Iterable[str] = ()) -> Callable[[Handler], Handler]:
+    """Register a Bot API method handler accepting exactly ``params``."""
 
     def register(handler: Handler) -> Handler:
-        METHODS[name.lower()] = (name, handler)
+        METHODS[name.lower()] = Method(name, handler, frozenset(params))
         return handler
 
     return register
+
+
+def unknown_parameter(p: Params, known: frozenset[str]) -> str | None:
+    """The first parameter the method does not have, or None. A multipart part that a known
+    parameter refers to as ``attach://NAME`` (PTB's thumbnails) is part of that parameter."""
+    attached = {value.removeprefix("attach://") for value in p.data.values()
+                if isinstance(value, str) and value.startswith("attach://")}
+    return next((name for name in p.data if name not in known and name not in attached), None)

@@ -2,8 +2,9 @@
 ``/file/bot<token>/<path>`` and the control API under ``/control``.
 
 Responses use Telegram's envelope and HTTP status (the error code), which is what PTB inspects to
-raise ``BadRequest``, ``Forbidden``, ``InvalidToken`` and friends. Every Bot API call, good or bad,
-is written to ``World.calls`` for the inspector.
+raise ``BadRequest``, ``Forbidden``, ``InvalidToken`` and friends. A parameter the method does not
+have is refused before the method runs. Every Bot API call, good or bad, is written to
+``World.calls`` for the inspector.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from starlette.routing import Mount, Route
 from bot.emulator import messages as _messages  # noqa: F401
 from bot.emulator import service as _service  # noqa: F401
 from bot.emulator.control import control_routes
-from bot.emulator.params import METHODS, Params, read_params
-from bot.emulator.state import ApiError, World
+from bot.emulator.params import METHODS, Params, read_params, unknown_parameter
+from bot.emulator.state import ApiError, World, bad_request
 
 
 def api_error(error: ApiError) -> JSONResponse:
@@ -94,7 +95,7 @@ def create_app(world: World) -> Starlette:
     async def bot_api(request: Request) -> Response:
         name = request.path_params["method"]
         entry = METHODS.get(name.lower())
-        canonical = entry[0] if entry else name
+        canonical = entry.name if entry else name
         params: Params | None = None
         try:
             if world.token is not None and request.path_params["token"] != world.token:
@@ -102,10 +103,13 @@ def create_app(world: World) -> Starlette:
             if entry is None:
                 raise ApiError(404, "Not Found: method not found")
             params = await _read_params(request)
-            if entry[0] == "getUpdates":
-                result = await _unless_disconnected(request, entry[1](world, params))
+            unknown = unknown_parameter(params, entry.params)
+            if unknown is not None:
+                raise bad_request(f"unknown parameter {unknown}")
+            if entry.name == "getUpdates":
+                result = await _unless_disconnected(request, entry.handler(world, params))
             else:
-                result = await entry[1](world, params)
+                result = await entry.handler(world, params)
         except _Disconnected:
             # PTB abandoned this poll (it is stopping); nobody will read an answer, so log none.
             return Response(status_code=204)

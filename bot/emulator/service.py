@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from bot.emulator import media
+from bot.emulator.members import member_json, status_of
 from bot.emulator.params import Params, method
 from bot.emulator.state import JSON, ApiError, World, bad_request
 
@@ -24,6 +24,7 @@ POLL_CONFLICT = ("Conflict: terminated by other getUpdates request; make sure th
 
 @method("getMe")
 async def get_me(world: World, p: Params) -> JSON:
+    # can_read_all_group_messages is how a bot learns its privacy mode (on for a new bot).
     return {**world.bot.to_api(), "can_join_groups": True,
             "can_read_all_group_messages": not world.privacy_mode,
             "supports_inline_queries": False, "can_connect_to_business": False,
@@ -36,7 +37,7 @@ async def log_out(world: World, p: Params) -> bool:
     return True
 
 
-@method("getUpdates")
+@method("getUpdates", {"offset", "limit", "timeout", "allowed_updates"})
 async def get_updates(world: World, p: Params) -> list[JSON]:
     if world.webhook is not None:
         raise ApiError(409, WEBHOOK_CONFLICT)
@@ -68,7 +69,8 @@ async def get_updates(world: World, p: Params) -> list[JSON]:
         world.polls -= 1
 
 
-@method("setWebhook")
+@method("setWebhook", {"url", "certificate", "ip_address", "max_connections",
+                       "allowed_updates", "drop_pending_updates", "secret_token"})
 async def set_webhook(world: World, p: Params) -> bool:
     url = p.get_str("url") or ""
     if url and not re.match(r"https?://", url):
@@ -84,7 +86,7 @@ async def set_webhook(world: World, p: Params) -> bool:
     return True
 
 
-@method("deleteWebhook")
+@method("deleteWebhook", {"drop_pending_updates"})
 async def delete_webhook(world: World, p: Params) -> bool:
     if p.get_bool("drop_pending_updates"):
         world.updates.clear()
@@ -103,7 +105,8 @@ async def get_webhook_info(world: World, p: Params) -> JSON:
     return info
 
 
-@method("answerCallbackQuery")
+@method("answerCallbackQuery", {"callback_query_id", "text", "show_alert", "url",
+                                "cache_time"})
 async def answer_callback_query(world: World, p: Params) -> bool:
     query_id = p.get_str("callback_query_id") or ""
     record = world.callback_answers.get(query_id)
@@ -130,9 +133,12 @@ def _command_key(world: World, p: Params) -> tuple[str, str]:
     return world.scope_key(scope), language
 
 
-@method("setMyCommands")
+_SCOPE_PARAMS = frozenset({"scope", "language_code"})
+
+
+@method("setMyCommands", _SCOPE_PARAMS | {"commands"})
 async def set_my_commands(world: World, p: Params) -> bool:
-    commands = p.get_json("commands")
+    commands = p.get_json("commands") or []  # none at all: the Bot API server clears the list
     if not isinstance(commands, list) or len(commands) > 100:
         raise bad_request("can't parse commands JSON object")
     cleaned: list[JSON] = []
@@ -153,19 +159,19 @@ async def set_my_commands(world: World, p: Params) -> bool:
     return True
 
 
-@method("getMyCommands")
+@method("getMyCommands", _SCOPE_PARAMS)
 async def get_my_commands(world: World, p: Params) -> list[JSON]:
     return world.commands.get(_command_key(world, p), [])
 
 
-@method("deleteMyCommands")
+@method("deleteMyCommands", _SCOPE_PARAMS)
 async def delete_my_commands(world: World, p: Params) -> bool:
     world.commands.pop(_command_key(world, p), None)
     world.changed("commands")
     return True
 
 
-@method("setChatMenuButton")
+@method("setChatMenuButton", {"chat_id", "menu_button"})
 async def set_chat_menu_button(world: World, p: Params) -> bool:
     button = p.get_json("menu_button") or {"type": "default"}
     if p.raw("chat_id") is None:
@@ -175,7 +181,7 @@ async def set_chat_menu_button(world: World, p: Params) -> bool:
     return True
 
 
-@method("getChatMenuButton")
+@method("getChatMenuButton", {"chat_id"})
 async def get_chat_menu_button(world: World, p: Params) -> JSON:
     if p.raw("chat_id") is not None:
         button = world.chat(p.raw("chat_id")).menu_button
@@ -184,19 +190,22 @@ async def get_chat_menu_button(world: World, p: Params) -> JSON:
     return world.default_menu_button
 
 
-@method("sendChatAction")
+@method("sendChatAction", {"business_connection_id", "chat_id", "message_thread_id",
+                           "action"})
 async def send_chat_action(world: World, p: Params) -> bool:
-    chat = world.chat(p.raw("chat_id"))
     if not p.get_str("action"):
         raise bad_request("wrong parameter action in request")
+    chat = world.chat(p.raw("chat_id"))
     if chat.id in world.blocked:
         raise ApiError(403, "Forbidden: bot was blocked by the user")
+    world.check_access(chat, "write")
     return True
 
 
-@method("getChat")
+@method("getChat", {"chat_id"})
 async def get_chat(world: World, p: Params) -> JSON:
     chat = world.chat(p.raw("chat_id"))
+    world.check_access(chat, "read")
     info: JSON = {**world.chat_to_api(chat), "accent_color_id": 0, "max_reaction_count": 11,
                   "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
                                           "unique_gifts": False, "premium_subscription": False,
@@ -204,41 +213,38 @@ async def get_chat(world: World, p: Params) -> JSON:
     pinned = [m for m in chat.messages.values() if m.pinned and not m.deleted]
     if pinned:
         info["pinned_message"] = world.message_to_api(pinned[-1])
+    if chat.migrated_from is not None:
+        info["migrate_from_chat_id"] = chat.migrated_from
     return info
 
 
-_ADMIN_RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-                 "can_restrict_members", "can_promote_members", "can_change_info",
-                 "can_invite_users", "can_post_stories", "can_edit_stories",
-                 "can_delete_stories", "can_pin_messages")
-
-
-@method("getChatMember")
+@method("getChatMember", {"chat_id", "user_id"})
 async def get_chat_member(world: World, p: Params) -> JSON:
+    user_id = p.get_int("user_id") or 0
+    if user_id <= 0:
+        raise bad_request("invalid user_id specified")
     chat = world.chat(p.raw("chat_id"))
-    user_id = p.get_int("user_id")
     if user_id == world.bot.id:
-        return {"status": "member" if chat.bot_member else "left", "user": world.bot.to_api()}
-    user = world.users.get(user_id or 0)
+        world.check_access(chat, "read")
+        return member_json(world.bot, chat.bot_status if chat.type != "private" else "member")
+    world.check_access(chat, "members")
+    user = world.users.get(user_id)
     if user is None:
         raise bad_request("user not found")
-    member: dict[str, Any] = {"user": user.to_api()}
-    if user.id not in chat.member_ids:
-        return {**member, "status": "left"}
-    if user.id in chat.admin_ids:
-        return {**member, "status": "administrator", "can_be_edited": False,
-                "is_anonymous": False, **dict.fromkeys(_ADMIN_RIGHTS, True)}
-    return {**member, "status": "member"}
+    return member_json(user, status_of(chat, user.id))
 
 
-@method("getChatMemberCount")
+@method("getChatMemberCount", {"chat_id"})
 async def get_chat_member_count(world: World, p: Params) -> int:
     chat = world.chat(p.raw("chat_id"))
+    world.check_access(chat, "members")
     return len(chat.member_ids) + (1 if chat.bot_member else 0)
 
 
-@method("getFile")
+@method("getFile", {"file_id"})
 async def get_file(world: World, p: Params) -> JSON:
+    if not p.get_str("file_id"):
+        raise bad_request("file_id not specified")
     record = world.files.get(p.get_str("file_id") or "")
     if record is None:
         raise bad_request("invalid file_id")

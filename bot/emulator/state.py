@@ -5,7 +5,9 @@ sandbox page all act on it directly. Every change bumps ``World.seq`` and wakes 
 ``wait_change``, and listeners added with ``add_listener`` are called synchronously with a
 ``Change``, so a page can stream changes and a test can wait for the bot's answer without polling.
 Everything the bot sends goes through ``World.check_send`` so Telegram's limits live in one place
-(``limits.py``; off unless asked for), and ``World.record_send`` counts what was delivered.
+(``limits.py``; off unless asked for), and ``World.record_send`` counts what was delivered. What a
+user does reaches the bot through ``World.deliver``, which applies group privacy mode (on by
+default, as for a new Telegram bot) and the bot's membership of the chat.
 """
 
 from __future__ import annotations
@@ -26,6 +28,19 @@ JSON = dict[str, Any]
 # type except these three, which a bot must ask for explicitly.
 OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
+# The bot's own status in a group: the first two can read and send, the last two cannot.
+BOT_STATUSES = ("member", "administrator", "left", "kicked")
+
+# Message fields that make a service message, which privacy mode never holds back.
+SERVICE_FIELDS = frozenset({
+    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
+    "delete_chat_photo", "group_chat_created", "supergroup_chat_created", "channel_chat_created",
+    "message_auto_delete_timer_changed", "migrate_to_chat_id", "migrate_from_chat_id",
+    "pinned_message", "users_shared", "chat_shared", "write_access_allowed",
+    "forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
+    "video_chat_scheduled", "video_chat_started", "video_chat_ended",
+    "video_chat_participants_invited"})
+
 
 class ApiError(Exception):
     """A Bot API error: answered as ``{"ok": false, "error_code": ..., "description": ...}``."""
@@ -39,6 +54,11 @@ class ApiError(Exception):
 
 def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
+
+
+def is_int(value: Any) -> bool:
+    """A JSON integer (Python's bool is an int too, JSON's true is not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass
@@ -68,7 +88,20 @@ class Chat:
     next_message_id: int = 1
     messages: dict[int, Message] = field(default_factory=dict)
     menu_button: JSON | None = None
-    bot_member: bool = True
+    bot_status: str = "member"  # one of BOT_STATUSES
+    kicked_ids: set[int] = field(default_factory=set)
+    migrated_to: int | None = None  # a group upgraded to this supergroup
+    migrated_from: int | None = None  # a supergroup made from this group
+
+    @property
+    def bot_member(self) -> bool:
+        return self.bot_status in ("member", "administrator")
+
+    @bot_member.setter
+    def bot_member(self, value: bool) -> None:
+        # Silently, without the updates members.set_bot_status queues: the bot was removed
+        # and never heard of it (or is back).
+        self.bot_status = "member" if value else "left"
 
 
 @dataclass
@@ -93,6 +126,9 @@ class Message:
     deleted: bool = False
     pinned: bool = False
     seq: int = 0  # World.seq at this message's last change
+    # Bot API fields the emulator does not model, given as they are: service messages
+    # (``new_chat_members``, ``migrate_to_chat_id``, …) and the rest of an injected message.
+    extra: JSON | None = None
 
 
 @dataclass
@@ -134,15 +170,15 @@ class World:
 
     def __init__(self, token: str | None = "123456789:emulator-token", *,
                  bot_username: str = "linli_bot", bot_first_name: str = "Linli",
-                 privacy_mode: bool = False, clock: Callable[[], float] = time.time,
+                 privacy_mode: bool = True, clock: Callable[[], float] = time.time,
                  limits: str | Limiter = "off", rate: float | None = None,
                  limits_clock: Callable[[], float] = time.monotonic) -> None:
         self.token = token
         prefix = (token or "").partition(":")[0]
         self.bot = User(int(prefix) if prefix.isdigit() else 123456789, bot_first_name,
                         username=bot_username, is_bot=True)
-        # Off by default: with privacy mode on, group messages reach the bot only when they are
-        # commands, replies to the bot or mentions of it (Telegram's default for new bots).
+        # On by default, as for a new Telegram bot: in groups where it is not an administrator
+        # the bot sees only commands, replies to it, mentions of it and service messages.
         self.privacy_mode = privacy_mode
         self.clock = clock
         # Telegram's sending limits: "off", "telegram" or "rate" (with ``rate`` messages/s), or a
@@ -289,16 +325,14 @@ class World:
 
     def add_group(self, title: str, member_ids: list[int], *, type: str = "group",
                   id: int | None = None, admin_ids: list[int] | None = None) -> Chat:
+        """A group the bot is already in, silently (``members.create_group`` announces one)."""
         if type not in ("group", "supergroup"):
             raise ValueError("type must be group or supergroup")
         unknown = [uid for uid in member_ids if uid not in self.users]
         if unknown:
             raise ValueError(f"unknown users {unknown}")
         if id is None:
-            base = -1000000000000 if type == "supergroup" else 0
-            while base - self._next_group_id in self.chats:
-                self._next_group_id += 1
-            id = base - self._next_group_id
+            id = self.new_group_id(type)
         if id >= 0:
             raise ValueError("group ids are negative")
         chat = Chat(id, type, title, set(member_ids), set(admin_ids or ()))
@@ -306,7 +340,16 @@ class World:
         self.changed("chat", id)
         return chat
 
+    def new_group_id(self, type: str) -> int:
+        """The next free id: groups -1, -2, …; supergroups (and channels) -100…1, -100…2, …"""
+        base = 0 if type == "group" else -1000000000000
+        while base - self._next_group_id in self.chats:
+            self._next_group_id += 1
+        return base - self._next_group_id
+
     def chat(self, chat_id: int | str | None) -> Chat:
+        if chat_id is None or chat_id == "":
+            raise bad_request("chat_id is empty")
         try:
             return self.chats[int(chat_id)]  # type: ignore[arg-type]
         except (KeyError, TypeError, ValueError):
@@ -327,12 +370,16 @@ class World:
 
     # -- messages -------------------------------------------------------------------------
 
-    def add_message(self, chat: Chat, from_id: int, **content: Any) -> Message:
-        message = Message(chat.id, chat.next_message_id, from_id, from_id == self.bot.id,
-                          int(self.clock()), **content)
-        chat.next_message_id += 1
-        chat.messages[message.message_id] = message
-        message.seq = self.changed("message", chat.id, message.message_id)
+    def add_message(self, chat: Chat, from_id: int, *, message_id: int | None = None,
+                    date: int | None = None, **content: Any) -> Message:
+        """A new message in the chat; ``message_id`` (an injected message's) replaces any
+        message of that id, later ids continue after it."""
+        message_id = chat.next_message_id if message_id is None else message_id
+        message = Message(chat.id, message_id, from_id, from_id == self.bot.id,
+                          int(self.clock()) if date is None else date, **content)
+        chat.next_message_id = max(chat.next_message_id, message_id + 1)
+        chat.messages[message_id] = message
+        message.seq = self.changed("message", chat.id, message_id)
         return message
 
     def message(self, chat: Chat, message_id: int | str | None, missing: str) -> Message:
@@ -353,6 +400,8 @@ class World:
         data: JSON = {"message_id": m.message_id, "date": m.date, "chat": self.chat_to_api(chat)}
         if sender is not None:
             data["from"] = sender.to_api()
+        if m.extra:
+            data.update((k, v) for k, v in m.extra.items() if k not in data)
         for key in ("text", "entities", "caption", "caption_entities", "photo", "document",
                     "location", "edit_date"):
             value = getattr(m, key)
@@ -375,6 +424,25 @@ class World:
 
     # -- sending limits -------------------------------------------------------------------
 
+    def check_access(self, chat: Chat, access: str = "write") -> None:
+        """Refuse what the bot may not do in a group, in the Bot API server's words.
+
+        ``access`` is ``read`` (getChat), ``members`` (member lists and counts), ``edit`` or
+        ``write``. A group upgraded to a supergroup answers 400 with ``migrate_to_chat_id``
+        (PTB raises ``ChatMigrated``) except for reading; a group the bot left or was kicked
+        from answers 403 except for reading, a supergroup even then.
+        """
+        if chat.type == "private":
+            return
+        if chat.migrated_to is not None and access != "read":
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": chat.migrated_to})
+        if chat.bot_member or (chat.type == "group" and access == "read"):
+            return
+        if chat.bot_status == "kicked":
+            raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+        raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
+
     def check_send(self, chat: Chat, method: str, *, paid: bool = False) -> None:
         """Refuse a bot message the way Telegram would; every sending (and editing) method
         calls this. Only ``limits.SENDING_METHODS`` count against the rate limits and the stats;
@@ -384,9 +452,11 @@ class World:
         if chat.type == "private" and chat.id in self.blocked:
             self.blocked_403 += counted
             raise ApiError(403, "Forbidden: bot was blocked by the user")
-        if chat.type != "private" and not chat.bot_member:
-            self.blocked_403 += counted
-            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+        try:
+            self.check_access(chat, "write")
+        except ApiError as error:
+            self.blocked_403 += counted and error.code == 403
+            raise
         if counted and self.limits.enabled:
             retry_after = self.limits.retry_after(chat.id, chat.type == "private", paid)
             if retry_after:
@@ -409,10 +479,47 @@ class World:
 
     # -- updates --------------------------------------------------------------------------
 
-    def enqueue(self, update: JSON) -> int:
-        """Queue an update for the bot; assigns ``update_id`` when missing."""
+    def reaches_bot(self, chat: Chat, message: Message) -> bool:
+        """Whether Telegram would pass this user's message to the bot (privacy mode)."""
+        if chat.type == "private":
+            return True
+        if not chat.bot_member or chat.migrated_to is not None:
+            return False
+        if message.extra and not SERVICE_FIELDS.isdisjoint(message.extra):
+            return True
+        if not self.privacy_mode or chat.bot_status == "administrator" or chat.type == "channel":
+            return True
+        text = message.text if message.text is not None else message.caption or ""
+        entities = (message.entities if message.text is not None
+                    else message.caption_entities) or []
+        command = next((e for e in entities if isinstance(e, dict)
+                        and e.get("type") == "bot_command" and e.get("offset") == 0
+                        and is_int(e.get("length"))), None)
+        if command is not None:
+            # Only the leading command counts; /cmd@other_bot is for another bot.
+            addressee = text[:command["length"]].partition("@")[2]
+            return not addressee or addressee.lower() == (self.bot.username or "").lower()
+        replied = chat.messages.get(message.reply_to_message_id or 0)
+        if replied is not None and replied.from_bot:
+            return True
+        mentioned = any(isinstance(e, dict) and e.get("type") == "text_mention"
+                        and isinstance(e.get("user"), dict) and e["user"].get("id") == self.bot.id
+                        for e in entities)
+        return mentioned or f"@{self.bot.username}".lower() in text.lower()
+
+    def deliver(self, chat: Chat, message: Message, kind: str = "message") -> int | None:
+        """Queue ``message`` (new, or edited with ``kind="edited_message"``) for the bot if
+        Telegram would pass it on; the update id, or None."""
+        if not self.reaches_bot(chat, message):
+            return None
+        return self.enqueue({kind: self.message_to_api(message)})
+
+    def enqueue(self, update: JSON) -> Any:
+        """Queue an update for the bot; assigns ``update_id`` when missing. Returns the id:
+        an integer, unless a caller queued an update whose id is not one (kept as it is)."""
         if "update_id" in update:
-            self.next_update_id = max(self.next_update_id, int(update["update_id"]) + 1)
+            if is_int(update["update_id"]):
+                self.next_update_id = max(self.next_update_id, update["update_id"] + 1)
         else:
             update = {"update_id": self.next_update_id, **update}
             self.next_update_id += 1
@@ -425,13 +532,20 @@ class World:
         if wanted:
             self.updates.append(update)
         self.changed("update")
-        return int(update["update_id"])
+        return update["update_id"]
 
     def acknowledge(self, offset: int) -> None:
         if offset < 0:
             self.updates = self.updates[offset:]
-        else:
-            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            return
+        # The queue is in order, so an update whose id is not an integer (only a direct
+        # enqueue makes one) goes with the next acknowledged update after it, and an offset
+        # never has to be compared with it.
+        done = [i for i, u in enumerate(self.updates)
+                if is_int(u.get("update_id")) and u["update_id"] < offset]
+        rest = self.updates[done[-1] + 1:] if done else self.updates
+        self.updates = [u for u in rest
+                        if not (is_int(u.get("update_id")) and u["update_id"] < offset)]
 
     # -- files ----------------------------------------------------------------------------
 
@@ -460,8 +574,13 @@ class World:
 
     def new_callback_query_id(self) -> str:
         query_id = str(4_000_000_000_000_000 + next(self._ids))
-        self.callback_answers[query_id] = {"answered": False, "text": None, "show_alert": False}
+        self.expect_answer(query_id)
         return query_id
+
+    def expect_answer(self, query_id: str) -> None:
+        """Make a callback query answerable once (a press, or an injected query)."""
+        self.callback_answers.setdefault(
+            query_id, {"answered": False, "text": None, "show_alert": False})
 
     # -- commands -------------------------------------------------------------------------
 

@@ -139,8 +139,26 @@ function messageBody(m, actions, t) {
   return parts;
 }
 
+// A service message (someone joined or left, the group was created or upgraded) as one line
+// of names and signs, the same in every language; null for an ordinary message.
+function serviceLine(m, botName) {
+  // Injected updates may carry anything here: never fail on a malformed member.
+  const name = (u) => (u && typeof u === "object" && (u.is_bot ? botName : u.first_name)) || "?";
+  if (Array.isArray(m.new_chat_members)) return `➕ ${m.new_chat_members.map(name).join(", ")}`;
+  if (m.left_chat_member) return `➖ ${name(m.left_chat_member)}`;
+  if (m.group_chat_created) return `✨ ${m.chat.title || ""}`;
+  if (m.migrate_to_chat_id || m.migrate_from_chat_id) return `⬆ ${m.chat.title || ""}`;
+  if (m.new_chat_title) return `✎ ${m.new_chat_title}`;
+  return null;
+}
+
 // One message bubble: the bot and other people on the left, the persona on the right.
 function messageNode(m, ctx) {
+  const line = m.deleted ? null : serviceLine(m, ctx.botName);
+  if (line !== null) {
+    return h("div", { class: "msg service", dataset: { id: String(m.message_id) } },
+      h("span", {}, line));
+  }
   const { me, actions, t, group } = ctx;
   const mine = !m.from_bot && m.from && m.from.id === me;
   const sender = m.from_bot ? ctx.botName : (m.from ? m.from.first_name : "");
