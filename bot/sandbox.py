@@ -100,7 +100,9 @@ async def run_sandbox(options: SandboxOptions) -> AsyncIterator[Sandbox]:
         await demo.seed_examples(db)  # once; also for a sandbox from before they existed
         settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
                             default_language="zh_CN", tick_seconds=5.0)
-        world = World(SANDBOX_TOKEN, bot_first_name="邻里 linli")
+        # as a deployed bot set up as the README says (BotFather /setprivacy → Disable), so
+        # the demo groups behave as they will for a community office
+        world = World(SANDBOX_TOKEN, bot_first_name="邻里 linli", privacy_mode=False)
         demo.populate_world(world)
         async with serve(world, options.host, options.api_port) as emulator:
             app = build_application(settings, db, token=SANDBOX_TOKEN,

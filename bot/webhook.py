@@ -97,7 +97,7 @@ def create_webhook_app(db: Database, worker: InboxWorker, secret: str,
             return PlainTextResponse("update too large", status_code=413)
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested absurdly deep
             payload = None
         update_id = update_id_of(payload)
         if update_id is None:
