@@ -126,7 +126,12 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(pledge_admin.draft_button, pattern=r"^pa:"))
     # what someone sends in private that is not a command: text or an attachment (an empty
     # or service message gets no "I did not understand")
-    content = (filters.TEXT | filters.ATTACHMENT) & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    # (named one by one: PTB's ATTACHMENT filter warns on every message with a payment)
+    attachment = (filters.PHOTO | filters.Document.ALL | filters.LOCATION | filters.VENUE
+                  | filters.CONTACT | filters.VOICE | filters.AUDIO | filters.VIDEO
+                  | filters.VIDEO_NOTE | filters.Sticker.ALL | filters.ANIMATION | filters.POLL
+                  | filters.Dice.ALL)
+    content = (filters.TEXT | attachment) & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(private & content, inputs.free_input(INPUT_TAKERS)))
     app.add_handler(CallbackQueryHandler(stale_button))
     app.add_error_handler(on_error)

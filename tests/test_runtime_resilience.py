@@ -224,3 +224,12 @@ async def test_an_update_with_ids_that_are_not_numbers_does_not_stop_polling(env
     await env.say(alice, "/start", "Please choose your language")
     await env.say(alice, "/help", "What I can do")  # and the next: the fetcher still runs
     assert env.app.bot.update_stats.unreadable == 2
+
+
+async def test_a_payment_message_nobody_asked_for_changes_nothing(env):
+    alice = await env.user("Alice", language_code="en")
+    payment = {"currency": "XTR", "total_amount": 1, "invoice_payload": "x",
+               "telegram_payment_charge_id": "c", "provider_payment_charge_id": "p"}
+    quiet = await replies_before_help(env, alice, [
+        {"message": private_message(alice, successful_payment=payment)}])
+    assert quiet == []
