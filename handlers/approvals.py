@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from bot.keyboards import button, parse
 from bot.outbox import Rendered
 from handlers import labels
-from handlers.common import current, domain_errors
+from handlers.common import current, domain_errors, edit
 from models.errors import N_, NotAllowed, NotFound
 from models.onboarding import decide_membership, household_label, pending_in_scope
 from models.people import APPROVER_ROLES, Membership, MembershipStatus, Person, grants_of
@@ -97,10 +97,8 @@ async def decide_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     approved = decision.membership.status == MembershipStatus.APPROVED
     verdict = (_("✅ Approved by {name}", name=escape(staff.name)) if approved
                else _("❌ Rejected by {name}", name=escape(staff.name)))
-    await query.edit_message_text(
-        request_text(_, decision.resident, decision.label, decision.membership) + "\n" + verdict,
-        parse_mode=ParseMode.HTML,
-    )
+    await edit(update, request_text(_, decision.resident, decision.label, decision.membership)
+               + "\n" + verdict)
     await query.answer(_("Done."))
 
 

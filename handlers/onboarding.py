@@ -117,24 +117,24 @@ async def onboarding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     lang, code = data.args[0], data.args[1]
     _ = tr(lang)
     if data.action == "l":
-        await query.edit_message_text(
-            consent_text(_), parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup([[button(_("I agree"), f"ob:y:{lang}:{code}"),
-                                                button(_("Decline"), f"ob:n:{lang}:{code}")]]),
-        )
+        # a double tap edits to the same text twice: common.edit lets that pass
+        await common.edit(update, consent_text(_), InlineKeyboardMarkup(
+            [[button(_("I agree"), f"ob:y:{lang}:{code}"),
+              button(_("Decline"), f"ob:n:{lang}:{code}")]]))
         await query.answer()
     elif data.action == "n":
-        await query.edit_message_text(
-            _("Nothing was stored. Send /start any time if you change your mind.")
-        )
+        await common.edit(update, _("Nothing was stored. Send /start any time if you change "
+                                    "your mind."))
         await query.answer()
     elif data.action == "y":
         user = update.effective_user
         async with deps(context).db.session() as session:
-            person = await record_consent(session, telegram_id=user.id, name=user.full_name,
-                                          language=lang)
+            # Telegram's first name may be empty (then PTB's full_name is None)
+            person = await record_consent(
+                session, telegram_id=user.id, language=lang,
+                name=user.full_name or user.username or str(user.id))
             await session.commit()
-            await query.edit_message_text(_("Thank you. Now let us find your home."))
+            await common.edit(update, _("Thank you. Now let us find your home."))
             await show_pick(update, context, session, _, start_at=code)
             await menus.refresh_for(context.bot, session, person)
         await query.answer(_("Thank you."))
@@ -173,7 +173,7 @@ async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                     if request.created else
                     _("Your request for {place} is still waiting for approval.",
                       place=escape(request.label)))
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+            await common.edit(update, text)
             await query.answer()
         else:
             raise StaleButton()
@@ -191,8 +191,6 @@ async def ask_relation(
          for code, rel in RELATION_CODES.items()],
         [button(_("◀ Back"), f"j:p:{household.parent_id}:0")],
     ])
-    await update.callback_query.edit_message_text(
-        _("{place}: are you the owner, a tenant or a family member?", place=escape(where)),
-        reply_markup=markup, parse_mode=ParseMode.HTML,
-    )
+    await common.edit(update, _("{place}: are you the owner, a tenant or a family member?",
+                         place=escape(where)), markup)
     await update.callback_query.answer()

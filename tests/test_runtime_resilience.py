@@ -233,3 +233,19 @@ async def test_a_payment_message_nobody_asked_for_changes_nothing(env):
     quiet = await replies_before_help(env, alice, [
         {"message": private_message(alice, successful_payment=payment)}])
     assert quiet == []
+
+
+async def test_a_double_tap_and_an_empty_first_name_still_join(env):
+    user = await env.user("", language_code="en")  # Telegram's first name may be empty
+    menu = await env.say(user, "/start", "Please choose your language")
+    await env.tap(user, "✓ English", message_id=menu["message_id"], expect="Before you join")
+    # the second press of a double tap was made before the message changed
+    again = await env.tap(user, data="ob:l:en:", message_id=menu["message_id"], forge=True)
+    assert "went wrong" not in (again.get("text") or "")
+    toast = await env.tap(user, "I agree", message_id=menu["message_id"],
+                          expect="Which community")
+    assert "went wrong" not in (toast.get("text") or "")
+    async with env.db.session() as s:
+        from models.people import person_by_telegram
+
+        assert (await person_by_telegram(s, user)).consent_at is not None
