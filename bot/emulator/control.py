@@ -64,15 +64,8 @@ def _own_message(world: World, p: Params) -> tuple[Chat, Message]:
 
 def _edited(world: World, chat: Chat, message: Message, **changes: Any) -> JSON:
     """Apply a user's edit; the ``edited_message`` update goes out as the message would."""
-    if all(getattr(message, key) == value for key, value in changes.items()):
+    if not world.edit(message, **changes):
         raise ControlError(400, "message is not modified")
-    message.edits.append({"text": message.text, "entities": message.entities,
-                          "caption": message.caption, "location": message.location,
-                          "edit_date": message.edit_date})
-    for key, value in changes.items():
-        setattr(message, key, value)
-    message.edit_date = int(world.clock())
-    world.touch(message, "edit")
     update_id = world.deliver(chat, message, "edited_message")
     return {"message": world.message_to_control(message), "update_id": update_id}
 

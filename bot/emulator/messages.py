@@ -268,15 +268,8 @@ def _editable(world: World, p: Params, method_name: str) -> tuple[Chat, Message]
 
 
 def _apply_edit(world: World, message: Message, **changes: Any) -> JSON:
-    if all(getattr(message, key) == value for key, value in changes.items()):
+    if not world.edit(message, **changes):
         raise bad_request(NOT_MODIFIED)
-    message.edits.append({"text": message.text, "entities": message.entities,
-                          "caption": message.caption, "reply_markup": message.reply_markup,
-                          "edit_date": message.edit_date})
-    for key, value in changes.items():
-        setattr(message, key, value)
-    message.edit_date = int(world.clock())
-    world.touch(message, "edit")
     return world.message_to_api(message)
 
 

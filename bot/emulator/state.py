@@ -391,6 +391,21 @@ class World:
             raise bad_request(missing)
         return message
 
+    def edit(self, message: Message, **changes: Any) -> bool:
+        """Change a message, keeping its earlier version in ``edits``; False (nothing done)
+        when every change is what the message already says, as Telegram's "not modified"."""
+        if all(getattr(message, key) == value for key, value in changes.items()):
+            return False
+        message.edits.append({"text": message.text, "entities": message.entities,
+                              "caption": message.caption, "location": message.location,
+                              "reply_markup": message.reply_markup,
+                              "edit_date": message.edit_date})
+        for key, value in changes.items():
+            setattr(message, key, value)
+        message.edit_date = int(self.clock())
+        self.touch(message, "edit")
+        return True
+
     def touch(self, message: Message, kind: str) -> None:
         message.seq = self.changed(kind, message.chat_id, message.message_id)
 
