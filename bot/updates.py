@@ -72,19 +72,42 @@ def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _optional_str(*values: object) -> bool:
+    return all(v is None or isinstance(v, str) for v in values)
+
+
 def _check_ids(update: Update) -> None:
-    """PTB does not check types: an update whose sender, chat or message id is not a number
-    would fail in every handler and, worse, in the library's own bookkeeping after them
-    (it hashes those ids), which stops the update fetcher for good."""
+    """PTB does not check types, and Telegram always sends numbers for ids and strings for
+    names and texts. An update that does not would fail in the handlers (or be stored as a
+    person named "[False, 4.4e-150]") and, worse, in the library's own bookkeeping after them:
+    it hashes the sender's and the chat's ids, and that TypeError stops its update fetcher for
+    good. Such an update is unreadable."""
     message = update.effective_message
-    for value in (update.effective_user and update.effective_user.id,
-                  update.effective_chat and update.effective_chat.id,
-                  update.effective_sender and update.effective_sender.id,
-                  message and message.message_id):
-        if value is not None and value != 0 and not _is_id(value):
-            raise TypeError("an id that is not an integer")
-    if message is not None and not _is_id(message.chat.id):
-        raise TypeError("a chat id that is not an integer")
+    member = update.my_chat_member or update.chat_member
+    # a button's message may be inaccessible (older than 48 hours): only chat, id and date
+    users = [update.effective_user, getattr(message, "from_user", None),
+             member and member.new_chat_member.user]
+    for user in users:
+        if user is not None and not (_is_id(user.id) and isinstance(user.first_name, str)
+                                     and _optional_str(user.last_name, user.username,
+                                                       user.language_code)):
+            raise TypeError("a user that is not one")
+    for chat in (update.effective_chat, message and message.chat, member and member.chat):
+        if chat is not None and not (_is_id(chat.id) and _optional_str(chat.type, chat.title)):
+            raise TypeError("a chat that is not one")
+    sender = update.effective_sender
+    if sender is not None and not _is_id(sender.id):
+        raise TypeError("a sender that is not one")
+    if message is not None and not (_is_id(message.message_id)
+                                    and _optional_str(getattr(message, "text", None),
+                                                      getattr(message, "caption", None))):
+        raise TypeError("a message that is not one")
+    query = update.callback_query
+    if query is not None and not (isinstance(query.id, str) and query.id
+                                  and _optional_str(query.data)):
+        raise TypeError("a button press that is not one")
+    if member is not None and not isinstance(member.new_chat_member.status, str):
+        raise TypeError("a member update that is not one")
 
 
 class LinliBot(ExtBot[Any]):

@@ -249,3 +249,20 @@ async def test_a_double_tap_and_an_empty_first_name_still_join(env):
         from models.people import person_by_telegram
 
         assert (await person_by_telegram(s, user)).consent_at is not None
+
+
+async def test_a_sender_whose_name_is_not_a_name_stores_nobody(env):
+    alice = await env.user("Alice", language_code="en")
+    menu = await env.say(alice, "/start", "Please choose your language")
+    mangled = {"id": alice, "is_bot": False, "first_name": "Ann", "last_name": [False, 4.4e-150]}
+    query_id = "88001"
+    await env.client.inject({"callback_query": {
+        "id": query_id, "chat_instance": "1", "from": mangled, "data": "ob:y:en:",
+        "message": {"message_id": menu["message_id"], "date": int(time.time()),
+                    "chat": {"id": alice, "type": "private"}, "text": "menu"}}})
+    await env.say(alice, "/help", "What I can do")  # handled after the mangled press
+    async with env.db.session() as s:
+        from models.people import person_by_telegram
+
+        assert await person_by_telegram(s, alice) is None
+    assert env.app.bot.update_stats.unreadable == 1
