@@ -123,3 +123,18 @@ async def env(db: Database, places: None) -> AsyncIterator[BotEnv]:
     async with running_bot(db) as running:
         yield running
         assert running.errors == [], f"handlers raised: {running.errors!r}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz-long", action="store_true", default=False,
+                     help="run the update fuzzer's long campaign (20 times the default "
+                          "budget; also LINLI_FUZZ_LONG=1, or LINLI_FUZZ_LONG=<n> for n times)")
+
+
+@pytest.fixture
+def fuzz_long(request: pytest.FixtureRequest) -> int:
+    """How many times its default budget the update fuzzer runs (tests/test_fuzz.py)."""
+    raw = os.environ.get("LINLI_FUZZ_LONG", "").strip()
+    if raw not in ("", "0", "1"):
+        return max(1, int(raw))
+    return 20 if request.config.getoption("--fuzz-long") or raw == "1" else 1
