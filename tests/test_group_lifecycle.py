@@ -4,6 +4,7 @@ and the staff member who bound it is told."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from sqlalchemy import select
@@ -11,8 +12,9 @@ from sqlalchemy import select
 from models import notices as svc
 from models.groups import GROUP_UNBOUND, ChatBinding, GroupPurpose, bind_chat
 from models.outbox import OutboxMessage, OutboxStatus, enqueue
-from models.people import Person
-from tests.conftest import place
+from models.people import Person, Role
+from tests.botenv import running_bot
+from tests.conftest import COMMUNITY, person, place
 from tests.test_notices_service import B1, draft_for
 from tests.test_onboarding_e2e import staff_member
 
@@ -120,3 +122,15 @@ async def test_a_member_leaving_or_the_bot_made_admin_changes_nothing(env):
                             "can_delete_stories": False}}})
     await env.say(staff, "/help", "What I can do")
     assert await bindings(env) == [group]
+
+
+async def test_start_up_warns_when_bound_groups_cannot_be_read(db, places, caplog):
+    async with db.session() as s:
+        staff = await person(s, 900, "王主任", role=Role.STAFF, at=COMMUNITY)
+        await bind_chat(s, chat_id=-5, title=GROUP_TITLE, place_id=(await place(s, B1)).id,
+                        purpose=GroupPurpose.PLACE, by=staff)
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        async with running_bot(db):  # a new bot: privacy mode on
+            pass
+    warned = [r.getMessage() for r in caplog.records if "privacy mode is on" in r.getMessage()]
+    assert len(warned) == 1 and "/setprivacy" in warned[0]
