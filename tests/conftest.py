@@ -15,8 +15,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
 
 from bot.db import Database
+from bot.emulator import RunningEmulator, World, serve
 from models import Base
 from models.onboarding import decide_membership, request_membership
 from models.people import Person, Relation, Role, grant_role, record_consent
@@ -115,6 +117,24 @@ async def resident(session: AsyncSession, staff: Person, telegram_id: int, room:
 
 COMMUNITY = "城东街道/阳光社区"
 ROOM_101 = "城东街道/阳光社区/第一网格/1栋/1单元/101"
+
+
+EMULATOR_TOKEN = "123456789:emulator-test-token"
+
+
+@pytest.fixture
+async def emu_server() -> AsyncIterator[RunningEmulator]:
+    """The emulator on its own (no bot), for tests of the emulator itself."""
+    async with serve(World(EMULATOR_TOKEN)) as running:
+        yield running
+
+
+@pytest.fixture
+async def emu_bot(emu_server: RunningEmulator) -> AsyncIterator[Bot]:
+    """A bare PTB Bot talking to `emu_server`."""
+    async with Bot(EMULATOR_TOKEN, base_url=emu_server.bot_base_url,
+                   base_file_url=emu_server.file_base_url) as bot:
+        yield bot
 
 
 @pytest.fixture

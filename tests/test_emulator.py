@@ -11,7 +11,6 @@ import asyncio
 import struct
 import time
 import zlib
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -37,8 +36,9 @@ from telegram.ext import (
 
 from bot.emulator import EmulatorError, RunningEmulator, World, serve
 from bot.emulator.formatting import ParseError, parse_html, parse_markdown_v2, utf16_len
+from tests.conftest import EMULATOR_TOKEN
 
-TOKEN = "123456789:emulator-test-token"
+TOKEN = EMULATOR_TOKEN  # the one conftest.py's emu_server and emu_bot use
 
 
 def png(width: int, height: int) -> bytes:
@@ -54,19 +54,6 @@ def png(width: int, height: int) -> bytes:
 
 def keyboard(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in buttons]])
-
-
-@pytest.fixture
-async def emu_server() -> AsyncIterator[RunningEmulator]:
-    async with serve(World(TOKEN)) as running:
-        yield running
-
-
-@pytest.fixture
-async def emu_bot(emu_server: RunningEmulator) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=emu_server.bot_base_url,
-                   base_file_url=emu_server.file_base_url) as bot:
-        yield bot
 
 
 @pytest.fixture

@@ -40,25 +40,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import EmulatorError, RunningEmulator, World, serve
+from bot.emulator import EmulatorError, RunningEmulator, World
 from bot.emulator.__main__ import parse_args
 from bot.emulator.params import METHODS
 from bot.emulator.updates import absorb
+from tests.conftest import EMULATOR_TOKEN
 
-TOKEN = "123456789:emulator-strict-token"
-
-
-@pytest.fixture
-async def emu_server() -> AsyncIterator[RunningEmulator]:
-    async with serve(World(TOKEN)) as running:
-        yield running
-
-
-@pytest.fixture
-async def emu_bot(emu_server: RunningEmulator) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=emu_server.bot_base_url,
-                   base_file_url=emu_server.file_base_url) as bot:
-        yield bot
+TOKEN = EMULATOR_TOKEN  # the one conftest.py's emu_server and emu_bot use
 
 
 @pytest.fixture
