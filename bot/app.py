@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import menus
+from bot import menus, registry
 from bot.botapi import BotApi
 from bot.config import Settings
 from bot.db import Database
@@ -59,9 +59,9 @@ from models.telegram_limits import ALERT, shorten
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
-RENDERERS: dict[str, Renderer] = {**approvals.RENDERERS, **notice_status.RENDERERS,
-                                  **pledges.RENDERERS, **pledge_follow.RENDERERS,
-                                  **groups.RENDERERS}
+LEGACY_RENDERERS: dict[str, Renderer] = {
+    **approvals.RENDERERS, **notice_status.RENDERERS, **pledges.RENDERERS,
+    **pledge_follow.RENDERERS, **groups.RENDERERS}
 
 # What the bot asks Telegram for. Edited messages come too (a live location is a stream of
 # them) and the bot's own membership of groups; every handler below takes new messages only.
@@ -69,72 +69,73 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
                    "chat_member"]
 
 
-# Who may take a free message (text, photo, document), in order: see handlers/inputs.py.
+# (until #11 moves them to asked-for input) who may take a free message, in order
 INPUT_TAKERS: list[inputs.Taker] = [notices.take_input, pledge_admin.take_input]
 
 
+def all_renderers() -> dict[str, Renderer]:
+    return {**LEGACY_RENDERERS, **registry.renderers()}
+
+
+RENDERERS = all_renderers()  # checked here, at start-up: see bot/registry.py
+
+
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Every handler, in one place and in order."""
+    """Every handler, from the feature registry (bot/registry.py)."""
+    registry.register(app)
+
+
+def legacy_handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Handlers of the modules #11 has not reshaped into features yet, in their old order."""
     new = filters.UpdateType.MESSAGE  # not edits, channel posts or business messages
     private = filters.ChatType.PRIVATE & new
-    # a button on a message sent through inline mode has no message to act on
-    app.add_handler(InlineButtonHandler(inline_button))
-    # a poster's deep link (/start pledge_12) opens the pledge; any other /start joins
-    app.add_handler(CommandHandler("start", pledges.deep_link,
+    out: list[BaseHandler[Any, Any, Any]] = []
+    add = out.append
+    add(CommandHandler("start", pledges.deep_link,
                                    filters=private & filters.Regex(r"^/start pledge_\d")))
-    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
-    app.add_handler(CommandHandler("me", account.me, filters=private))
-    app.add_handler(CommandHandler("language", account.language, filters=private))
-    app.add_handler(CommandHandler("help", account.help_command, filters=new))
-    app.add_handler(CommandHandler("bind", groups.bind, filters=filters.ChatType.GROUPS & new))
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))
-    app.add_handler(ChatMemberHandler(groups.membership_changed,
+    add(CommandHandler("start", onboarding.start, filters=private))
+    add(CommandHandler("me", account.me, filters=private))
+    add(CommandHandler("language", account.language, filters=private))
+    add(CommandHandler("help", account.help_command, filters=new))
+    add(CommandHandler("bind", groups.bind, filters=filters.ChatType.GROUPS & new))
+    add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))
+    add(ChatMemberHandler(groups.membership_changed,
                                       ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(CallbackQueryHandler(groups.bind_button, pattern=r"^gb:"))
-    app.add_handler(CommandHandler("pending", approvals.pending, filters=private))
-    app.add_handler(CallbackQueryHandler(onboarding.onboarding_button, pattern=r"^ob:"))
-    app.add_handler(CallbackQueryHandler(onboarding.pick_button, pattern=r"^j:"))
-    app.add_handler(CallbackQueryHandler(approvals.decide_button, pattern=r"^m:[ar]:"))
-    app.add_handler(CallbackQueryHandler(approvals.pending, pattern=r"^m:list$"))
-    app.add_handler(CallbackQueryHandler(account.me, pattern=r"^me:"))
-    app.add_handler(CallbackQueryHandler(account.language_button, pattern=r"^lang:"))
-    app.add_handler(CommandHandler("notice", notices.new_notice, filters=private))
-    app.add_handler(CommandHandler("notices", notice_status.list_notices, filters=private))
-    app.add_handler(CommandHandler("tags", notice_status.tags, filters=private))
-    app.add_handler(CallbackQueryHandler(notices.new_notice, pattern=r"^nt:new$"))
-    app.add_handler(CallbackQueryHandler(notice_status.list_notices, pattern=r"^nl$"))
-    app.add_handler(CallbackQueryHandler(notices.composer_button, pattern=r"^nt:"))
-    app.add_handler(CallbackQueryHandler(notice_status.acknowledge, pattern=r"^na:"))
-    app.add_handler(CallbackQueryHandler(notice_status.notice_status, pattern=r"^ns:"))
-    app.add_handler(CallbackQueryHandler(notice_status.tags, pattern=r"^tg:"))
-    app.add_handler(CommandHandler("pledges", pledges.my_pledges, filters=private))
-    app.add_handler(CommandHandler("pledge", pledge_admin.pledge_command, filters=private))
-    app.add_handler(CallbackQueryHandler(pledges.my_pledges, pattern=r"^pl:list$"))
-    app.add_handler(CallbackQueryHandler(pledges.read_button_pressed, pattern=r"^pl:r:"))
-    app.add_handler(CallbackQueryHandler(pledges.sign_pressed, pattern=r"^pl:s:"))
-    app.add_handler(CallbackQueryHandler(pledges.confirm_pressed, pattern=r"^pl:c:"))
-    app.add_handler(CallbackQueryHandler(pledges.cancel_pressed, pattern=r"^pl:x:"))
-    app.add_handler(CallbackQueryHandler(pledge_admin.pledge_command, pattern=r"^pa:list$"))
-    app.add_handler(CallbackQueryHandler(pledge_follow.manage_button, pattern=r"^pa:m:"))
-    app.add_handler(CallbackQueryHandler(pledge_follow.progress_button, pattern=r"^pa:pg:"))
-    app.add_handler(CallbackQueryHandler(pledge_follow.remind_button, pattern=r"^pa:rm:"))
-    app.add_handler(CallbackQueryHandler(pledge_follow.assist_button, pattern=r"^pa:a[spc]:"))
-    app.add_handler(CallbackQueryHandler(pledge_follow.export_button, pattern=r"^pa:x:"))
-    app.add_handler(CallbackQueryHandler(pledge_follow.poster_button, pattern=r"^pa:qr:"))
-    app.add_handler(CallbackQueryHandler(pledge_follow.change_button,
+    add(CallbackQueryHandler(groups.bind_button, pattern=r"^gb:"))
+    add(CommandHandler("pending", approvals.pending, filters=private))
+    add(CallbackQueryHandler(onboarding.onboarding_button, pattern=r"^ob:"))
+    add(CallbackQueryHandler(onboarding.pick_button, pattern=r"^j:"))
+    add(CallbackQueryHandler(approvals.decide_button, pattern=r"^m:[ar]:"))
+    add(CallbackQueryHandler(approvals.pending, pattern=r"^m:list$"))
+    add(CallbackQueryHandler(account.me, pattern=r"^me:"))
+    add(CallbackQueryHandler(account.language_button, pattern=r"^lang:"))
+    add(CommandHandler("notice", notices.new_notice, filters=private))
+    add(CommandHandler("notices", notice_status.list_notices, filters=private))
+    add(CommandHandler("tags", notice_status.tags, filters=private))
+    add(CallbackQueryHandler(notices.new_notice, pattern=r"^nt:new$"))
+    add(CallbackQueryHandler(notice_status.list_notices, pattern=r"^nl$"))
+    add(CallbackQueryHandler(notices.composer_button, pattern=r"^nt:"))
+    add(CallbackQueryHandler(notice_status.acknowledge, pattern=r"^na:"))
+    add(CallbackQueryHandler(notice_status.notice_status, pattern=r"^ns:"))
+    add(CallbackQueryHandler(notice_status.tags, pattern=r"^tg:"))
+    add(CommandHandler("pledges", pledges.my_pledges, filters=private))
+    add(CommandHandler("pledge", pledge_admin.pledge_command, filters=private))
+    add(CallbackQueryHandler(pledges.my_pledges, pattern=r"^pl:list$"))
+    add(CallbackQueryHandler(pledges.read_button_pressed, pattern=r"^pl:r:"))
+    add(CallbackQueryHandler(pledges.sign_pressed, pattern=r"^pl:s:"))
+    add(CallbackQueryHandler(pledges.confirm_pressed, pattern=r"^pl:c:"))
+    add(CallbackQueryHandler(pledges.cancel_pressed, pattern=r"^pl:x:"))
+    add(CallbackQueryHandler(pledge_admin.pledge_command, pattern=r"^pa:list$"))
+    add(CallbackQueryHandler(pledge_follow.manage_button, pattern=r"^pa:m:"))
+    add(CallbackQueryHandler(pledge_follow.progress_button, pattern=r"^pa:pg:"))
+    add(CallbackQueryHandler(pledge_follow.remind_button, pattern=r"^pa:rm:"))
+    add(CallbackQueryHandler(pledge_follow.assist_button, pattern=r"^pa:a[spc]:"))
+    add(CallbackQueryHandler(pledge_follow.export_button, pattern=r"^pa:x:"))
+    add(CallbackQueryHandler(pledge_follow.poster_button, pattern=r"^pa:qr:"))
+    add(CallbackQueryHandler(pledge_follow.change_button,
                                          pattern=r"^pa:(ed|sv|rs|xt|cl|cc):"))
-    app.add_handler(CallbackQueryHandler(pledge_admin.draft_button, pattern=r"^pa:"))
-    # what someone sends in private that is not a command: text or an attachment (an empty
-    # or service message gets no "I did not understand")
-    # (named one by one: PTB's ATTACHMENT filter warns on every message with a payment)
-    attachment = (filters.PHOTO | filters.Document.ALL | filters.LOCATION | filters.VENUE
-                  | filters.CONTACT | filters.VOICE | filters.AUDIO | filters.VIDEO
-                  | filters.VIDEO_NOTE | filters.Sticker.ALL | filters.ANIMATION | filters.POLL
-                  | filters.Dice.ALL)
-    content = (filters.TEXT | attachment) & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    app.add_handler(MessageHandler(private & content, inputs.free_input(INPUT_TAKERS)))
-    app.add_handler(CallbackQueryHandler(stale_button))
-    app.add_error_handler(on_error)
+    add(CallbackQueryHandler(pledge_admin.draft_button, pattern=r"^pa:"))
+    return out
 
 
 class InlineButtonHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
@@ -223,7 +224,7 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
     d: Deps = app.bot_data["deps"]
     await menus.set_defaults(app.bot, d.settings.default_language)
     async with d.db.session() as session:
-        from models.people import staff_people
+        from models.permissions import staff_people
 
         for person in await staff_people(session):
             await menus.refresh_for(app.bot, session, person)

@@ -12,14 +12,11 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from models.errors import N_, DomainError
+from models.errors import StaleButton
 from models.telegram_limits import BUTTON, shorten
 
 MAX_CALLBACK_BYTES = 64
-
-
-class StaleButton(DomainError):
-    message = N_("This button is no longer valid. Send /help to start again.")
+__all__ = ["StaleButton", "button", "paged", "parse", "rows"]
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

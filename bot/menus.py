@@ -20,7 +20,8 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.i18n import LANGUAGES, N_, tr
-from models.people import APPROVER_ROLES, Person, grants_of
+from models.people import Person, grants_of
+from models.permissions import MANAGERS
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ async def set_defaults(bot: Bot, default_language: str) -> None:
 
 async def refresh_for(bot: Bot, session: AsyncSession, person: Person) -> None:
     """Set this person's own menu: their language, staff commands if their roles allow."""
-    staff = any(grant.role in APPROVER_ROLES for grant, _ in await grants_of(session, person.id))
+    staff = any(grant.role in MANAGERS for grant, _ in await grants_of(session, person.id))
     try:
         await bot.set_my_commands(commands(person.language, staff=staff),
                                   scope=BotCommandScopeChat(person.telegram_id))

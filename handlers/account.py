@@ -16,7 +16,8 @@ from handlers import labels
 from handlers.common import answer_or_reply, current, domain_errors
 from models.errors import N_, NotFound
 from models.onboarding import memberships_of
-from models.people import APPROVER_ROLES, Person, grants_of, set_language
+from models.people import Person, grants_of, set_language
+from models.permissions import MANAGERS
 from models.places import ancestors, label
 
 NOT_REGISTERED = N_("You are not registered yet. Send /start to join your community.")
@@ -105,7 +106,7 @@ async def menu_for(session: AsyncSession, person: Person | None,
         return False, InlineKeyboardMarkup([[button(_("Join your community"),
                                                     f"ob:l:{_.language}:")]])
     roles = {g.role for g, _p in await grants_of(session, person.id)}
-    staff = bool(roles & set(APPROVER_ROLES))
+    staff = bool(roles & set(MANAGERS))
     keyboard = [[button(_("Join a household"), "j:p:0:0"), button(_("My information"), "me:show")],
                 [button(_("Language"), "lang:menu")]]
     keyboard.append([button(_("Notices"), "nl"), button(_("Pledges"), "pl:list")])

@@ -23,7 +23,8 @@ from handlers import labels
 from handlers.common import current, domain_errors, edit
 from models.errors import N_, NotAllowed, NotFound
 from models.onboarding import decide_membership, household_label, pending_in_scope
-from models.people import APPROVER_ROLES, Membership, MembershipStatus, Person, grants_of
+from models.people import Membership, MembershipStatus, Person, grants_of
+from models.permissions import MANAGERS
 from models.places import get_place
 
 
@@ -109,7 +110,7 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         staff, _ = await current(session, update, context)
         if staff is None:
             raise NotAllowed()
-        if not any(g.role in APPROVER_ROLES for g, _p in await grants_of(session, staff.id)):
+        if not any(g.role in MANAGERS for g, _p in await grants_of(session, staff.id)):
             raise NotAllowed(N_("Only staff and grid workers can see join requests."))
         waiting = await pending_in_scope(session, approver=staff)
     message = update.effective_message

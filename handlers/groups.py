@@ -20,7 +20,6 @@ from handlers.common import current, domain_errors
 from handlers.places_picker import drill, place_name
 from models.errors import NotAllowed, NotFound
 from models.groups import (
-    BINDER_ROLES,
     GROUP_UNBOUND,
     GroupPurpose,
     bind_chat,
@@ -29,7 +28,7 @@ from models.groups import (
     end_binding,
     move_binding,
 )
-from models.people import require_role
+from models.permissions import BINDERS, require_role
 from models.places import PlaceKind, get_place
 
 PURPOSES = {
@@ -58,7 +57,7 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise NotAllowed(N_("Only staff can bind a group."))
         current_binding = await binding_of(session, chat.id)
         text, markup = await drill(
-            session, _, viewer=person, roles=BINDER_ROLES,
+            session, _, viewer=person, roles=BINDERS,
             place_id=scopes[0].id, page=0,
             choose="gb:p:{id}", down="gb:d:{id}:{page}",
             stop_at=PlaceKind.UNIT)
@@ -83,14 +82,14 @@ async def bind_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             raise NotAllowed()
         if data.action == "d":
             text, markup = await drill(
-                session, _, viewer=person, roles=BINDER_ROLES,
+                session, _, viewer=person, roles=BINDERS,
                 place_id=data.int(0), page=data.int(1),
                 choose="gb:p:{id}", down="gb:d:{id}:{page}",
                 stop_at=PlaceKind.UNIT)
             await common.edit(update, text, markup)
         elif data.action == "p":
             place = await get_place(session, data.int(0))
-            await require_role(session, person_id=person.id, place=place, roles=BINDER_ROLES)
+            await require_role(session, person_id=person.id, place=place, roles=BINDERS)
             rows = [[button(_(label), f"gb:u:{place.id}:{purpose.value}")]
                     for purpose, label in PURPOSES.items()]
             await common.edit(update, _("What is this group for?"), InlineKeyboardMarkup(rows))

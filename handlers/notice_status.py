@@ -22,7 +22,8 @@ from handlers.places_picker import drill, place_name
 from models import notices as svc
 from models.errors import NotAllowed
 from models.notices import Notice, NoticeStatus
-from models.people import Membership, MembershipStatus, Person, PersonTag, Tag, require_role
+from models.people import Membership, MembershipStatus, Person, PersonTag, Tag
+from models.permissions import MANAGERS, require_role
 from models.places import PlaceKind, get_place
 from models.telegram_limits import CAPTION, MESSAGE, fit_lines, shorten, visible_len
 
@@ -194,11 +195,11 @@ async def tags(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if place.kind == PlaceKind.HOUSEHOLD:
                 # names of a household's members: only for someone responsible for it
                 await require_role(session, person_id=person.id, place=place,
-                                   roles=svc.AUTHOR_ROLES)
+                                   roles=MANAGERS)
                 await _household_members(update, session, _, place.id)
             else:
                 text, markup = await drill(
-                    session, _, viewer=person, roles=svc.AUTHOR_ROLES,
+                    session, _, viewer=person, roles=MANAGERS,
                     place_id=place_id, page=page,
                     choose="", down="tg:d:{id}:{page}",
                     stop_at=PlaceKind.HOUSEHOLD, allow_choose=False)

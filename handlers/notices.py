@@ -23,6 +23,7 @@ from models import notices as svc
 from models.errors import Invalid, NotAllowed
 from models.notices import Notice, NoticeStatus, Target
 from models.people import Person, Tag
+from models.permissions import MANAGERS
 from models.places import PlaceKind
 from models.telegram_limits import MESSAGE, shorten, visible_len
 
@@ -104,7 +105,7 @@ async def _ask_place(update: Update, session: AsyncSession, _: Translator, draft
     scopes = await svc.author_scopes(session, person)
     if len(scopes) == 1:
         text, markup = await drill(
-            session, _, viewer=person, roles=svc.AUTHOR_ROLES,
+            session, _, viewer=person, roles=MANAGERS,
             place_id=scopes[0].id, page=0,
             choose=f"nt:p:{draft.id}:{{id}}",
             down=f"nt:d:{draft.id}:{{id}}:{{page}}",
@@ -223,7 +224,7 @@ async def composer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await common.edit(update, _("✖ Notice discarded."))
         elif action == "d":
             text, markup = await drill(
-                session, _, viewer=person, roles=svc.AUTHOR_ROLES,
+                session, _, viewer=person, roles=MANAGERS,
                 place_id=data.int(1), page=data.int(2),
                 choose=f"nt:p:{notice.id}:{{id}}",
                 down=f"nt:d:{notice.id}:{{id}}:{{page}}",

@@ -13,7 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.keyboards import button, paged
-from models.people import Person, Role, require_role
+from models.people import Person, Role
+from models.permissions import require_role
 from models.places import Place, PlaceKind, ancestors, children, get_place
 
 

@@ -34,7 +34,8 @@ from handlers.pledges import place_label, signers_label
 from handlers.pledges import tz as community_tz
 from models.base import utcnow
 from models.errors import NotAllowed, NotFound
-from models.people import Person, require_scope_over_person
+from models.people import Person
+from models.permissions import MANAGERS, require_scope_over_person
 from models.places import Place, PlaceKind, ancestors, get_place, label
 from models.pledge_changes import ask_to_resign, begin_edit, close_early, extend, save_version
 from models.pledge_progress import (
@@ -47,15 +48,7 @@ from models.pledge_progress import (
     viewer_paths,
 )
 from models.pledge_signing import local_date, local_time, sign
-from models.pledges import (
-    MANAGERS,
-    Pledge,
-    PledgeStatus,
-    Signers,
-    get_pledge,
-    place_of,
-    require_manager,
-)
+from models.pledges import Pledge, PledgeStatus, Signers, get_pledge, place_of, require_manager
 from models.telegram_limits import CAPTION, button_label, fit_lines, shorten
 
 NOT_SIGNED_SHOWN = 40

@@ -4,13 +4,17 @@ Importing this package registers every table on `Base.metadata` (for Alembic and
 """
 
 from models import (  # noqa: F401
+    asks,
     audience,
+    audit,
     groups,
     inbox,
     notices,
     onboarding,
     outbox,
+    participation,
     people,
+    permissions,
     places,
     pledge_changes,
     pledge_progress,

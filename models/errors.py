@@ -41,3 +41,13 @@ class Invalid(DomainError):
 
 class Conflict(DomainError):
     message = N_("That has already been done.")
+
+
+class StaleButton(DomainError):
+    """A button whose data does not decode, or points at something it no longer can."""
+
+    message = N_("This button is no longer valid. Send /help to start again.")
+
+
+class NotRegistered(DomainError):
+    message = N_("You are not registered yet. Send /start to join your community.")

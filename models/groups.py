@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import ID, Base, utcnow
 from models.errors import N_, Invalid
 from models.outbox import enqueue
-from models.people import Person, Role, places_with_role, require_role
+from models.people import Person
+from models.permissions import BINDERS, places_with_role, require_role
 from models.places import Place, get_place, subtree_filter
 
 
@@ -39,7 +40,6 @@ class ChatBinding(Base):
     bound_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-BINDER_ROLES = (Role.STAFF,)
 
 
 async def bind_chat(
@@ -52,11 +52,11 @@ async def bind_chat(
         raise Invalid(N_("Only a group chat can be bound to a place."))
     place = await get_place(session, place_id)
     if by is not None:
-        await require_role(session, person_id=by.id, place=place, roles=BINDER_ROLES)
+        await require_role(session, person_id=by.id, place=place, roles=BINDERS)
     binding = await session.scalar(select(ChatBinding).where(ChatBinding.chat_id == chat_id))
     if binding is not None and by is not None and binding.place_id != place.id:
         # moving a group away from a place is for those responsible for that place too
-        await require_role(session, person_id=by.id, roles=BINDER_ROLES,
+        await require_role(session, person_id=by.id, roles=BINDERS,
                            place=await get_place(session, binding.place_id))
     if binding is None:
         binding = ChatBinding(chat_id=chat_id)
@@ -72,7 +72,7 @@ async def bind_chat(
 
 async def binder_scopes(session: AsyncSession, person: Person) -> list[Place]:
     """The places where this person may bind groups."""
-    return await places_with_role(session, person_id=person.id, roles=BINDER_ROLES)
+    return await places_with_role(session, person_id=person.id, roles=BINDERS)
 
 
 async def binding_of(session: AsyncSession, chat_id: int) -> ChatBinding | None:

@@ -32,21 +32,12 @@ from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.groups import GroupPurpose, groups_under
 from models.outbox import OutboxMessage, OutboxStatus, cancel_topic, enqueue, topic_counts
-from models.people import (
-    Person,
-    PersonTag,
-    Relation,
-    Role,
-    Tag,
-    places_with_role,
-    require_role,
-    require_scope_over_person,
-)
+from models.people import Person, PersonTag, Relation, Role, Tag
+from models.permissions import MANAGERS, places_with_role, require_role, require_scope_over_person
 from models.places import Place, ancestor_ids, get_place
 from models.schedule import DueItem, DueStatus, schedule
 from models.telegram_limits import CAPTION, MESSAGE, check_file_size, utf16_len
 
-AUTHOR_ROLES = (Role.STAFF, Role.GRID_WORKER)
 # Telegram's limits less room for the heading the notice is sent under ("📢 Notice", or a
 # reminder's longer line) and the line break after it, in every language: a text that passes
 # here can always be sent (tests/test_telegram_limits.py holds every heading to this room).
@@ -149,7 +140,7 @@ async def start_draft(session: AsyncSession, *, author: Person) -> Notice:
 
 async def author_scopes(session: AsyncSession, author: Person) -> list[Place]:
     """The places where this person may publish (their grants as staff or grid worker)."""
-    return await places_with_role(session, person_id=author.id, roles=AUTHOR_ROLES)
+    return await places_with_role(session, person_id=author.id, roles=MANAGERS)
 
 
 def check_text(text: str, *, media: bool) -> str:
@@ -193,7 +184,7 @@ async def set_text(
 async def set_place(session: AsyncSession, *, draft: Notice, place_id: int,
                     author: Person) -> Notice:
     place = await get_place(session, place_id)
-    await require_role(session, person_id=author.id, place=place, roles=AUTHOR_ROLES)
+    await require_role(session, person_id=author.id, place=place, roles=MANAGERS)
     draft.place_id = place.id
     draft.step = "target"
     await session.commit()
@@ -251,7 +242,7 @@ async def confirm(
     if notice.author_id != author.id or notice.status != NoticeStatus.DRAFT:
         raise Conflict(N_("This notice was already sent or cancelled."))
     place = await get_place(session, notice.place_id or 0)
-    await require_role(session, person_id=author.id, place=place, roles=AUTHOR_ROLES)
+    await require_role(session, person_id=author.id, place=place, roles=MANAGERS)
     if at is not None and at > now:
         notice.status = NoticeStatus.SCHEDULED
         notice.scheduled_at = at
@@ -315,7 +306,7 @@ async def _require_manager(session: AsyncSession, notice: Notice, person: Person
         return place  # type: ignore[return-value]
     if place is None:
         raise NotAllowed()
-    await require_role(session, person_id=person.id, place=place, roles=AUTHOR_ROLES)
+    await require_role(session, person_id=person.id, place=place, roles=MANAGERS)
     return place
 
 
@@ -498,7 +489,7 @@ async def managed_by(session: AsyncSession, person: Person, limit: int = 10) -> 
 
 async def tag_person_check(session: AsyncSession, *, person_id: int, by: Person) -> None:
     """Raise NotAllowed unless `by` is staff or grid worker over one of the person's homes."""
-    await require_scope_over_person(session, person_id=person_id, by=by, roles=AUTHOR_ROLES)
+    await require_scope_over_person(session, person_id=person_id, by=by, roles=MANAGERS)
 
 
 async def tag_person(session: AsyncSession, *, person_id: int, tag: Tag, by: Person,

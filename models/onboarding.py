@@ -16,16 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.base import utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import enqueue
-from models.people import (
-    APPROVER_ROLES,
-    Membership,
-    MembershipStatus,
-    Person,
-    Relation,
-    holders,
-    places_with_role,
-    require_role,
-)
+from models.people import Membership, MembershipStatus, Person, Relation
+from models.permissions import MANAGERS, holders, places_with_role, require_role
 from models.places import (
     Place,
     PlaceKind,
@@ -80,7 +72,7 @@ async def request_membership(
     membership.decided_at = None
     membership.decided_by_id = None
     await session.flush()
-    for approver in await holders(session, place=household, roles=APPROVER_ROLES):
+    for approver in await holders(session, place=household, roles=MANAGERS):
         enqueue(session, chat_id=approver.telegram_id, person_id=approver.id,
                 kind="join.request", payload={"membership_id": membership.id})
     schedule(session, kind=JOIN_REMINDER, due_at=now + remind_after, ref_id=membership.id)
@@ -104,7 +96,7 @@ async def decide_membership(
     if membership is None:
         raise NotFound(N_("This request no longer exists."))
     household = await get_place(session, membership.household_id)
-    await require_role(session, person_id=decider.id, place=household, roles=APPROVER_ROLES)
+    await require_role(session, person_id=decider.id, place=household, roles=MANAGERS)
     if membership.person_id == decider.id:
         raise NotAllowed(N_("You cannot approve your own request; another staff member or "
                             "grid worker will."))
@@ -144,7 +136,7 @@ async def pending_in_scope(
     session: AsyncSession, *, approver: Person, limit: int = 20
 ) -> list[tuple[Membership, Person, str]]:
     """Pending requests for households under any place where `approver` may approve."""
-    scopes = await places_with_role(session, person_id=approver.id, roles=APPROVER_ROLES)
+    scopes = await places_with_role(session, person_id=approver.id, roles=MANAGERS)
     out: list[tuple[Membership, Person, str]] = []
     for path in (scope.path for scope in scopes):
         rows = await session.execute(
@@ -166,7 +158,7 @@ async def remind_pending_join(session: AsyncSession, item: DueItem, now: dt.date
     if membership is None or membership.status != MembershipStatus.PENDING:
         return
     household = await get_place(session, membership.household_id)
-    for approver in await holders(session, place=household, roles=APPROVER_ROLES):
+    for approver in await holders(session, place=household, roles=MANAGERS):
         enqueue(session, chat_id=approver.telegram_id, person_id=approver.id,
                 kind="join.reminder", payload={"membership_id": membership.id})
 

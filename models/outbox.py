@@ -82,13 +82,33 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+_KINDS: set[str] = set()
+
+
+def declare_kind(*kinds: str) -> None:
+    """Declare the outbox kinds a feature's verbs enqueue (at import); the wiring checks at
+    start-up that each has a renderer, and enqueueing an undeclared kind fails at once."""
+    _KINDS.update(kinds)
+
+
+def declared_kinds() -> frozenset[str]:
+    return frozenset(_KINDS)
+
+
+def _declared(kind: str) -> str:
+    if _KINDS and kind not in _KINDS:  # (strict once every feature declares its kinds)
+        raise ValueError(f"outbox kind {kind!r} is not declared (models.outbox.declare_kind)")
+    return kind
+
+
 def enqueue(
     session: AsyncSession, *, chat_id: int, kind: str, payload: dict[str, Any],
     person_id: int | None = None, not_before: dt.datetime | None = None,
     topic: str | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox; it is sent once the surrounding transaction commits."""
-    row = OutboxMessage(chat_id=chat_id, person_id=person_id, kind=kind, payload=payload,
+    row = OutboxMessage(chat_id=chat_id, person_id=person_id, kind=_declared(kind),
+                        payload=payload,
                         topic=topic, status=OutboxStatus.PENDING, attempts=0,
                         not_before=not_before or utcnow())
     session.add(row)
@@ -108,7 +128,7 @@ async def enqueue_select(
     result = await session.execute(insert(OutboxMessage).from_select(
         ["chat_id", "person_id", "kind", "topic", "payload", "status", "attempts", "not_before",
          "created_at"],
-        select(chat_id, person_id, literal(kind), literal(topic, String()),
+        select(chat_id, person_id, literal(_declared(kind)), literal(topic, String()),
                literal(payload, OutboxMessage.payload.type), literal(OutboxStatus.PENDING.value),
                literal(0), literal(now, OutboxMessage.not_before.type),
                literal(now, OutboxMessage.created_at.type)),

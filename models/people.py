@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, literal, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
-from models.errors import N_, NotAllowed, NotFound
+from models.errors import N_, NotFound
 from models.places import Place, get_place
 
 
@@ -42,7 +42,6 @@ class MembershipStatus(enum.StrEnum):
 
 
 # Who may approve a resident's request to join a household in their scope.
-APPROVER_ROLES = (Role.STAFF, Role.GRID_WORKER)
 
 
 class Person(Base):
@@ -124,6 +123,18 @@ async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person 
     return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
 
+async def person_seen(session: AsyncSession, telegram_id: int) -> Person | None:
+    """The registered person (consent given) writing to the bot now, or None. Someone who
+    blocked the bot once and writes again is reachable again."""
+    person = await person_by_telegram(session, telegram_id)
+    if person is None or person.consent_at is None:
+        return None
+    if person.unreachable_at is not None:
+        person.unreachable_at = None
+        await session.commit()
+    return person
+
+
 async def registered_person(session: AsyncSession, telegram_id: int) -> Person:
     """The person behind a Telegram user, who must have consented."""
     person = await person_by_telegram(session, telegram_id)
@@ -174,57 +185,6 @@ async def set_language(session: AsyncSession, *, person_id: int, language: str) 
 # --- roles ----------------------------------------------------------------------------------
 
 
-def _covers(place_path: str):  # type: ignore[no-untyped-def]
-    """Grants whose place is `place_path` or one of its ancestors."""
-    # literal(path) LIKE grant.path || '%': the grant's place is a prefix of the target's.
-    return literal(place_path).like(Place.path + "%")
-
-
-async def roles_at(session: AsyncSession, *, person_id: int, place: Place) -> set[Role]:
-    """Every role the person holds that covers `place`."""
-    rows = await session.scalars(
-        select(RoleGrant.role)
-        .join(Place, Place.id == RoleGrant.place_id)
-        .where(RoleGrant.person_id == person_id, _covers(place.path))
-    )
-    return {Role(r) for r in rows}
-
-
-async def require_role(
-    session: AsyncSession, *, person_id: int, place: Place, roles: tuple[Role, ...]
-) -> Role:
-    """Raise NotAllowed unless the person holds one of `roles` over `place`."""
-    held = await roles_at(session, person_id=person_id, place=place)
-    for role in roles:
-        if role in held:
-            return role
-    raise NotAllowed()
-
-
-async def require_scope_over_person(
-    session: AsyncSession, *, person_id: int, by: Person, roles: tuple[Role, ...]
-) -> None:
-    """Raise NotAllowed unless `by` holds one of `roles` over one of the person's approved
-    households: the rule for seeing or acting on a resident's data (tags, assisted signing)."""
-    households = await session.scalars(select(Place).join(
-        Membership, Membership.household_id == Place.id).where(
-        Membership.person_id == person_id, Membership.status == MembershipStatus.APPROVED))
-    for household in households:
-        if set(roles) & await roles_at(session, person_id=by.id, place=household):
-            return
-    raise NotAllowed()
-
-
-async def places_with_role(
-    session: AsyncSession, *, person_id: int, roles: tuple[Role, ...]
-) -> list[Place]:
-    """The places where the person holds one of `roles` (each covers its subtree)."""
-    return list(await session.scalars(
-        select(Place).join(RoleGrant, RoleGrant.place_id == Place.id)
-        .where(RoleGrant.person_id == person_id, RoleGrant.role.in_(roles))
-        .order_by(Place.path).distinct()))
-
-
 async def grants_of(session: AsyncSession, person_id: int) -> list[tuple[RoleGrant, Place]]:
     rows = await session.execute(
         select(RoleGrant, Place)
@@ -270,27 +230,3 @@ async def revoke_role(
     await session.delete(grant)
     await session.flush()
     return True
-
-
-async def holders(
-    session: AsyncSession, *, place: Place, roles: tuple[Role, ...]
-) -> list[Person]:
-    """People holding one of `roles` on `place` or an ancestor — who is responsible here."""
-    rows = await session.scalars(
-        select(Person)
-        .join(RoleGrant, RoleGrant.person_id == Person.id)
-        .join(Place, Place.id == RoleGrant.place_id)
-        .where(RoleGrant.role.in_(roles), _covers(place.path), Person.unreachable_at.is_(None))
-        .distinct()
-        .order_by(Person.id)
-    )
-    return list(rows)
-
-
-async def staff_people(session: AsyncSession) -> list[Person]:
-    """Everyone who holds a staff-like role somewhere (for their command menus)."""
-    rows = await session.scalars(
-        select(Person).join(RoleGrant, RoleGrant.person_id == Person.id)
-        .where(RoleGrant.role.in_(APPROVER_ROLES)).distinct()
-    )
-    return list(rows)

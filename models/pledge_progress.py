@@ -36,9 +36,10 @@ from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, NotAllowed
 from models.outbox import enqueue_select
 from models.people import Membership, MembershipStatus, Person, Relation, RoleGrant
+from models.permissions import MANAGERS
 from models.places import Place, PlaceKind, natural_key, subtree_filter
 from models.pledge_signing import Signature
-from models.pledges import MANAGERS, Pledge, Signers, get_pledge, place_of
+from models.pledges import Pledge, Signers, get_pledge, place_of
 from models.schedule import DueItem
 
 REMIND_EVERY = dt.timedelta(days=1)

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, NotAllowed, NotFound
 from models.outbox import enqueue
-from models.people import Membership, MembershipStatus, Person, Relation, Role, require_role
+from models.people import Membership, MembershipStatus, Person, Relation
+from models.permissions import MANAGERS, require_role
 from models.places import Place
 from models.pledges import Pledge, PledgeStatus, Signers, get_pledge, place_of
 
-ASSISTERS = (Role.GRID_WORKER, Role.STAFF)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
 
@@ -160,7 +160,7 @@ async def sign(
                           "and sign again."))
     household = await eligible_household(session, pledge, person)
     if assisted_by is not None:
-        await require_role(session, person_id=assisted_by.id, place=household, roles=ASSISTERS)
+        await require_role(session, person_id=assisted_by.id, place=household, roles=MANAGERS)
     how = SignedHow.ASSISTED if assisted_by is not None else SignedHow.SELF
     existing = await signature_for(session, pledge, person.id, household.id)
     if existing is not None and existing.version >= pledge.version:

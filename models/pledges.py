@@ -31,12 +31,12 @@ from models.audience import Audience, count, enqueue_all
 from models.base import ID, Base, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import enqueue
-from models.people import Person, Relation, Role, places_with_role, require_role
+from models.people import Person, Relation
+from models.permissions import MANAGERS, places_with_role, require_role
 from models.places import Place, PlaceKind, get_place
 from models.schedule import DueItem, DueStatus, schedule
 from models.telegram_limits import check_file_size, utf16_len
 
-MANAGERS = (Role.STAFF, Role.GRID_WORKER)
 SCOPE_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.GRID, PlaceKind.BUILDING,
                PlaceKind.UNIT)
 AUTO_REMIND = "pledge.auto_remind"

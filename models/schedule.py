@@ -49,6 +49,19 @@ class DueItem(Base):
 Effect = Callable[[AsyncSession, DueItem, dt.datetime], Awaitable[None]]
 
 
+_KINDS: set[str] = set()
+
+
+def declare_due_kind(*kinds: str) -> None:
+    """Declare the due-item kinds a feature schedules (at import); the wiring checks at
+    start-up that each has an effect."""
+    _KINDS.update(kinds)
+
+
+def declared_due_kinds() -> frozenset[str]:
+    return frozenset(_KINDS)
+
+
 def schedule(
     session: AsyncSession, *, kind: str, due_at: dt.datetime, ref_id: int | None = None,
     payload: dict[str, Any] | None = None,

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from models.errors import Conflict, NotAllowed
 from models.onboarding import decide_membership, pending_in_scope, pick_below, request_membership
 from models.outbox import OutboxMessage
-from models.people import Membership, MembershipStatus, Relation, Role, roles_at
+from models.people import Membership, MembershipStatus, Relation, Role
+from models.permissions import roles_at
 from models.places import PlaceKind
 from tests.conftest import COMMUNITY, ROOM_101, person, place
 
