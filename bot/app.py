@@ -250,7 +250,7 @@ async def run_outbox(app_bot: Bot, d: Deps) -> None:
     limiter, and it posts through a lean client of its own (see bot/botapi.py)."""
     s = d.settings
     api = BotApi(app_bot.base_url, connections=s.outbox_concurrency + 2)
-    sender = OutboxSender(d.db, RENDERERS, default_language=s.default_language,
+    sender = OutboxSender(d.db, RENDERERS, default_language=s.default_language, tz=s.tz,
                           rate=s.send_rate, paid_broadcast=s.paid_broadcast,
                           concurrency=s.outbox_concurrency,
                           lease=dt.timedelta(seconds=s.outbox_lease_seconds))

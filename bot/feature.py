@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -36,7 +37,6 @@ from models.people import Person, person_seen
 from models.telegram_limits import ALERT, shorten
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.routing import BaseRoute
 
     from bot.config import Settings
@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 D = TypeVar("D")
+# The session as handlers and renderers see it: an opaque handle they pass to verbs and
+# queries in models/ (handlers never import SQLAlchemy themselves).
+Session = AsyncSession
 
 
 @dataclass
@@ -246,7 +249,7 @@ async def who(session: AsyncSession, update: Update,
     user = update.effective_user
     person = await person_seen(session, user.id) if user else None
     language = person.language if person else guess_language(update, context)
-    return person, tr(language)
+    return person, tr(language, deps(context).settings.tz)
 
 
 def translate_error(error: DomainError, _: Translator) -> str:

@@ -6,8 +6,9 @@ Babel's extractor looks for; `tr(lang)` gives the gettext functions of one langu
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def N_(message: str) -> str:
 class Translator:
     language: str
     translations: gettext.NullTranslations
+    # the community's time zone, for the dates and times this reader is shown
+    tz: dt.tzinfo = field(default=dt.UTC, compare=False)
 
     def gettext(self, message: str, /, **params: object) -> str:
         text = self.translations.gettext(message)
@@ -39,11 +42,16 @@ class Translator:
 
 
 @cache
-def tr(language: str) -> Translator:
-    """The translator for a language (zh_CN when it is not one we have)."""
+def tr(language: str, tz: dt.tzinfo | None = None) -> Translator:
+    """The translator for a language (zh_CN when it is not one we have), showing times in
+    `tz` (the wiring passes the community's zone; None: the configured one)."""
     language = language if language in LANGUAGES else LANGUAGES[0]
     translations = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=False)
-    return Translator(language, translations)
+    if tz is None:
+        from bot.config import get_settings
+
+        tz = get_settings().tz
+    return Translator(language, translations, tz)
 
 
 def from_telegram(language_code: str | None, default: str = "zh_CN") -> str:

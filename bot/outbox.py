@@ -111,11 +111,12 @@ class OutboxSender:
         self, db: Database, renderers: Mapping[str, Renderer], *, default_language: str = "zh_CN",
         rate: float = 30.0, paid_broadcast: bool = False, concurrency: int = 8,
         lease: dt.timedelta = dt.timedelta(seconds=60), poll_seconds: float = 1.0,
-        backoff_seconds: float = 1.0,
+        backoff_seconds: float = 1.0, tz: dt.tzinfo | None = None,
     ) -> None:
         self.db = db
         self.renderers = renderers
         self.default_language = default_language
+        self.tz = tz  # the community's zone for dates in messages (None: the configured one)
         self.paid = paid_broadcast
         self.pacer = Pacer(rate)
         self.concurrency = concurrency
@@ -278,7 +279,7 @@ class OutboxSender:
                 out.append(cache[key])
                 continue
             try:
-                message = await renderer(session, row.payload, tr(language))
+                message = await renderer(session, row.payload, tr(language, self.tz))
             except Exception as error:  # its subject deleted, or the database busy
                 await session.rollback()  # a failed statement must not poison the others
                 log.warning("outbox row %s could not be rendered: %s", row.id,
