@@ -83,7 +83,7 @@ def _choices(values: Sequence[str], build: Callable[[str], Any]) -> tuple[str, C
 
 def _field(name: str, kind: Any, has_default: bool) -> _Field:
     if kind is int:
-        return _Field(name, r"\d{1,19}", _int, _show_int, has_default)
+        return _Field(name, r"[0-9]{1,19}", _int, _show_int, has_default)
     if kind is str:
         return _Field(name, r"[^:]*", str, _show_str, has_default)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):

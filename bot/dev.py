@@ -96,10 +96,16 @@ def run_tests(args: list[str]) -> int:
     ensure_venv()
     ensure_postgres()
     ensure_debian_packages()
+    # the domain layer is type-checked (config in pyproject.toml); a type error fails the run
+    say("type-checking models/ with mypy")
+    typed = subprocess.run([str(PYTHON), "-m", "mypy", "models"], cwd=ROOT).returncode
     code = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
     if code == 5:
         say("pytest collected no tests: that is a failure")
         return 1
+    if typed != 0:
+        say("mypy found type errors in models/: that is a failure")
+        return code or 1
     return code
 
 
