@@ -108,7 +108,9 @@ def create_webhook_app(db: Database, worker: InboxWorker, secret: str,
             worker.wakeup.set()
         return PlainTextResponse("ok")
 
-    return Starlette(routes=[Route(path, receive, methods=["POST"])])
+    from bot import registry  # the features' own web routes, beside the webhook
+
+    return Starlette(routes=[Route(path, receive, methods=["POST"]), *registry.routes()])
 
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
