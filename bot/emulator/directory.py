@@ -104,7 +104,7 @@ class Directory(WorldCore):
         if chat_id is None or chat_id == "":
             raise bad_request("chat_id is empty")
         try:
-            return self.chats[int(chat_id)]  # type: ignore[arg-type]
+            return self.chats[int(chat_id)]
         except (KeyError, TypeError, ValueError):
             raise bad_request("chat not found") from None
 
@@ -136,7 +136,8 @@ class Directory(WorldCore):
         """Commands a user sees in a chat, resolved in Telegram's documented order."""
         chat = self.chats.get(chat_id)
         if chat is None or chat.type == "private":
-            scopes = [{"type": "chat", "chat_id": chat_id}, {"type": "all_private_chats"}]
+            scopes: list[JSON] = [{"type": "chat", "chat_id": chat_id},
+                                  {"type": "all_private_chats"}]
         else:
             if user_id is None and len(chat.member_ids) == 1:
                 user_id = next(iter(chat.member_ids))

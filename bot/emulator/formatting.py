@@ -57,7 +57,7 @@ class _HtmlToEntities(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = dict(attrs)
-        entity: Entity | None = {"offset": self.pos}
+        entity: Entity = {"offset": self.pos}
         if tag in _SIMPLE_TAGS:
             entity["type"] = _SIMPLE_TAGS[tag]
             parent = self.stack[-1][1] if self.stack else None
@@ -66,7 +66,8 @@ class _HtmlToEntities(HTMLParser):
                 lang = (attr.get("class") or "").removeprefix("language-")
                 if lang:
                     parent["language"] = lang
-                entity = None
+                self.stack.append((tag, None))
+                return
         elif tag == "span":
             if attr.get("class") != "tg-spoiler":
                 raise ParseError('Tag "span" must have class "tg-spoiler"')

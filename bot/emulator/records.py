@@ -7,7 +7,7 @@ Plain dataclasses with no behaviour beyond their own JSON; ``World`` (``state.py
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 JSON = dict[str, Any]
 
@@ -43,7 +43,7 @@ def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """A JSON integer (Python's bool is an int too, JSON's true is not)."""
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -10,7 +10,7 @@ have is refused before the method runs. Every Bot API call, good or bad, is writ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -71,7 +71,7 @@ class _Disconnected(Exception):
     pass
 
 
-async def _unless_disconnected(request: Request, work: Coroutine[Any, Any, Any]) -> Any:
+async def _unless_disconnected(request: Request, work: Awaitable[Any]) -> Any:
     """Run a long poll, abandoning it when the client hangs up first."""
     async def hang_up() -> None:
         while (await request.receive())["type"] != "http.disconnect":

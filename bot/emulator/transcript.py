@@ -79,7 +79,7 @@ class Transcript(Directory):
         if m.reply_markup and "inline_keyboard" in m.reply_markup:
             data["reply_markup"] = m.reply_markup
         if with_reply and m.reply_to_message_id in chat.messages:
-            replied = chat.messages[m.reply_to_message_id]  # type: ignore[index]
+            replied = chat.messages[m.reply_to_message_id]
             data["reply_to_message"] = self.message_to_api(replied, with_reply=False)
         return data
 

@@ -176,7 +176,8 @@ def _absorb_member(world: World, raw: JSON) -> None:
     chat_raw, new = raw.get("chat"), raw.get("new_chat_member")
     if not (isinstance(chat_raw, dict) and isinstance(new, dict)):
         return
-    chat = world.chats.get(chat_raw.get("id")) if is_int(chat_raw.get("id")) else None
+    chat_id = chat_raw.get("id")
+    chat = world.chats.get(chat_id) if is_int(chat_id) else None
     status = "administrator" if new.get("status") == "creator" else new.get("status")
     if chat is None or chat.type not in ("group", "supergroup") or status not in BOT_STATUSES:
         return

@@ -103,8 +103,8 @@ async def blocked(world: World, p: Params, _: Request) -> JSON:
     if user_id not in world.users:
         raise ControlError(404, f"unknown user {user_id}")
     if p.get_bool("blocked"):
-        world.blocked.add(user_id)  # type: ignore[arg-type]
+        world.blocked.add(user_id)
     else:
-        world.blocked.discard(user_id)  # type: ignore[arg-type]
+        world.blocked.discard(user_id)
     world.changed("blocked", user_id)
     return {"user_id": user_id, "blocked": user_id in world.blocked}
