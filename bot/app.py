@@ -19,10 +19,8 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
-    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
-    MessageHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
@@ -37,13 +35,9 @@ from bot.logs import install_redaction
 from bot.outbox import OutboxSender, Renderer
 from bot.updates import LinliBot
 from handlers import (
-    account,
-    approvals,
-    groups,
     inputs,
     notice_status,
     notices,
-    onboarding,
     pledge_admin,
     pledge_follow,
     pledges,
@@ -60,8 +54,8 @@ log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
 LEGACY_RENDERERS: dict[str, Renderer] = {
-    **approvals.RENDERERS, **notice_status.RENDERERS, **pledges.RENDERERS,
-    **pledge_follow.RENDERERS, **groups.RENDERERS}
+    **notice_status.RENDERERS, **pledges.RENDERERS,
+    **pledge_follow.RENDERERS}
 
 # What the bot asks Telegram for. Edited messages come too (a live location is a stream of
 # them) and the bot's own membership of groups; every handler below takes new messages only.
@@ -93,22 +87,6 @@ def legacy_handlers() -> list[BaseHandler[Any, Any, Any]]:
     add = out.append
     add(CommandHandler("start", pledges.deep_link,
                                    filters=private & filters.Regex(r"^/start pledge_\d")))
-    add(CommandHandler("start", onboarding.start, filters=private))
-    add(CommandHandler("me", account.me, filters=private))
-    add(CommandHandler("language", account.language, filters=private))
-    add(CommandHandler("help", account.help_command, filters=new))
-    add(CommandHandler("bind", groups.bind, filters=filters.ChatType.GROUPS & new))
-    add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))
-    add(ChatMemberHandler(groups.membership_changed,
-                                      ChatMemberHandler.MY_CHAT_MEMBER))
-    add(CallbackQueryHandler(groups.bind_button, pattern=r"^gb:"))
-    add(CommandHandler("pending", approvals.pending, filters=private))
-    add(CallbackQueryHandler(onboarding.onboarding_button, pattern=r"^ob:"))
-    add(CallbackQueryHandler(onboarding.pick_button, pattern=r"^j:"))
-    add(CallbackQueryHandler(approvals.decide_button, pattern=r"^m:[ar]:"))
-    add(CallbackQueryHandler(approvals.pending, pattern=r"^m:list$"))
-    add(CallbackQueryHandler(account.me, pattern=r"^me:"))
-    add(CallbackQueryHandler(account.language_button, pattern=r"^lang:"))
     add(CommandHandler("notice", notices.new_notice, filters=private))
     add(CommandHandler("notices", notice_status.list_notices, filters=private))
     add(CommandHandler("tags", notice_status.tags, filters=private))

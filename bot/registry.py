@@ -46,6 +46,7 @@ import handlers.approvals
 import handlers.groups
 import handlers.notices
 import handlers.onboarding
+import handlers.places
 import handlers.pledges
 from bot.buttons import ButtonData
 from bot.feature import Call, Feature, Handler, MenuButton, MenuCommand, run
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
 # (while #11 reshapes the code: the modules that already declare a FEATURE; the others are
 # still wired by hand in bot/app.py `legacy_handlers`)
 FEATURES: list[Feature] = [m.FEATURE for m in (  # type: ignore[attr-defined]
-    handlers.account, handlers.onboarding, handlers.approvals, handlers.groups,
+    handlers.places, handlers.account, handlers.onboarding, handlers.approvals, handlers.groups,
     handlers.notices, handlers.pledges) if hasattr(m, "FEATURE")]
 
 App = Application[Any, Any, Any, Any, Any, Any]

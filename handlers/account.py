@@ -1,118 +1,170 @@
-"""Everyday commands for anyone: /me, /language and /help, each also reachable by button."""
+"""Everyday commands for anyone: /me, /language and /help, each also reachable by button; and
+`linli admin`, where roles are granted by hand (the first staff member is made there)."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 from html import escape
-
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
+from typing import Literal
 
 from bot import menus
-from bot.deps import deps
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, tr
-from bot.keyboards import button, parse
+from bot.buttons import ButtonData, keyboard
+from bot.cli import Fail, load_settings, with_db
+from bot.db import Database
+from bot.feature import Call, CliCommand, Command, Feature, MenuButton, MenuCommand, On
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, tr
 from handlers import labels
-from handlers.common import answer_or_reply, current, domain_errors
-from models.errors import N_, NotFound
+from handlers.places_picker import HomePick
+from models import roles
 from models.onboarding import memberships_of
-from models.people import Person, grants_of, set_language
-from models.permissions import MANAGERS
-from models.places import ancestors, label
+from models.people import Role, roles_of, set_language
 
-NOT_REGISTERED = N_("You are not registered yet. Send /start to join your community.")
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
 
 
-@domain_errors
-async def me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+class ShowMe(ButtonData, prefix="me"):
+    """My information (any `me:…` shows it)."""
+
+    what: str = "show"
+
+
+class LanguageMenu(ButtonData, prefix="lang:menu"):
+    pass
+
+
+class SetLanguage(ButtonData, prefix="lang:set"):
+    language: Language
+
+
+async def me(call: Call[ShowMe | None]) -> None:
     """Show my households (with their approval state) and my roles."""
-    async with deps(context).db.session() as session:
-        person, _ = await current(session, update, context)
-        if person is None:
-            raise NotFound(NOT_REGISTERED)
-        lines = [_("<b>{name}</b> · {language}", name=escape(person.name),
-                   language=LANGUAGE_NAMES[person.language])]
-        views = await memberships_of(session, person.id)
-        lines.append(_("<b>My households</b>"))
-        lines += [f"• {escape(v.label)} — {labels.relation(_, v.membership.relation)} "
-                  f"({labels.status(_, v.membership.status)})" for v in views]
-        if not views:
-            lines.append(_("none yet"))
-        grants = await grants_of(session, person.id)
-        if grants:
-            lines.append(_("<b>My roles</b>"))
-            for grant, place in grants:
-                where = label(await ancestors(session, place)) or place.name
-                lines.append(f"• {labels.role(_, grant.role)} — {escape(where)}")
-    markup = InlineKeyboardMarkup([[button(_("Add a household"), "j:p:0:0")]])
-    await answer_or_reply(update, "\n".join(lines), markup, answer_query=True)
+    person, _ = call.me, call._
+    lines = [_("<b>{name}</b> · {language}", name=escape(person.name),
+               language=LANGUAGE_NAMES[person.language])]
+    views = await memberships_of(call.session, person.id)
+    lines.append(_("<b>My households</b>"))
+    lines += [f"• {escape(v.label)} — {labels.relation(_, v.membership.relation)} "
+              f"({labels.status(_, v.membership.status)})" for v in views]
+    if not views:
+        lines.append(_("none yet"))
+    roles = await roles_of(call.session, person.id)
+    if roles:
+        lines.append(_("<b>My roles</b>"))
+        lines += [f"• {labels.role(_, role)} — {escape(where)}" for role, where in roles]
+    await call.show("\n".join(lines), keyboard([(_("Add a household"), HomePick(0, 0))]))
 
 
-async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language(call: Call[LanguageMenu | None]) -> None:
     """Offer the languages as buttons."""
-    async with deps(context).db.session() as session:
-        person, _ = await current(session, update, context)
-    if person is None:
-        await answer_or_reply(update, _(NOT_REGISTERED), answer_query=True)
-        return
-    markup = InlineKeyboardMarkup([[
-        button(("✓ " if lang == person.language else "") + LANGUAGE_NAMES[lang],
-               f"lang:set:{lang}") for lang in LANGUAGES
-    ]])
-    await answer_or_reply(update, _("Please choose your language"), markup, answer_query=True)
+    person = call.me
+    await call.show(call._("Please choose your language"), keyboard([
+        (("✓ " if lang == person.language else "") + LANGUAGE_NAMES[lang], SetLanguage(lang))
+        for lang in LANGUAGES]))
 
 
-@domain_errors
-async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def choose_language(call: Call[SetLanguage]) -> None:
     """Store the chosen language and answer in it."""
-    data = parse(update.callback_query.data)
-    if data is None or data.action == "menu":
-        await language(update, context)
-        return
-    chosen = data.args[0] if data.args and data.args[0] in LANGUAGES else None
-    async with deps(context).db.session() as session:
-        person, _ = await current(session, update, context)
-        if person is None or chosen is None:
-            await update.callback_query.answer(_(NOT_REGISTERED), show_alert=True)
-            return
-        person = await set_language(session, person_id=person.id, language=chosen)
-        await session.commit()
-        await menus.refresh_for(context.bot, session, person)
-    _ = tr(chosen)
-    await answer_or_reply(update, _("Language set to {language}.",
-                                    language=LANGUAGE_NAMES[chosen]), answer_query=True)
+    chosen = call.data.language
+    person = await set_language(call.session, person_id=call.me.id, language=chosen)
+    await menus.refresh_for(call.context.bot, call.session, person)
+    _ = tr(chosen, call.tz)
+    await call.show(_("Language set to {language}.", language=LANGUAGE_NAMES[chosen]))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(call: Call[None]) -> None:
     """List what I can do here, for my roles, with a button for each."""
-    async with deps(context).db.session() as session:
-        person, _ = await current(session, update, context)
-        if update.effective_chat is not None and update.effective_chat.type != "private":
-            await answer_or_reply(update, _("I am linli, your community's assistant. Talk to "
-                                            "me in a private chat: open my profile and press "
-                                            "Start."))
-            return
-        staff, markup = await menu_for(session, person, _)
+    from bot import registry  # (the registry lists this module: imported when called)
+
+    _ = call._
+    if call.update.effective_chat is not None and call.update.effective_chat.type != "private":
+        await call.reply(_("I am linli, your community's assistant. Talk to me in a private "
+                           "chat: open my profile and press Start."))
+        return
+    staff, markup = await registry.menu_for(call.session, call.person, _)
     lines = [_("<b>What I can do</b>")]
-    lines += [f"/{name} — {_(text)}"
-              for name, text in menus.RESIDENT_COMMANDS + (menus.STAFF_COMMANDS if staff else ())]
-    await answer_or_reply(update, "\n".join(lines), markup, answer_query=True)
+    lines += [f"/{c.name} — {_(c.description)}" for c in menus.commands_for(staff)]
+    await call.show("\n".join(lines), markup)
 
 
-async def menu_for(session: AsyncSession, person: Person | None,
-                   _: Translator) -> tuple[bool, InlineKeyboardMarkup]:
-    """The buttons of what this person can do (and whether they are staff)."""
-    if person is None:
-        return False, InlineKeyboardMarkup([[button(_("Join your community"),
-                                                    f"ob:l:{_.language}:")]])
-    roles = {g.role for g, _p in await grants_of(session, person.id)}
-    staff = bool(roles & set(MANAGERS))
-    keyboard = [[button(_("Join a household"), "j:p:0:0"), button(_("My information"), "me:show")],
-                [button(_("Language"), "lang:menu")]]
-    keyboard.append([button(_("Notices"), "nl"), button(_("Pledges"), "pl:list")])
-    if staff:
-        keyboard.append([button(_("Join requests"), "m:list")])
-        keyboard.append([button(_("📢 New notice"), "nt:new"),
-                         button(_("Groups of people"), "tg:start")])
-        keyboard.append([button(_("📜 Write or follow pledges"), "pa:list")])
-    return staff, InlineKeyboardMarkup(keyboard)
+# --- linli admin grant / revoke / list ------------------------------------------------------
+
+
+def _place_names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split("/") if part.strip()]
+    if not names:
+        raise Fail("--place needs the place's names from the top, e.g. '城东街道/阳光社区'.")
+    return names
+
+
+def cmd_admin_grant(args: argparse.Namespace, *, revoke: bool = False) -> None:
+    settings = load_settings()
+    names, role = _place_names(args.place), Role(args.role)
+
+    async def work(db: Database) -> str:
+        async with db.session() as session:
+            if revoke:
+                if not await roles.revoke(session, telegram_id=args.telegram_id,
+                                          place_names=names, role=role):
+                    return f"Nothing to revoke: {args.telegram_id} is not {args.role} there."
+                return f"Revoked {args.role} on {args.place} from {args.telegram_id}."
+            if not await roles.grant(session, telegram_id=args.telegram_id, place_names=names,
+                                     role=role, name=args.name or str(args.telegram_id),
+                                     language=settings.default_language):
+                return f"{args.telegram_id} already is {args.role} on {args.place}."
+            return (f"Granted {args.role} on {args.place} to {args.telegram_id}. Their command "
+                    "menu updates when the bot next starts.")
+
+    print(asyncio.run(with_db(settings, work)))
+
+
+def cmd_admin_list(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> list[str]:
+        async with db.session() as session:
+            held = await roles.role_holders(session, Role(args.role) if args.role else None)
+        return [f"{h.role:<12} {h.telegram_id:<14} {h.name:<20} {'/'.join(h.place_names)}"
+                for h in held]
+
+    lines = asyncio.run(with_db(load_settings(), work))
+    print("\n".join(lines) if lines else "No roles granted yet. Use `linli admin grant`.")
+
+
+def add_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    adm = sub.add_parser("admin", help="grant and revoke roles",
+                         description="Grant, revoke and list roles (the first staff member is "
+                                     "made here).")
+    adms = adm.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    choices = [r.value for r in Role]
+    for name, helptext in (("grant", "grant a role on a place and everything under it"),
+                           ("revoke", "take a role away")):
+        g = adms.add_parser(name, help=helptext, description=helptext.capitalize() + ".")
+        g.add_argument("--telegram-id", type=int, required=True,
+                       help="the person's numeric Telegram user id")
+        g.add_argument("--role", choices=choices, required=True)
+        g.add_argument("--place", required=True,
+                       help="place names from the top, separated by '/', e.g. "
+                            "'城东街道/阳光社区'")
+        if name == "grant":
+            g.add_argument("--name", help="display name until the person opens the bot")
+            g.set_defaults(func=cmd_admin_grant)
+        else:
+            g.set_defaults(func=lambda a: cmd_admin_grant(a, revoke=True))
+    lst = adms.add_parser("list", help="list granted roles", description="List granted roles.")
+    lst.add_argument("--role", choices=choices, help="only this role")
+    lst.set_defaults(func=cmd_admin_list)
+
+
+FEATURE = Feature(
+    name="account",
+    commands=[Command("me", me), Command("language", language),
+              Command("help", help_command, chats="all")],
+    buttons=[On(ShowMe, me), On(LanguageMenu, language), On(SetLanguage, choose_language)],
+    menu=[MenuCommand("me", N_("My households and roles"), "resident", 20),
+          MenuCommand("language", N_("Change language"), "resident", 90),
+          MenuCommand("help", N_("What I can do here"), "resident", 99),
+          MenuCommand("help", N_("What I can do here"), "group", 10)],
+    menu_buttons=[MenuButton(N_("Join a household"), HomePick(0, 0), "resident", 10),
+                  MenuButton(N_("My information"), ShowMe(), "resident", 10),
+                  MenuButton(N_("Language"), LanguageMenu(), "resident", 20)],
+    cli=[CliCommand(add_admin)],
+)

@@ -1,5 +1,8 @@
 """Shared bits for handlers: the current person and language, and turning domain errors
-into a translated answer (a toast for a button, a reply for a message)."""
+into a translated answer (a toast for a button, a reply for a message).
+
+Legacy: handlers converted for #11 get all of this from `bot.feature` (`Call`, `run`); these
+stay only while the others still import them."""
 
 from __future__ import annotations
 
@@ -9,16 +12,16 @@ from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.deps import deps
-from bot.i18n import Translator, from_telegram, tr
+from bot.feature import Session, who
+from bot.i18n import Translator, from_telegram
 from models.errors import DomainError
-from models.people import Person, person_by_telegram
+from models.people import Person
 from models.telegram_limits import ALERT, shorten
 
 log = logging.getLogger(__name__)
@@ -33,19 +36,11 @@ def guess_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 
 
 async def current(
-    session: AsyncSession, update: Update, context: ContextTypes.DEFAULT_TYPE
+    session: Session, update: Update, context: ContextTypes.DEFAULT_TYPE
 ) -> tuple[Person | None, Translator]:
-    """The registered person sending this update (None if not registered) and their language."""
-    user = update.effective_user
-    person = await person_by_telegram(session, user.id) if user else None
-    if person is not None and person.consent_at is None:
-        person = None
-    if person is not None and person.unreachable_at is not None:
-        # they blocked the bot once; writing to it again means they are back
-        person.unreachable_at = None
-        await session.commit()
-    language = person.language if person else guess_language(update, context)
-    return person, tr(language)
+    """The registered person sending this update (None if not registered) and their language
+    (legacy: converted handlers get both in `Call`)."""
+    return await who(session, update, context)
 
 
 def translate_error(error: DomainError, _: Translator) -> str:

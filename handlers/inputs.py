@@ -16,7 +16,6 @@ from telegram.ext import ContextTypes
 
 from bot.deps import deps
 from bot.i18n import Translator
-from handlers.account import menu_for
 from handlers.common import current, domain_errors
 from models.people import Person
 
@@ -36,6 +35,8 @@ def free_input(takers: list[Taker]):  # type: ignore[no-untyped-def]
                 for take in takers:
                     if await take(update, context, session, person, _):
                         return
+            from bot.registry import menu_for  # (the registry imports the features)
+
             _staff, markup = await menu_for(session, person, _)
         await update.effective_message.reply_text(
             _("I did not understand that. Send /help to see what I can do."), reply_markup=markup)

@@ -1,50 +1,99 @@
 """A drill-down place picker for staff: "the whole of X" or one of its parts, paged.
 
-Used wherever staff choose an area (a notice's audience, a household to tag). Residents pick
-their home with the simpler picker in onboarding.
+Used wherever staff choose an area (a notice's audience, a household to tag, a group to bind).
+Residents pick their home with the simpler picker in onboarding (`HomePick` below). The
+caller says what the buttons carry by giving functions that build them from its codecs::
+
+    await drill(session, _, viewer=me, roles=BINDERS, place_id=..., page=0,
+                choose=lambda place_id: BindPlace(place_id),
+                down=lambda place_id, page: BindDrill(place_id, page), stop_at=PlaceKind.UNIT)
 """
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import CODECS, ButtonData, paged
+from bot.feature import Session
 from bot.i18n import Translator
-from bot.keyboards import button, paged
 from models.people import Person, Role
 from models.permissions import require_role
 from models.places import Place, PlaceKind, ancestors, children, get_place
 
+Choose = Callable[[int], ButtonData]  # place id → the button that chooses all of it
+Down = Callable[[int, int], ButtonData]  # place id, page → the button that opens it
 
-async def place_name(session: AsyncSession, place: Place) -> str:
+
+class HomePick(ButtonData, prefix="j:p"):
+    """A resident's home picker (onboarding), opened at a place and page: 0 is the top.
+    Shared because /me and the menu open it too."""
+
+    place_id: int
+    page: int
+
+
+async def place_name(session: Session, place: Place) -> str:
     """A staff member's name for an area: the full chain below the street, grid included."""
     chain = await ancestors(session, place)
     return " ".join(p.name for p in chain[1:]) or place.name
 
 
 async def drill(
-    session: AsyncSession, _: Translator, *, viewer: Person, roles: tuple[Role, ...],
-    place_id: int, page: int, choose: str, down: str, stop_at: PlaceKind,
+    session: Session, _: Translator, *, viewer: Person, roles: tuple[Role, ...],
+    place_id: int, page: int, choose: Choose | str, down: Down | str, stop_at: PlaceKind,
     allow_choose: bool = True, back: InlineKeyboardButton | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Show `place` with a "choose all of it" button and its children to drill into.
 
     The viewer must hold one of `roles` over the place (a forged button shows nothing).
-    `choose` and `down` are format strings with {id} (and {page} for `down`).
+    `choose(place_id)` and `down(place_id, page)` build the buttons (a format string with
+    {id} and {page} is still taken while the callers move to codecs).
     """
+    choose_data = _from_format(choose) if isinstance(choose, str) else choose
+    down_data = _from_format(down) if isinstance(down, str) else down
     place = await get_place(session, place_id)
     await require_role(session, person_id=viewer.id, place=place, roles=roles)
     kids = [] if place.kind == stop_at else await children(session, place.id)
-    items = [(k.name, down.format(id=k.id, page=0)) for k in kids]
+    items = [(k.name, down_data(k.id, 0)) for k in kids]
     extra = []
     if allow_choose:
-        extra.append(button(_("✅ All of {place}", place=place.name), choose.format(id=place.id)))
+        extra.append(choose_data(place.id).button(_("✅ All of {place}", place=place.name)))
     if back is not None:
         extra.append(back)
-    markup = paged(items, page=page, page_data=down.format(id=place.id, page="{page}"),
-                   extra=extra)
+    markup = paged(items, page=page, page_data=lambda n: down_data(place.id, n), extra=extra)
     text = _("<b>{place}</b>: choose it all, or a part of it.",
              place=escape(await place_name(session, place)))
     return text, markup
+
+
+# --- (until every caller passes codecs) format strings such as "tg:d:{id}:{page}" ----------
+
+
+def _from_format(text: str) -> Callable[..., ButtonData]:
+    return lambda *values: _codec_for(text)(*values)
+
+
+@functools.cache
+def _codec_for(text: str) -> type[ButtonData]:
+    """A codec for `prefix:{id}[:{page}]`, kept out of the codec list (the prefix's owner
+    declares the real one)."""
+    prefix, _sep, _rest = text.partition(":{")
+    names = re.findall(r"\{(\w+)\}", text)
+    if not names or ":".join([prefix, *(f"{{{n}}}" for n in names)]) != text:
+        raise ValueError(f"not a picker format: {text!r}")
+    key = f"{prefix}/{len(names)}"
+    owner = CODECS.pop(key, None)
+    try:
+        codec: type[ButtonData] = type("FormatCodec", (ButtonData,),
+                                       {"__annotations__": dict.fromkeys(names, int)},
+                                       prefix=prefix)
+    finally:
+        CODECS.pop(key, None)
+        if owner is not None:
+            CODECS[key] = owner
+    return codec

@@ -13,19 +13,25 @@ from telegram.ext import ContextTypes
 from bot.db import Database
 from bot.deps import deps
 from models.notices import NOTICE_SEND, send_scheduled
-from models.onboarding import JOIN_REMINDER, remind_pending_join
 from models.pledge_progress import auto_remind
 from models.pledges import AUTO_REMIND, CLOSING_REPORT, closing_report
 from models.schedule import Effect, run_due
 
-EFFECTS: dict[str, Effect] = {JOIN_REMINDER: remind_pending_join, NOTICE_SEND: send_scheduled,
+EFFECTS: dict[str, Effect] = {NOTICE_SEND: send_scheduled,
                               AUTO_REMIND: auto_remind, CLOSING_REPORT: closing_report}
+
+
+def effects() -> dict[str, Effect]:
+    """The features' effects (bot/registry.py), with those not moved into a feature yet."""
+    from bot import registry  # (late: the registry imports every feature's handlers)
+
+    return {**EFFECTS, **registry.effects()}
 
 
 async def run_tick(db: Database, *, now: dt.datetime | None = None) -> int:
     """Fire every due item; return how many fired."""
     async with db.session() as session:
-        return await run_due(session, EFFECTS, now=now)
+        return await run_due(session, effects(), now=now)
 
 
 async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,9 +12,10 @@ from sqlalchemy import BigInteger, ForeignKey, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import audit
 from models.base import ID, Base, utcnow
-from models.errors import N_, Invalid
-from models.outbox import enqueue
+from models.errors import N_, Invalid, NotAllowed
+from models.outbox import declare_kind, enqueue
 from models.people import Person
 from models.permissions import BINDERS, places_with_role, require_role
 from models.places import Place, get_place, subtree_filter
@@ -40,6 +41,8 @@ class ChatBinding(Base):
     bound_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+GROUP_UNBOUND = "group.unbound"
+declare_kind(GROUP_UNBOUND)
 
 
 async def bind_chat(
@@ -66,8 +69,34 @@ async def bind_chat(
     binding.purpose = purpose
     binding.bound_by_id = by.id if by else None
     binding.bound_at = utcnow()
+    await session.flush()
+    audit.record(session, actor_id=by.id if by else None, action="group.bind",
+                 subject="chat_binding", subject_id=binding.id, place_id=place.id,
+                 chat_id=chat_id, purpose=purpose.value)
     await session.commit()
     return binding
+
+
+async def binding_start(session: AsyncSession, *, person: Person | None,
+                        chat_id: int) -> tuple[Place, Place | None]:
+    """Where /bind starts for this person (their first place as staff) and the place the
+    chat is bound to now, if any; only staff may bind."""
+    if person is None:
+        raise NotAllowed(N_("Only staff can bind a group. Register with me in a private "
+                            "chat first."))
+    scopes = await binder_scopes(session, person)
+    if not scopes:
+        raise NotAllowed(N_("Only staff can bind a group."))
+    binding = await binding_of(session, chat_id)
+    bound = await get_place(session, binding.place_id) if binding is not None else None
+    return scopes[0], bound
+
+
+async def bindable_place(session: AsyncSession, *, person: Person, place_id: int) -> Place:
+    """A place this staff member may bind a group to."""
+    place = await get_place(session, place_id)
+    await require_role(session, person_id=person.id, place=place, roles=BINDERS)
+    return place
 
 
 async def binder_scopes(session: AsyncSession, person: Person) -> list[Place]:
@@ -110,9 +139,6 @@ async def move_binding(session: AsyncSession, *, old_chat_id: int, new_chat_id: 
     return True
 
 
-GROUP_UNBOUND = "group.unbound"
-
-
 async def end_binding(session: AsyncSession, *, chat_id: int, why: str) -> bool:
     """The bot left the group (removed, kicked, the group deleted): the binding ends and
     whoever bound it is told, through the outbox, in the same transaction; commits.
@@ -126,6 +152,8 @@ async def end_binding(session: AsyncSession, *, chat_id: int, why: str) -> bool:
             enqueue(session, chat_id=binder.telegram_id, person_id=binder.id,
                     kind=GROUP_UNBOUND, payload={"title": binding.title,
                                                  "place_id": binding.place_id, "why": why})
+    audit.record(session, actor_id=None, action="group.unbind", subject="chat_binding",
+                 subject_id=binding.id, place_id=binding.place_id, chat_id=chat_id, why=why)
     await session.delete(binding)
     await session.commit()
     return True

@@ -13,24 +13,30 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import audit
 from models.base import utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
-from models.outbox import enqueue
-from models.people import Membership, MembershipStatus, Person, Relation
-from models.permissions import MANAGERS, holders, places_with_role, require_role
+from models.outbox import declare_kind, enqueue
+from models.people import Membership, MembershipStatus, Person, Relation, record_consent
+from models.permissions import MANAGERS, holders, is_manager, places_with_role, require_role
 from models.places import (
     Place,
     PlaceKind,
     ancestors,
+    by_join_code,
     get_place,
     label,
     natural_key,
     places_of_kind,
     subtree_filter,
 )
-from models.schedule import DueItem, schedule
+from models.schedule import DueItem, declare_due_kind, schedule
 
 JOIN_REMINDER = "join.remind"
+JOIN_REQUEST, JOIN_REMINDED, JOIN_DECIDED = "join.request", "join.reminder", "join.decided"
+declare_kind(JOIN_REQUEST, JOIN_REMINDED, JOIN_DECIDED)
+declare_due_kind(JOIN_REMINDER)
+NOT_A_HOUSEHOLD = N_("Please choose a room (household), not a building or unit.")
 
 
 @dataclass(frozen=True)
@@ -45,16 +51,30 @@ async def household_label(session: AsyncSession, household: Place) -> str:
     return label(await ancestors(session, household))
 
 
+async def accept_consent(session: AsyncSession, *, telegram_id: int, name: str,
+                         language: str) -> Person:
+    """Store a person who agreed to the consent text (again: update, never duplicate)."""
+    person = await record_consent(session, telegram_id=telegram_id, name=name,
+                                  language=language)
+    await session.commit()
+    return person
+
+
+async def household_to_join(session: AsyncSession, household_id: int) -> tuple[Place, str]:
+    """The household a resident picked, with its label; a building or unit is refused."""
+    household = await get_place(session, household_id)
+    if household.kind != PlaceKind.HOUSEHOLD:
+        raise Invalid(NOT_A_HOUSEHOLD)
+    return household, await household_label(session, household)
+
+
 async def request_membership(
     session: AsyncSession, *, person: Person, household_id: int, relation: Relation,
     remind_after: dt.timedelta = dt.timedelta(hours=24), now: dt.datetime | None = None,
 ) -> JoinRequest:
     """Ask to join a household; asking again returns the same request and notifies no one."""
     now = now or utcnow()
-    household = await get_place(session, household_id)
-    if household.kind != PlaceKind.HOUSEHOLD:
-        raise Invalid(N_("Please choose a room (household), not a building or unit."))
-    where = await household_label(session, household)
+    household, where = await household_to_join(session, household_id)
     membership = await session.scalar(
         select(Membership).where(Membership.person_id == person.id,
                                  Membership.household_id == household.id)
@@ -74,7 +94,7 @@ async def request_membership(
     await session.flush()
     for approver in await holders(session, place=household, roles=MANAGERS):
         enqueue(session, chat_id=approver.telegram_id, person_id=approver.id,
-                kind="join.request", payload={"membership_id": membership.id})
+                kind=JOIN_REQUEST, payload={"membership_id": membership.id})
     schedule(session, kind=JOIN_REMINDER, due_at=now + remind_after, ref_id=membership.id)
     await session.commit()
     return JoinRequest(membership, household, where, created=True)
@@ -108,8 +128,12 @@ async def decide_membership(
     membership.decided_at = now or utcnow()
     membership.decided_by_id = decider.id
     resident = await session.get_one(Person, membership.person_id)
-    enqueue(session, chat_id=resident.telegram_id, person_id=resident.id, kind="join.decided",
+    enqueue(session, chat_id=resident.telegram_id, person_id=resident.id, kind=JOIN_DECIDED,
             payload={"membership_id": membership.id})
+    audit.record(session, actor_id=decider.id,
+                 action="membership.approve" if approve else "membership.reject",
+                 subject="membership", subject_id=membership.id, place_id=household.id,
+                 person_id=resident.id)
     where = await household_label(session, household)
     await session.commit()
     return Decision(membership, resident, where)
@@ -130,6 +154,25 @@ async def memberships_of(session: AsyncSession, person_id: int) -> list[Membersh
         household = await get_place(session, m.household_id)
         out.append(MembershipView(m, await household_label(session, household)))
     return out
+
+
+async def membership_view(session: AsyncSession,
+                          membership_id: int) -> tuple[Membership, Person, str]:
+    """A request with the resident who made it and the household's label (for messages)."""
+    membership = await session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound()
+    person = await session.get_one(Person, membership.person_id)
+    where = await household_label(session, await get_place(session, membership.household_id))
+    return membership, person, where
+
+
+async def pending_for(session: AsyncSession, *,
+                      approver: Person) -> list[tuple[Membership, Person, str]]:
+    """The requests waiting for this approver; only staff and grid workers may ask."""
+    if not await is_manager(session, approver.id):
+        raise NotAllowed(N_("Only staff and grid workers can see join requests."))
+    return await pending_in_scope(session, approver=approver)
 
 
 async def pending_in_scope(
@@ -160,7 +203,7 @@ async def remind_pending_join(session: AsyncSession, item: DueItem, now: dt.date
     household = await get_place(session, membership.household_id)
     for approver in await holders(session, place=household, roles=MANAGERS):
         enqueue(session, chat_id=approver.telegram_id, person_id=approver.id,
-                kind="join.reminder", payload={"membership_id": membership.id})
+                kind=JOIN_REMINDED, payload={"membership_id": membership.id})
 
 
 # What a resident picks after each step: community → building → unit → room. Grids are skipped:
@@ -189,9 +232,26 @@ async def pick_below(session: AsyncSession, place_id: int | None) -> Pick:
     place = await get_place(session, place_id)
     kind = NEXT_PICK.get(PlaceKind(place.kind))
     if kind is None:
-        raise Invalid(N_("Please choose a room (household), not a building or unit."))
+        raise Invalid(NOT_A_HOUSEHOLD)
     rows = await session.scalars(
         select(Place).where(Place.kind == kind, subtree_filter(place.path), Place.id != place.id)
     )
     options = sorted(rows, key=lambda p: natural_key(p.name))
     return Pick(place, await household_label(session, place), kind, options)
+
+
+async def home_pick(session: AsyncSession, *, place_id: int | None = None,
+                    join_code: str = "") -> Pick:
+    """What a resident picks next below `place_id` (or the place of a poster's join code);
+    a single community is skipped: there is nothing to choose."""
+    if join_code:
+        place_id = (await by_join_code(session, join_code)).id
+    pick = await pick_below(session, place_id)
+    if pick.kind == PlaceKind.COMMUNITY and len(pick.options) == 1:
+        pick = await pick_below(session, pick.options[0].id)
+    return pick
+
+
+async def join_code_known(session: AsyncSession, code: str) -> None:
+    """Raise NotFound when a poster's join code is not (or no longer) known."""
+    await by_join_code(session, code)

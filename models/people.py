@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
-from models.errors import N_, NotFound
-from models.places import Place, get_place
+from models.errors import NotFound, NotRegistered
+from models.places import Place, ancestors, get_place, label
 
 
 class Role(enum.StrEnum):
@@ -139,7 +139,7 @@ async def registered_person(session: AsyncSession, telegram_id: int) -> Person:
     """The person behind a Telegram user, who must have consented."""
     person = await person_by_telegram(session, telegram_id)
     if person is None or person.consent_at is None:
-        raise NotFound(N_("You are not registered yet. Send /start to join your community."))
+        raise NotRegistered()
     return person
 
 
@@ -174,11 +174,12 @@ async def ensure_person(
 
 
 async def set_language(session: AsyncSession, *, person_id: int, language: str) -> Person:
+    """The person's chosen language, stored (commits)."""
     person = await session.get(Person, person_id)
     if person is None:
         raise NotFound()
     person.language = language
-    await session.flush()
+    await session.commit()
     return person
 
 
@@ -193,6 +194,12 @@ async def grants_of(session: AsyncSession, person_id: int) -> list[tuple[RoleGra
         .order_by(RoleGrant.id)
     )
     return [(g, p) for g, p in rows]
+
+
+async def roles_of(session: AsyncSession, person_id: int) -> list[tuple[Role, str]]:
+    """The person's roles, each with a resident's label of its place (for /me)."""
+    return [(Role(grant.role), label(await ancestors(session, place)) or place.name)
+            for grant, place in await grants_of(session, person_id)]
 
 
 async def grant_role(

@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 from sqlalchemy.sql import ColumnElement
 
 from models.base import ID, Base
@@ -66,7 +66,8 @@ class Place(Base):
     join_code: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
-def subtree_filter(path: str, column: ColumnElement[str] = Place.path) -> ColumnElement[bool]:
+def subtree_filter(path: str, column: ColumnElement[str] | QueryableAttribute[str] = Place.path,
+                   ) -> ColumnElement[bool]:
     """Rows whose path lies under `path` (itself included), as an index-friendly range."""
     # '/' is followed by '0' in ASCII, so every extension of `path` sorts below path[:-1]+'0'.
     return and_(column >= path, column < path[:-1] + "0")
