@@ -38,9 +38,6 @@ from handlers import (
     inputs,
     notice_status,
     notices,
-    pledge_admin,
-    pledge_follow,
-    pledges,
 )
 from handlers.common import current
 from jobs.housekeeping import PURGE_SECONDS, housekeeping
@@ -54,8 +51,7 @@ log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
 LEGACY_RENDERERS: dict[str, Renderer] = {
-    **notice_status.RENDERERS, **pledges.RENDERERS,
-    **pledge_follow.RENDERERS}
+    **notice_status.RENDERERS}
 
 # What the bot asks Telegram for. Edited messages come too (a live location is a stream of
 # them) and the bot's own membership of groups; every handler below takes new messages only.
@@ -64,7 +60,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 
 
 # (until #11 moves them to asked-for input) who may take a free message, in order
-INPUT_TAKERS: list[inputs.Taker] = [notices.take_input, pledge_admin.take_input]
+INPUT_TAKERS: list[inputs.Taker] = [notices.take_input]
 
 
 def all_renderers() -> dict[str, Renderer]:
@@ -85,8 +81,6 @@ def legacy_handlers() -> list[BaseHandler[Any, Any, Any]]:
     private = filters.ChatType.PRIVATE & new
     out: list[BaseHandler[Any, Any, Any]] = []
     add = out.append
-    add(CommandHandler("start", pledges.deep_link,
-                                   filters=private & filters.Regex(r"^/start pledge_\d")))
     add(CommandHandler("notice", notices.new_notice, filters=private))
     add(CommandHandler("notices", notice_status.list_notices, filters=private))
     add(CommandHandler("tags", notice_status.tags, filters=private))
@@ -96,23 +90,6 @@ def legacy_handlers() -> list[BaseHandler[Any, Any, Any]]:
     add(CallbackQueryHandler(notice_status.acknowledge, pattern=r"^na:"))
     add(CallbackQueryHandler(notice_status.notice_status, pattern=r"^ns:"))
     add(CallbackQueryHandler(notice_status.tags, pattern=r"^tg:"))
-    add(CommandHandler("pledges", pledges.my_pledges, filters=private))
-    add(CommandHandler("pledge", pledge_admin.pledge_command, filters=private))
-    add(CallbackQueryHandler(pledges.my_pledges, pattern=r"^pl:list$"))
-    add(CallbackQueryHandler(pledges.read_button_pressed, pattern=r"^pl:r:"))
-    add(CallbackQueryHandler(pledges.sign_pressed, pattern=r"^pl:s:"))
-    add(CallbackQueryHandler(pledges.confirm_pressed, pattern=r"^pl:c:"))
-    add(CallbackQueryHandler(pledges.cancel_pressed, pattern=r"^pl:x:"))
-    add(CallbackQueryHandler(pledge_admin.pledge_command, pattern=r"^pa:list$"))
-    add(CallbackQueryHandler(pledge_follow.manage_button, pattern=r"^pa:m:"))
-    add(CallbackQueryHandler(pledge_follow.progress_button, pattern=r"^pa:pg:"))
-    add(CallbackQueryHandler(pledge_follow.remind_button, pattern=r"^pa:rm:"))
-    add(CallbackQueryHandler(pledge_follow.assist_button, pattern=r"^pa:a[spc]:"))
-    add(CallbackQueryHandler(pledge_follow.export_button, pattern=r"^pa:x:"))
-    add(CallbackQueryHandler(pledge_follow.poster_button, pattern=r"^pa:qr:"))
-    add(CallbackQueryHandler(pledge_follow.change_button,
-                                         pattern=r"^pa:(ed|sv|rs|xt|cl|cc):"))
-    add(CallbackQueryHandler(pledge_admin.draft_button, pattern=r"^pa:"))
     return out
 
 

@@ -13,12 +13,9 @@ from telegram.ext import ContextTypes
 from bot.db import Database
 from bot.deps import deps
 from models.notices import NOTICE_SEND, send_scheduled
-from models.pledge_progress import auto_remind
-from models.pledges import AUTO_REMIND, CLOSING_REPORT, closing_report
 from models.schedule import Effect, run_due
 
-EFFECTS: dict[str, Effect] = {NOTICE_SEND: send_scheduled,
-                              AUTO_REMIND: auto_remind, CLOSING_REPORT: closing_report}
+EFFECTS: dict[str, Effect] = {NOTICE_SEND: send_scheduled}
 
 
 def effects() -> dict[str, Effect]:

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from models.base import utcnow
 from models.onboarding import decide_membership, request_membership
 from models.people import Relation, Role
-from models.pledge_signing import Signature, sign
 from models.pledges import (
     Pledge,
     PledgeStatus,
+    Signature,
     Signers,
     add_text,
     finish_body,
@@ -27,6 +27,7 @@ from models.pledges import (
     set_closing,
     set_scope,
     set_signers,
+    sign,
     start_draft,
 )
 from tests.conftest import COMMUNITY, person, place

@@ -10,43 +10,42 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from jobs.tick import EFFECTS
 from models.errors import Conflict, Invalid, NotAllowed
 from models.onboarding import decide_membership, request_membership
 from models.outbox import OutboxMessage
 from models.people import Relation, Role
-from models.pledge_changes import (
+from models.pledges import (
+    AUTO_REMIND,
+    EFFECTS,
+    Pledge,
+    PledgeStatus,
+    PledgeVersion,
+    Signature,
+    SignedHow,
+    Signers,
+    Step,
+    add_text,
     ask_to_resign,
     begin_edit,
     close_early,
     extend,
-    pledges_for_manager,
-    save_version,
-)
-from models.pledge_progress import (
-    non_signers,
-    progress,
-    remind,
-    signature_rows,
-    tally_by_child,
-    viewer_paths,
-)
-from models.pledge_signing import Signature, SignedHow, open_for, sign
-from models.pledges import (
-    AUTO_REMIND,
-    Pledge,
-    PledgeStatus,
-    PledgeVersion,
-    Signers,
-    Step,
-    add_text,
     finish_body,
+    non_signers,
+    open_for,
+    pledges_for_manager,
+    progress,
     publish,
+    remind,
+    save_version,
     set_attachment,
     set_closing,
     set_scope,
     set_signers,
+    sign,
+    signature_rows,
     start_draft,
+    tally_by_child,
+    viewer_paths,
 )
 from models.schedule import DueItem, DueStatus, run_due
 from tests.conftest import COMMUNITY, person, place
@@ -434,7 +433,7 @@ async def test_pledges_from_before_closing_reports_get_theirs_at_start_once(sess
 
 
 async def test_totals_count_a_person_with_two_homes_once(session, people):
-    from models.pledge_progress import totals
+    from models.pledges import totals
 
     # 张业主 also owns a flat in 3栋
     req = await request_membership(session, person=people["owner101"], relation=Relation.OWNER,

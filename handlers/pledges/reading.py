@@ -1,0 +1,97 @@
+"""Residents and pledges: /pledges lists the open ones for my places; a pledge is read in full
+(in parts if long) from its button or from a poster's deep link (`/start pledge_12[_7]`), with
+where I stand under it — signed already, closed, not for me (and why), or the sign button.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardMarkup
+
+from bot.buttons import keyboard
+from bot.feature import Call, translate_error
+from bot.i18n import Translator
+from handlers.pledges.buttons import Read, Sign
+from handlers.pledges.rendering import full_text
+from models import pledges
+from models.base import utcnow
+from models.errors import N_, NotAllowed, NotFound, StaleButton
+from models.people import Person
+from models.pledges import Pledge, PledgeStatus
+from models.telegram_limits import fit_lines
+
+NOT_REGISTERED = N_("You are not registered yet. Send /start to join your community.")
+
+
+async def sign_state(call: Call[object], pledge: Pledge,
+                     person: Person | None) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The line under the pledge: signed already, closed, not for you, or the sign button."""
+    _ = call._
+    if person is None:
+        return _(NOT_REGISTERED), None
+    signature = await pledges.my_signature(call.session, pledge=pledge, person=person)
+    if signature is not None and signature.version == pledge.version:
+        return _("✅ Already signed on {date}.",
+                 date=pledges.local_time(signature.signed_at, _.tz)), None
+    if not pledge.is_open(utcnow()):
+        return _("This pledge closed on {date}; signing is no longer possible.",
+                 date=pledges.local_date(pledge.ended_at(), _.tz)), None
+    try:
+        await pledges.eligible_household(call.session, pledge, person)
+    except NotAllowed as error:
+        return translate_error(error, _), None  # (a place's name in it is escaped)
+    prompt = (_("You signed an earlier version. Please sign the new text.")
+              if signature is not None else _("Have you read it? Sign below."))
+    return prompt, keyboard([(_("✍️ I agree and sign"), Sign(pledge.id, pledge.version))])
+
+
+async def show_pledge(call: Call[object], pledge_id: int) -> None:
+    """Send the whole pledge (in parts if long), its attachment, then where I stand."""
+    pledge = await pledges.get_pledge(call.session, pledge_id)
+    if pledge.status == PledgeStatus.DRAFT:
+        raise NotFound(N_("This pledge no longer exists."))
+    where = await pledges.where(call.session, pledge)
+    state, markup = await sign_state(call, pledge, call.person)
+    for part in full_text(call._, pledge, where):
+        await call.reply(part)
+    if pledge.attachment_id and pledge.attachment_kind == "photo":
+        await call.send_photo(pledge.attachment_id)
+    elif pledge.attachment_id:
+        await call.context.bot.send_document(call.chat_id, pledge.attachment_id)
+    await call.reply(state, markup)
+
+
+async def read(call: Call[Read]) -> None:
+    """Show the pledge in full."""
+    await show_pledge(call, call.data.pledge_id)
+
+
+async def deep_link(call: Call[None]) -> None:
+    """`/start pledge_12[_building]` from a poster: open the pledge straight away."""
+    arg = call.context.args[0] if call.context.args else ""
+    parts = arg.removeprefix("pledge_").split("_")
+    if not parts[0].isdigit() or len(parts[0]) > 12:
+        raise StaleButton()
+    await show_pledge(call, int(parts[0]))
+
+
+def _listing(_: Translator, mine: list[pledges.MyPledge]) -> tuple[str, InlineKeyboardMarkup]:
+    lines, buttons = [_("<b>Open pledges</b>")], []
+    for item in mine:
+        signed = item.signature is not None and item.signature.version == item.pledge.version
+        mark = "✅" if signed else "⬜"
+        lines.append(_("{mark} {title} (until {date})", mark=mark,
+                       title=escape(item.pledge.title),
+                       date=pledges.local_date(item.pledge.closes_at, _.tz)))
+        buttons.append([(f"{mark} {item.pledge.title}", Read(item.pledge.id))])
+    return fit_lines(lines), keyboard(*buttons)
+
+
+async def my_pledges(call: Call[object]) -> None:
+    """List open pledges for my places and whether I (or my household) signed."""
+    mine = await pledges.open_for(call.session, person=call.me)
+    if not mine:
+        await call.show(call._("There are no open pledges for your places."))
+        return
+    await call.show(*_listing(call._, mine))

@@ -1,0 +1,126 @@
+"""Pledges (承诺书): staff write one step by step, publish it to the residents of a place, and
+edit, extend or close it; residents sign it; staff follow who has not.
+
+One module per use case: `core` (the tables, loading, who may manage, who must sign),
+`drafting` (the draft's steps, each asking for what it needs next), `publishing` (publish, the
+automatic reminders and the closing report), `signing` (by the resident, or assisted),
+`following` (progress, who has not signed, reminders, exports) and `changes` (a new version,
+extend, close). Everything a caller needs is importable from here.
+"""
+# ruff: noqa: F401
+
+from models.pledges.changes import (
+    NewVersion,
+    ask_to_resign,
+    begin_edit,
+    close_early,
+    close_pledge,
+    closing_pledge,
+    extend,
+    extend_pledge,
+    pledges_for_manager,
+    save_version,
+)
+from models.pledges.core import (
+    ASSISTED,
+    AUTO_REMIND,
+    AUTO_REMIND_BEFORE,
+    CLOSED,
+    CLOSING_REPORT,
+    FEATURE,
+    INPUT_STEPS,
+    MAX_BODY,
+    MAX_TITLE,
+    PUBLISHED,
+    REMINDER,
+    RESIGN,
+    SCOPE_KINDS,
+    TEXT_STEPS,
+    Pledge,
+    PledgeStatus,
+    PledgeVersion,
+    Signers,
+    Step,
+    duty_of,
+    find_pledge,
+    get_pledge,
+    local_date,
+    local_time,
+    manager_places,
+    place_label,
+    place_of,
+    require_manager,
+    staff_member,
+    text_hash,
+    viewer_paths,
+    where,
+)
+from models.pledges.drafting import (
+    add_text,
+    audience_size,
+    cancel_draft,
+    draft_at_scope,
+    end_of_day_in,
+    finish_body,
+    go_to_step,
+    parse_date,
+    resume_draft,
+    scope_choices,
+    set_attachment,
+    set_closing,
+    set_scope,
+    set_signers,
+    start_draft,
+    waiting_for_text,
+)
+from models.pledges.following import (
+    NOT_SIGNED_SHOWN,
+    ProgressReport,
+    SignatureRow,
+    Summary,
+    Tally,
+    UnitProgress,
+    assist_choices,
+    auto_remind,
+    export_signatures,
+    non_signers,
+    poster_target,
+    progress,
+    progress_report,
+    remind,
+    remind_non_signers,
+    signature_rows,
+    summary,
+    tally_by_child,
+    totals,
+)
+from models.pledges.publishing import (
+    Published,
+    closing_report,
+    publish,
+    publish_pledge,
+    report_closing,
+    schedule_missing_reports,
+    schedule_reminders,
+)
+from models.pledges.signing import (
+    MyPledge,
+    Signature,
+    SignatureView,
+    Signed,
+    SignedHow,
+    assisted_candidate,
+    eligible_household,
+    my_signature,
+    open_for,
+    sign,
+    sign_for_resident,
+    sign_pledge,
+    signature_view,
+    signatures_of,
+    signing_as,
+)
+from models.schedule import Effect
+
+# due-item kind → effect (the feature declares them; the tick runs them)
+EFFECTS: dict[str, Effect] = {AUTO_REMIND: auto_remind, CLOSING_REPORT: closing_report}
