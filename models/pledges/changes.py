@@ -96,8 +96,9 @@ async def ask_to_resign(
     people = (select(Person.telegram_id, Person.id)
               .join(Signature, Signature.person_id == Person.id)
               .where(Signature.pledge_id == pledge.id, Signature.version < pledge.version,
-                     Person.unreachable_at.is_(None)))
-    count = await enqueue_select(session, people, kind=RESIGN, now=now,
+                     Person.unreachable_at.is_(None))).subquery()
+    count = await enqueue_select(session, select(people.c.telegram_id, people.c.id),
+                                 kind=RESIGN, now=now,
                                  payload={"pledge_id": pledge.id}, topic=f"pledge:{pledge.id}")
     audit.record(session, actor_id=by.id, action="pledge.ask_resign", subject="pledge",
                  subject_id=pledge.id, place_id=place.id, version=pledge.version, asked=count)
