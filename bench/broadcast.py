@@ -43,7 +43,7 @@ from bot.db import Database
 from bot.i18n import tr
 from bot.migrate import upgrade_engine
 from bot.outbox import OutboxSender
-from handlers.notice_status import got_it
+from handlers.notices.rendering import got_it
 
 NAME = "broadcast"
 TOKEN = "123456789:BENCHbroadcastTOKENabcdefghijkl"

@@ -18,10 +18,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
-    filters,
 )
 from telegram.request import HTTPXRequest
 
@@ -32,13 +29,9 @@ from bot.db import Database
 from bot.deps import Deps, deps
 from bot.i18n import tr
 from bot.logs import install_redaction
-from bot.outbox import OutboxSender, Renderer
+from bot.outbox import SHARED_KINDS, OutboxSender, Renderer
 from bot.updates import LinliBot
-from handlers import (
-    inputs,
-    notice_status,
-    notices,
-)
+from handlers import inputs
 from handlers.common import current
 from jobs.housekeeping import PURGE_SECONDS, housekeeping
 from jobs.notices import report_progress
@@ -50,8 +43,7 @@ from models.telegram_limits import ALERT, shorten
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
-LEGACY_RENDERERS: dict[str, Renderer] = {
-    **notice_status.RENDERERS}
+LEGACY_RENDERERS: dict[str, Renderer] = {}
 
 # What the bot asks Telegram for. Edited messages come too (a live location is a stream of
 # them) and the bot's own membership of groups; every handler below takes new messages only.
@@ -60,7 +52,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 
 
 # (until #11 moves them to asked-for input) who may take a free message, in order
-INPUT_TAKERS: list[inputs.Taker] = [notices.take_input]
+INPUT_TAKERS: list[inputs.Taker] = []
 
 
 def all_renderers() -> dict[str, Renderer]:
@@ -68,6 +60,7 @@ def all_renderers() -> dict[str, Renderer]:
 
 
 RENDERERS = all_renderers()  # checked here, at start-up: see bot/registry.py
+SHARED_KINDS.update(registry.shared_kinds())  # rendered once per language for a broadcast
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -77,20 +70,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 def legacy_handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Handlers of the modules #11 has not reshaped into features yet, in their old order."""
-    new = filters.UpdateType.MESSAGE  # not edits, channel posts or business messages
-    private = filters.ChatType.PRIVATE & new
-    out: list[BaseHandler[Any, Any, Any]] = []
-    add = out.append
-    add(CommandHandler("notice", notices.new_notice, filters=private))
-    add(CommandHandler("notices", notice_status.list_notices, filters=private))
-    add(CommandHandler("tags", notice_status.tags, filters=private))
-    add(CallbackQueryHandler(notices.new_notice, pattern=r"^nt:new$"))
-    add(CallbackQueryHandler(notice_status.list_notices, pattern=r"^nl$"))
-    add(CallbackQueryHandler(notices.composer_button, pattern=r"^nt:"))
-    add(CallbackQueryHandler(notice_status.acknowledge, pattern=r"^na:"))
-    add(CallbackQueryHandler(notice_status.notice_status, pattern=r"^ns:"))
-    add(CallbackQueryHandler(notice_status.tags, pattern=r"^tg:"))
-    return out
+    return []  # (none left: every feature declares its own)
 
 
 class InlineButtonHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):

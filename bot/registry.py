@@ -48,6 +48,7 @@ import handlers.notices
 import handlers.onboarding
 import handlers.places
 import handlers.pledges
+import handlers.tags
 from bot.buttons import ButtonData
 from bot.feature import Call, Feature, Handler, MenuButton, MenuCommand, run
 from bot.i18n import Translator
@@ -68,7 +69,7 @@ if TYPE_CHECKING:
 # still wired by hand in bot/app.py `legacy_handlers`)
 FEATURES: list[Feature] = [m.FEATURE for m in (  # type: ignore[attr-defined]
     handlers.places, handlers.account, handlers.onboarding, handlers.approvals, handlers.groups,
-    handlers.notices, handlers.pledges) if hasattr(m, "FEATURE")]
+    handlers.notices, handlers.tags, handlers.pledges) if hasattr(m, "FEATURE")]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 NEW = filters.UpdateType.MESSAGE  # not edits, channel posts or business messages

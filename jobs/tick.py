@@ -12,10 +12,9 @@ from telegram.ext import ContextTypes
 
 from bot.db import Database
 from bot.deps import deps
-from models.notices import NOTICE_SEND, send_scheduled
 from models.schedule import Effect, run_due
 
-EFFECTS: dict[str, Effect] = {NOTICE_SEND: send_scheduled}
+EFFECTS: dict[str, Effect] = {}
 
 
 def effects() -> dict[str, Effect]:

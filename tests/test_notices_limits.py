@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.i18n import tr
-from handlers.notice_status import RENDERERS
+from handlers.notices.rendering import RENDERERS
 from models import notices as svc
 from models.notices import MAX_CAPTION, MAX_TEXT, Notice
 from models.outbox import OutboxMessage, OutboxStatus

@@ -1,0 +1,115 @@
+"""After a notice is sent: residents' "Got it" and /notices; staff's status with delivery and
+acknowledgements per building, reminders to those who have not confirmed, and cancelling."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.feature import Call
+from bot.i18n import N_
+from handlers.notices import buttons as b
+from handlers.notices.composing import author
+from models import notices as svc
+from models.errors import NotAllowed
+from models.notices import Notice, NoticeStatus
+from models.telegram_limits import fit_lines, shorten
+
+STATUS = {
+    NoticeStatus.DRAFT: N_("draft"),
+    NoticeStatus.SCHEDULED: N_("scheduled"),
+    NoticeStatus.SENDING: N_("sending"),
+    NoticeStatus.DONE: N_("sent"),
+    NoticeStatus.CANCELLED: N_("cancelled"),
+}
+
+
+def first_line(notice: Notice, language: str) -> str:
+    text = notice.text_for(language).strip().splitlines()
+    return escape(shorten(text[0], 50)) if text else "—"
+
+
+async def acknowledge(call: Call[b.GotIt]) -> None:
+    """A recipient pressed "Got it"."""
+    first = await svc.acknowledge(call.session, notice_id=call.data.notice_id,
+                                  person=author(call))
+    await call.toast(call._("Thank you, noted.") if first else
+                     call._("You already confirmed this notice."))
+
+
+async def list_notices(call: Call[Any]) -> None:
+    """Staff: recent notices in my area with their state; residents: notices I was sent."""
+    if call.person is None:
+        raise NotAllowed(N_("You are not registered yet. Send /start to join your "
+                            "community."))
+    if await svc.author_scopes(call.session, call.person):
+        await managed_notices(call)
+        return
+    _ = call._
+    notices = await svc.received_by(call.session, call.person)
+    lines = [_("<b>Recent notices</b>")]
+    lines += [f"• {n.sent_at.astimezone(call.tz).strftime('%m-%d') if n.sent_at else ''} "
+              f"{first_line(n, _.language)}" for n in notices]
+    if not notices:
+        lines.append(_("No notices yet."))
+    await call.show(fit_lines(lines))
+
+
+async def managed_notices(call: Call[Any]) -> None:
+    _ = call._
+    notices = await svc.managed_by(call.session, call.me)
+    lines = [_("<b>Notices in your area</b>")]
+    rows = []
+    for n in notices:
+        lines.append(f"#{n.id} · {_(STATUS[n.status])} · {first_line(n, _.language)}")
+        rows.append([b.Status(n.id).button(_("📊 #{id}", id=n.id))])
+    rows.append([b.NewNotice().button(_("📢 New notice"))])
+    if not notices:
+        lines.append(_("No notices yet."))
+    await call.show(fit_lines(lines), InlineKeyboardMarkup(rows))
+
+
+async def status(call: Call[b.Status]) -> None:
+    """Delivery and acknowledgements per building, with remind and cancel buttons."""
+    await show_status(call, call.data.notice_id)
+
+
+async def remind(call: Call[b.Remind]) -> None:
+    """Remind those who have not pressed "Got it", then show the status again."""
+    n = await svc.remind_unacknowledged(call.session, notice_id=call.data.notice_id,
+                                        by=author(call))
+    call.wake_outbox()
+    await show_status(call, call.data.notice_id)
+    await call.toast(call._("Reminder sent to {count} people.", count=n))
+
+
+async def show_status(call: Call[Any], notice_id: int) -> None:
+    _ = call._
+    viewer = author(call)
+    notice = await svc.get_notice(call.session, notice_id)
+    overall, buildings = await svc.acknowledgements(call.session, notice_id=notice_id,
+                                                    viewer=viewer)
+    progress = await svc.progress(call.session, notice)
+    lines = [_("<b>Notice #{id}</b> · {status}", id=notice.id,
+               status=_(STATUS[notice.status])), first_line(notice, _.language),
+             _("Sent {sent} · failed {failed} · unreachable {blocked} · waiting {waiting}",
+               sent=progress.sent, failed=progress.failed, blocked=progress.blocked,
+               waiting=progress.remaining),
+             _("Got it: {acked} of {total}", acked=overall.acked, total=overall.total)]
+    lines += [f"  {escape(line.name)}: {line.acked} / {line.total}" for line in buildings]
+    rows = [[b.Remind(notice_id, "remind").button(_("⏰ Remind those who have not confirmed"))]]
+    if notice.status in (NoticeStatus.SCHEDULED, NoticeStatus.SENDING):
+        rows.append([b.Cancel(notice_id).button(_("✖ Cancel this notice"))])
+    # a notice to a whole street lists hundreds of buildings: as many as one message holds
+    await call.edit(fit_lines(lines), InlineKeyboardMarkup(rows))
+
+
+async def cancel(call: Call[b.Cancel]) -> None:
+    """Cancel a scheduled or running notice; what was sent stays sent."""
+    notice = await svc.own_notice(call.session, notice_id=call.data.notice_id,
+                                  author=author(call))
+    stopped = await svc.cancel(call.session, notice_id=notice.id, by=call.me)
+    await call.edit(call._("✖ Notice cancelled. {count} message(s) will not be sent; what was "
+                           "sent stays sent.", count=stopped))
