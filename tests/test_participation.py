@@ -1,7 +1,8 @@
-"""Participation parts (models/participation.py), on SQLite and PostgreSQL: who must act by
+"""Participation parts (models/participation/), on SQLite and PostgreSQL: who must act by
 person, household and owner (art. 278: households grouped by their shared owners, a household
 without an approved owner one unit of its own), who has, who has not, progress per unit, the
-reachable kept apart from who must act, and the reminder log (once a day per person)."""
+reachable kept apart from who must act, and the reminder log (once a day per person); and a
+duty that names its people itself (a notice's recipients)."""
 
 from __future__ import annotations
 
@@ -116,3 +117,56 @@ async def test_the_unreachable_count_but_are_not_messaged(session, unit):
     assert log == [(unit["wang"].id, unit["staff"].id), (unit["wang"].id, None)]
     chats = (await session.scalars(select(OutboxMessage.chat_id))).all()
     assert chats == [3, 3]
+
+
+async def test_a_duty_can_name_its_people(session, unit):
+    """Who must act given as a SELECT (a notice: whoever it was sent to): counted by person
+    wherever they live — a volunteer with no home there too — placed by their homes under the
+    paths, reminded once a day (only the reachable), kept apart from who can be reached."""
+    volunteer = await person(session, 7, "志愿者", role=Role.VOLUNTEER, at=COMMUNITY + "/第一网格")
+    tenant = await session.scalar(select(Person).where(Person.telegram_id == 5))
+    tenant.unreachable_at = NOW  # blocked the bot
+    await session.commit()
+    # 张 and 李 appear once per home (two each): each counts once
+    sent_to = (select(Person.id.label("person_id"))
+               .outerjoin(Membership, Membership.person_id == Person.id)
+               .where(Person.telegram_id.in_([1, 2, 5, 7])))
+    duty = Duty(paths=(unit["path"],), people=sent_to)
+    confirmed = select(Person.id.label("person_id")).where(Person.telegram_id == 2)  # 李
+    assert await participation.totals(session, duty, confirmed) == (4, 1)
+    buildings = await participation.by_building(session, duty, confirmed)
+    assert [(b.building, b.expected, b.acted) for b in buildings] == [("1栋", 3, 1),
+                                                                      (None, 1, 0)]
+    [row] = await participation.progress(session, duty, confirmed)
+    assert (row.unit, row.expected, row.signed) == ("1单元", 3, 1)
+    missing = await participation.not_acted(session, duty, confirmed)
+    assert [(m.name, m.room) for m in missing] == [("张", "101"), ("张", "102"),
+                                                   ("租户", "402"), ("志愿者", None)]
+    table = await participation.not_acted_table(session, duty, confirmed)
+    assert table[-1] == ("", "", "", "志愿者")
+    elsewhere = Duty(paths=((await place(session, COMMUNITY + "/第二网格")).path,),
+                     people=sent_to)  # their homes are not in the viewer's scope
+    assert [(b.building, b.expected) for b in await participation.by_building(
+        session, elsewhere, confirmed)] == [(None, 4)]
+    assert await participation.reachable_count(session, duty) == 3  # not the tenant
+
+    async def remind(now) -> int:
+        sent = await participation.remind(session, duty, confirmed, subject="notice",
+                                          subject_id=9, kind="notice.reminder",
+                                          payload={"notice_id": 9}, topic="notice-reminder:9",
+                                          by_id=unit["staff"].id, now=now)
+        await session.commit()
+        return sent
+
+    assert await remind(NOW) == 2  # 张 and the volunteer; 李 confirmed, the tenant blocked us
+    assert await remind(NOW + dt.timedelta(hours=5)) == 0  # at most once a day
+    assert await remind(NOW + dt.timedelta(days=1, hours=1)) == 2
+    chats = sorted((await session.scalars(select(OutboxMessage.chat_id).where(
+        OutboxMessage.topic == "notice-reminder:9"))).all())
+    assert chats == [1, 1, 7, 7]
+    zhang = await session.scalar(select(Person.id).where(Person.telegram_id == 1))
+    logged = (await session.scalars(select(Reminder.person_id).where(
+        Reminder.subject == "notice", Reminder.subject_id == 9))).all()
+    assert sorted(logged) == sorted([zhang, zhang, volunteer.id, volunteer.id])
+    with pytest.raises(ValueError):
+        Duty(paths=(unit["path"],), unit=Unit.HOUSEHOLD, people=sent_to)

@@ -1,7 +1,11 @@
 """After a notice is sent: residents' "Got it", and what staff follow — who must act (the
 recipients it was sent to), who has (their acknowledgements), per building, and a reminder to
 those who have not (logged per person in the shared reminder log); and the lists of notices
-a person was sent or manages."""
+a person was sent or manages.
+
+Built from the shared participation parts (models/participation/): the notice's `Duty` names
+its people explicitly — whoever it was actually sent to — and its acknowledgements are who has
+acted, counted by person."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import audit
+from models import audit, participation
 from models.base import utcnow
 from models.errors import N_, Conflict, NotAllowed
 from models.notices.drafts import author_scopes
@@ -24,12 +28,12 @@ from models.notices.tables import (
     NoticeStatus,
     get_notice,
 )
-from models.outbox import OutboxMessage, OutboxStatus, enqueue
-from models.participation import Reminder
-from models.people import Membership, MembershipStatus, Person
-from models.places import Place, ancestor_ids, subtree_filter
+from models.outbox import OutboxMessage, OutboxStatus
+from models.participation import Duty, Query
+from models.people import Person
+from models.places import Place, subtree_filter
 
-REMINDER_SUBJECT = "notice"  # in the shared reminder log (models/participation.py)
+REMINDER_SUBJECT = "notice"  # in the shared reminder log (models/participation/)
 
 
 async def acknowledge(session: AsyncSession, *, notice_id: int, person: Person) -> bool:
@@ -54,15 +58,24 @@ async def acknowledge(session: AsyncSession, *, notice_id: int, person: Person) 
 
 @dataclass(frozen=True)
 class AckLine:
-    name: str  # a building's name (or "other" for people not living under one)
+    name: str  # a building's name (or "—" for people not living under one in the area)
     acked: int
     total: int
 
 
-def _delivered(notice: Notice):  # type: ignore[no-untyped-def]
-    """Who must act: the people the notice itself reached."""
-    return (OutboxMessage.topic == notice.topic, OutboxMessage.kind == NOTICE,
-            OutboxMessage.status == OutboxStatus.SENT)
+def _duty(notice: Notice, area: Place | None) -> Duty:
+    """Who must act: the people the notice itself reached; their homes are looked up in the
+    notice's area (a recipient's flat elsewhere is not shown)."""
+    delivered = select(OutboxMessage.person_id.label("person_id")).where(
+        OutboxMessage.topic == notice.topic, OutboxMessage.kind == NOTICE,
+        OutboxMessage.status == OutboxStatus.SENT)
+    return Duty(paths=(area.path if area else "/",), people=delivered)
+
+
+def _acks(notice: Notice) -> Query:
+    """Who has acted: their "Got it"."""
+    return select(NoticeAck.person_id.label("person_id")).where(
+        NoticeAck.notice_id == notice.id)
 
 
 async def acknowledgements(session: AsyncSession, *, notice_id: int,
@@ -70,41 +83,14 @@ async def acknowledgements(session: AsyncSession, *, notice_id: int,
     """Acknowledged / delivered, overall and per building, for someone who manages it."""
     notice = await get_notice(session, notice_id)
     area = await require_manager(session, notice, viewer)
-    rows = await session.execute(
-        select(OutboxMessage.person_id, Place.path, NoticeAck.id)
-        .outerjoin(Membership, (Membership.person_id == OutboxMessage.person_id)
-                   & (Membership.status == MembershipStatus.APPROVED))
-        # only homes inside the notice's area: a recipient's flat elsewhere is not shown
-        .outerjoin(Place, (Place.id == Membership.household_id)
-                   & subtree_filter(area.path if area else "/"))
-        .outerjoin(NoticeAck, (NoticeAck.notice_id == notice.id)
-                   & (NoticeAck.person_id == OutboxMessage.person_id))
-        .where(*_delivered(notice))
-    )
-    homes: dict[int, set[int | None]] = {}  # person → buildings of their homes in the area
-    acked_all: set[int] = set()
-    for person_id, path, ack in rows:
-        if person_id is None:  # (a notice's own rows always name their person)
-            continue
-        ids = ancestor_ids(path) if path else []
-        buildings = homes.setdefault(person_id, set())
-        if len(ids) > 3:  # street/community/grid/building/…
-            buildings.add(ids[3])
-        if ack is not None:
-            acked_all.add(person_id)
-    per_building: dict[int | None, tuple[set[int], set[int]]] = {}
-    for person_id, buildings in homes.items():
-        for building in buildings or {None}:  # volunteers and others without a home there
-            total, acked = per_building.setdefault(building, (set(), set()))
-            total.add(person_id)
-            if person_id in acked_all:
-                acked.add(person_id)
-    names = {p.id: p.name for p in await session.scalars(
-        select(Place).where(Place.id.in_([b for b in per_building if b is not None])))}
-    lines = [AckLine(names.get(b, "—") if b else "—", len(a), len(t))
-             for b, (t, a) in sorted(per_building.items(), key=lambda kv: names.get(kv[0] or 0,
-                                                                                     "~"))]
-    return AckLine("", len(acked_all), len(homes)), lines
+    duty, acks = _duty(notice, area), _acks(notice)
+    total, acked = await participation.totals(session, duty, acks)
+    buildings = await participation.by_building(session, duty, acks)
+    # by name as written ("—", for those without a home in the area, where "~" would sort)
+    buildings.sort(key=lambda b: (b.building or "") if b.building_id is not None else "~")
+    lines = [AckLine("—" if b.building is None else b.building, b.acted, b.expected)
+             for b in buildings]
+    return AckLine("", acked, total), lines
 
 
 async def remind_unacknowledged(session: AsyncSession, *, notice_id: int, by: Person,
@@ -113,22 +99,13 @@ async def remind_unacknowledged(session: AsyncSession, *, notice_id: int, by: Pe
     most once a day per person), each logged in the reminder log."""
     now = now or utcnow()
     notice = await get_notice(session, notice_id)
-    await require_manager(session, notice, by)
+    area = await require_manager(session, notice, by)
     if notice.reminded_at is not None and now - notice.reminded_at < dt.timedelta(days=1):
         raise Conflict(N_("A reminder for this notice was already sent today."))
-    waiting = await session.execute(
-        select(OutboxMessage.person_id, OutboxMessage.chat_id)
-        .where(*_delivered(notice), ~OutboxMessage.person_id.in_(
-            select(NoticeAck.person_id).where(NoticeAck.notice_id == notice.id)))
-    )
-    n = 0
-    for person_id, chat_id in waiting:
-        enqueue(session, chat_id=chat_id, person_id=person_id, kind=NOTICE_REMINDER,
-                payload={"notice_id": notice.id}, topic=f"notice-reminder:{notice.id}")
-        if person_id is not None:
-            session.add(Reminder(subject=REMINDER_SUBJECT, subject_id=notice.id,
-                                 person_id=person_id, reminded_at=now, by_id=by.id))
-        n += 1
+    n = await participation.remind(
+        session, _duty(notice, area), _acks(notice), subject=REMINDER_SUBJECT,
+        subject_id=notice.id, kind=NOTICE_REMINDER, payload={"notice_id": notice.id},
+        topic=f"notice-reminder:{notice.id}", by_id=by.id, now=now)
     notice.reminded_at = now
     audit.record(session, actor_id=by.id, action="notice.remind", subject="notice",
                  subject_id=notice.id, place_id=notice.place_id, reminded=n)
