@@ -26,10 +26,16 @@ from bench.synth import SynthInfo, generate
 from bot.db import Database
 from models import Base
 from models.base import utcnow
-from models.pledge_progress import non_signers
-from models.pledge_progress import progress as pledge_progress
-from models.pledge_signing import Signature, SignedHow
-from models.pledges import Pledge, PledgeStatus, Signers, text_hash
+from models.pledges import (
+    Pledge,
+    PledgeStatus,
+    Signature,
+    SignedHow,
+    Signers,
+    non_signers,
+    text_hash,
+)
+from models.pledges import progress as pledge_progress
 
 NAME = "pledges"
 GOAL = 1.5

@@ -14,12 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    BaseHandler,
-    ContextTypes,
-)
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot import menus, registry
@@ -27,12 +22,11 @@ from bot.botapi import BotApi
 from bot.config import Settings
 from bot.db import Database
 from bot.deps import Deps, deps
+from bot.feature import who
 from bot.i18n import tr
 from bot.logs import install_redaction
-from bot.outbox import SHARED_KINDS, OutboxSender, Renderer
+from bot.outbox import SHARED_KINDS, OutboxSender
 from bot.updates import LinliBot
-from handlers import inputs
-from handlers.common import current
 from jobs.housekeeping import PURGE_SECONDS, housekeeping
 from jobs.notices import report_progress
 from jobs.tick import tick
@@ -43,60 +37,19 @@ from models.telegram_limits import ALERT, shorten
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3.0  # how often a running broadcast's progress message is updated
 
-LEGACY_RENDERERS: dict[str, Renderer] = {}
-
 # What the bot asks Telegram for. Edited messages come too (a live location is a stream of
-# them) and the bot's own membership of groups; every handler below takes new messages only.
+# them) and the bot's own membership of groups; every handler takes new messages only.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
                    "chat_member"]
 
-
-# (until #11 moves them to asked-for input) who may take a free message, in order
-INPUT_TAKERS: list[inputs.Taker] = []
-
-
-def all_renderers() -> dict[str, Renderer]:
-    return {**LEGACY_RENDERERS, **registry.renderers()}
-
-
-RENDERERS = all_renderers()  # checked here, at start-up: see bot/registry.py
+RENDERERS = registry.renderers()  # checked here, at start-up: see bot/registry.py
 SHARED_KINDS.update(registry.shared_kinds())  # rendered once per language for a broadcast
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Every handler, from the feature registry (bot/registry.py)."""
+    """Every handler, from the feature registry (bot/registry.py), and the error handler."""
     registry.register(app)
-
-
-def legacy_handlers() -> list[BaseHandler[Any, Any, Any]]:
-    """Handlers of the modules #11 has not reshaped into features yet, in their old order."""
-    return []  # (none left: every feature declares its own)
-
-
-class InlineButtonHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
-    """Matches a button press that carries no message (a message sent in inline mode)."""
-
-    def check_update(self, update: object) -> bool:
-        query = update.callback_query if isinstance(update, Update) else None
-        return query is not None and query.message is None
-
-
-async def inline_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a button we cannot act on outside a chat with the bot."""
-    async with deps(context).db.session() as session:
-        _person, _ = await current(session, update, context)
-    await update.callback_query.answer(
-        _("This button works only in your chat with me. Open the chat and send /help."),
-        show_alert=True)
-
-
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a button we do not know (old, or forged) so the spinner stops."""
-    async with deps(context).db.session() as session:
-        _person, _ = await current(session, update, context)
-    await update.callback_query.answer(
-        _("This button is no longer valid. Send /help to start again."), show_alert=True
-    )
+    app.add_error_handler(on_error)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -110,7 +63,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     try:
         async with deps(context).db.session() as session:
-            _person, _ = await current(session, update, context)
+            _person, _ = await who(session, update, context)
     except Exception:  # the database itself may be what failed
         _ = tr(deps(context).settings.default_language)
     text = _("Sorry, something went wrong on our side. Please try again in a minute; if it "
@@ -136,7 +89,7 @@ def build_application(
                    get_updates_request=HTTPXRequest(connection_pool_size=1),
                    rate_limiter=AIORateLimiter(max_retries=3) if rate_limit else None)
     app = Application.builder().bot(bot).build()
-    app.bot_data["deps"] = Deps(settings=settings, db=db)
+    app.bot_data["deps"] = Deps(settings=settings, db=db, features=registry.FEATURES)
     register_handlers(app)
     return app
 

@@ -132,7 +132,9 @@ class ButtonData:
     @classmethod
     def decode(cls, data: str | None) -> Self:
         """The button's fields; stale, forged or mangled data raises StaleButton."""
-        match = cls._regex.match(data or "")
+        if not data or len(data.encode()) > MAX_CALLBACK_BYTES:  # Telegram sends no longer data
+            raise StaleButton()
+        match = cls._regex.match(data)
         if match is None:
             raise StaleButton()
         values = {}

@@ -37,7 +37,7 @@ from models.people import (
 )
 from models.place_import import import_csv
 from models.places import JOINABLE, Place, ancestors, find_by_names, label, natural_key
-from models.pledge_signing import sign
+from models.pledges import sign
 
 SAMPLE_CSV = Path(__file__).parent / "data" / "sample_places.csv"
 STREET = "城东街道"

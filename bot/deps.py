@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,8 @@ class Deps:
     settings: Settings
     db: Database
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # the features the bot runs (bot/registry.py FEATURES), for menus built inside handlers
+    features: Sequence[Any] = ()
 
     def wake_outbox(self) -> None:
         """Tell the outbox sender there is something new to send."""

@@ -18,7 +18,7 @@ import argparse
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -34,6 +34,7 @@ from bot.deps import Deps, deps
 from bot.i18n import Translator, from_telegram, tr
 from models.errors import DomainError, NotRegistered
 from models.people import Person, person_seen
+from models.permissions import is_manager
 from models.telegram_limits import ALERT, shorten
 
 if TYPE_CHECKING:
@@ -128,6 +129,20 @@ class Call(Generic[D]):
         else:
             await self.reply(text, markup)
 
+    async def menu(self) -> tuple[bool, InlineKeyboardMarkup | None]:
+        """Whether the sender is a manager, and the buttons of what they can do here."""
+        return await menu_for(self.session, self.person, self._, self.deps.features)
+
+    def menu_commands(self, who: str) -> list[MenuCommand]:
+        return menu_commands(who, self.deps.features)
+
+    async def not_understood(self) -> None:
+        """A message nobody asked for: the pointer to /help, with the menu's buttons."""
+        _staff, markup = await self.menu()
+        await self.message.reply_text(
+            self._("I did not understand that. Send /help to see what I can do."),
+            reply_markup=markup)
+
     async def send_document(self, payload: bytes, filename: str, caption: str) -> None:
         await self.context.bot.send_document(self.chat_id, InputFile(payload, filename=filename),
                                              caption=caption)
@@ -146,8 +161,8 @@ Handler = Callable[[Call[Any]], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Command:
-    """`/name` in a private chat, a group, or both; `registered` asks for a registered sender
-    (anyone else is told how to join)."""
+    """`/name` in a private chat, a group, or both (the handler decides what a sender who has
+    not joined yet sees: `call.me` raises NotRegistered, answered with how to join)."""
 
     name: str
     handler: Handler
@@ -266,9 +281,8 @@ async def tell(update: Update, text: str) -> None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
-def run(handler: Handler, codec: type[ButtonData] | None = None, *,
-        data: Callable[[Update, AsyncSession, Person | None], Awaitable[Any]] | None = None,
-        ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+def run(handler: Handler, codec: type[ButtonData] | None = None,
+        ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     """The PTB callback around a handler: decode, open the session, find the person, call,
     answer the press, and turn a DomainError into a translated answer."""
 
@@ -280,8 +294,6 @@ def run(handler: Handler, codec: type[ButtonData] | None = None, *,
             try:
                 if codec is not None:
                     call.data = codec.decode(update.callback_query.data)  # type: ignore
-                elif data is not None:
-                    call.data = await data(update, session, person)
                 await handler(call)
             except DomainError as error:
                 await session.rollback()
@@ -292,3 +304,26 @@ def run(handler: Handler, codec: type[ButtonData] | None = None, *,
             await call.toast()
 
     return callback
+
+
+# --- menus ----------------------------------------------------------------------------------
+
+
+def menu_commands(who: str, features: Sequence[Feature]) -> list[MenuCommand]:
+    """The commands of the "/" menu and /help for residents, managers or groups, in order."""
+    return sorted((c for f in features for c in f.menu if c.who == who),
+                  key=lambda c: c.position)
+
+
+async def menu_for(session: AsyncSession, person: Person | None, _: Translator,
+                   features: Sequence[Feature]) -> tuple[bool, InlineKeyboardMarkup | None]:
+    """The buttons of what this person can do (and whether they are a manager)."""
+    staff = person is not None and await is_manager(session, person.id)
+    shown = {"guest"} if person is None else {"resident", "manager"} if staff else {"resident"}
+    buttons = sorted((b for f in features for b in f.menu_buttons if b.who in shown),
+                     key=lambda b: b.row)
+    rows: dict[int, list[Any]] = {}
+    for b in buttons:
+        data = b.data if isinstance(b.data, ButtonData) else b.data(_)
+        rows.setdefault(b.row, []).append(data.button(_(b.label)))
+    return staff, InlineKeyboardMarkup(list(rows.values())) if rows else None

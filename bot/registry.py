@@ -20,7 +20,7 @@ How the parts fit (see also ../shared/ARCHITECTURE.md):
 
 Below a feature's handlers are its verbs in `models/<feature>` (rules, permissions through
 models/permissions.py, audit rows through models/audit.py, outbox rows, one transaction) and
-the shared participation parts (models/participation.py). A handler never touches SQL.
+the shared participation parts (models/participation/). A handler never touches SQL.
 """
 
 from __future__ import annotations
@@ -30,32 +30,28 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
 
-import handlers.account
-import handlers.approvals
-import handlers.groups
-import handlers.notices
-import handlers.onboarding
-import handlers.places
-import handlers.pledges
-import handlers.tags
-from bot.buttons import ButtonData
-from bot.feature import Call, Feature, Handler, MenuButton, MenuCommand, run
+from bot.deps import deps
+from bot.feature import Call, Feature, Handler, MenuCommand, run, who
+from bot.feature import menu_commands as feature_menu_commands
+from bot.feature import menu_for as feature_menu_for
 from bot.i18n import Translator
+from handlers import account, approvals, groups, notices, onboarding, places, pledges, tags
 from models import asks
+from models.errors import StaleButton
 from models.outbox import declared_kinds
 from models.people import Person
-from models.permissions import is_manager
 from models.schedule import declared_due_kinds
 
 if TYPE_CHECKING:
@@ -65,11 +61,19 @@ if TYPE_CHECKING:
     from bot.outbox import Renderer
     from models.schedule import Effect
 
-# (while #11 reshapes the code: the modules that already declare a FEATURE; the others are
-# still wired by hand in bot/app.py `legacy_handlers`)
-FEATURES: list[Feature] = [m.FEATURE for m in (  # type: ignore[attr-defined]
-    handlers.places, handlers.account, handlers.onboarding, handlers.approvals, handlers.groups,
-    handlers.notices, handlers.tags, handlers.pledges) if hasattr(m, "FEATURE")]
+# Every feature, once. The order is the order of the `linli` subcommands and, where two
+# features' handlers could both match an update, whose is tried first (none do today: each
+# button pattern is a codec's own, and asked-for input is routed by models/asks.py).
+FEATURES: list[Feature] = [
+    places.FEATURE,
+    account.FEATURE,
+    onboarding.FEATURE,
+    approvals.FEATURE,
+    groups.FEATURE,
+    notices.FEATURE,
+    tags.FEATURE,
+    pledges.FEATURE,
+]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 NEW = filters.UpdateType.MESSAGE  # not edits, channel posts or business messages
@@ -92,10 +96,9 @@ def by_name(features: Sequence[Feature] = FEATURES) -> dict[str, Feature]:
     return {f.name: f for f in features}
 
 
-def handlers(features: Sequence[Feature] = FEATURES) -> Iterator[BaseHandler[Any, Any, Any]]:
+def ptb_handlers(features: Sequence[Feature] = FEATURES,
+                 ) -> Iterator[BaseHandler[Any, Any, Any]]:
     """Every PTB handler, in the order PTB must try them."""
-    from bot.app import InlineButtonHandler, inline_button, legacy_handlers, stale_button
-
     yield InlineButtonHandler(inline_button)
     for f in features:
         for link in f.deep_links:
@@ -117,17 +120,39 @@ def handlers(features: Sequence[Feature] = FEATURES) -> Iterator[BaseHandler[Any
                 raise RuntimeError(f"button {pattern} of {f.name} is {seen[pattern]}'s already")
             seen[pattern] = f.name
             yield CallbackQueryHandler(run(on.handler, on.codec), pattern=on.codec.pattern())
-    yield from legacy_handlers()
     yield MessageHandler(FREE, run(free_input(features)))
     yield CallbackQueryHandler(stale_button)
 
 
 def register(app: App, features: Sequence[Feature] = FEATURES) -> None:
-    from bot.app import on_error
-
-    for handler in handlers(features):
+    for handler in ptb_handlers(features):
         app.add_handler(handler)
-    app.add_error_handler(on_error)
+
+
+class InlineButtonHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Matches a button press that carries no message (a message sent in inline mode)."""
+
+    def check_update(self, update: object) -> bool:
+        query = update.callback_query if isinstance(update, Update) else None
+        return query is not None and query.message is None
+
+
+async def inline_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button we cannot act on outside a chat with the bot."""
+    async with deps(context).db.session() as session:
+        _person, _ = await who(session, update, context)
+    await update.callback_query.answer(  # type: ignore[union-attr]
+        _("This button works only in your chat with me. Open the chat and send /help."),
+        show_alert=True)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button no codec knows (old, or forged) so the spinner stops; data a codec
+    knows but cannot decode gets the same answer from `bot.feature.run`."""
+    async with deps(context).db.session() as session:
+        _person, _ = await who(session, update, context)
+    await update.callback_query.answer(  # type: ignore[union-attr]
+        _(StaleButton.message), show_alert=True)
 
 
 # --- typed input goes to what was asked -----------------------------------------------------
@@ -146,15 +171,7 @@ def free_input(features: Sequence[Feature]) -> Handler:
                 call.data = question
                 await handler(call)
                 return
-            from bot.app import INPUT_TAKERS  # (until #11 moves every taker to an ask)
-
-            for legacy in INPUT_TAKERS:
-                if await legacy(call.update, call.context, call.session, call.person, call._):
-                    return
-        _staff, markup = await menu_for(call.session, call.person, call._, features)
-        await call.message.reply_text(
-            call._("I did not understand that. Send /help to see what I can do."),
-            reply_markup=markup)
+        await call.not_understood()
 
     return take
 
@@ -162,22 +179,27 @@ def free_input(features: Sequence[Feature]) -> Handler:
 # --- renderers, effects -----------------------------------------------------------------------
 
 
+def _by_kind(features: Sequence[Feature], part: str, what: str, one: str,
+             declared: frozenset[str]) -> dict[str, Any]:
+    """One feature part (renderers or effects) by kind: each kind once, every declared kind
+    present, and none that no model declares."""
+    out: dict[str, Any] = {}
+    for f in features:
+        for kind, value in getattr(f, part).items():
+            if kind in out:
+                raise RuntimeError(f"{what} kind {kind!r} has two {part}")
+            out[kind] = value
+    if missing := declared - set(out):
+        raise RuntimeError(f"{what} kinds without {one}: {sorted(missing)}")
+    if undeclared := set(out) - declared:
+        raise RuntimeError(f"{part} for kinds no model declares: {sorted(undeclared)}")
+    return out
+
+
 def renderers(features: Sequence[Feature] = FEATURES) -> dict[str, Renderer]:
     """Outbox kind → renderer. Fails at start-up when a kind a model declares has no renderer
     (or two features render one kind), not when the first such message is sent."""
-    out: dict[str, Renderer] = {}
-    for f in features:
-        for kind, renderer in f.renderers.items():
-            if kind in out:
-                raise RuntimeError(f"outbox kind {kind!r} has two renderers")
-            out[kind] = renderer
-    missing = declared_kinds() - set(out)
-    if missing:
-        raise RuntimeError(f"outbox kinds without a renderer: {sorted(missing)}")
-    undeclared = set(out) - declared_kinds()
-    if undeclared:
-        raise RuntimeError(f"renderers for kinds no model declares: {sorted(undeclared)}")
-    return out
+    return _by_kind(features, "renderers", "outbox", "a renderer", declared_kinds())
 
 
 def shared_kinds(features: Sequence[Feature] = FEATURES) -> set[str]:
@@ -186,39 +208,20 @@ def shared_kinds(features: Sequence[Feature] = FEATURES) -> set[str]:
 
 def effects(features: Sequence[Feature] = FEATURES) -> dict[str, Effect]:
     """Due-item kind → effect; a kind a model schedules without an effect fails here."""
-    out: dict[str, Effect] = {}
-    for f in features:
-        for kind, effect in f.effects.items():
-            if kind in out:
-                raise RuntimeError(f"due-item kind {kind!r} has two effects")
-            out[kind] = effect
-    missing = declared_due_kinds() - set(out)
-    if missing:
-        raise RuntimeError(f"due-item kinds without an effect: {sorted(missing)}")
-    return out
+    return _by_kind(features, "effects", "due-item", "an effect", declared_due_kinds())
 
 
 # --- menus, help, CLI, routes ---------------------------------------------------------------
 
 
 def menu_commands(who: str, features: Sequence[Feature] = FEATURES) -> list[MenuCommand]:
-    return sorted((c for f in features for c in f.menu if c.who == who),
-                  key=lambda c: c.position)
+    return feature_menu_commands(who, features)
 
 
 async def menu_for(session: AsyncSession, person: Person | None, _: Translator,
                    features: Sequence[Feature] = FEATURES,
-                   ) -> tuple[bool, InlineKeyboardMarkup]:
-    """The buttons of what this person can do (and whether they are a manager)."""
-    staff = person is not None and await is_manager(session, person.id)
-    shown = {"guest"} if person is None else {"resident", "manager"} if staff else {"resident"}
-    buttons: list[MenuButton] = sorted((b for f in features for b in f.menu_buttons
-                                        if b.who in shown), key=lambda b: b.row)
-    rows: dict[int, list[Any]] = {}
-    for b in buttons:
-        data = b.data(_) if callable(b.data) and not isinstance(b.data, ButtonData) else b.data
-        rows.setdefault(b.row, []).append(data.button(_(b.label)))
-    return staff, InlineKeyboardMarkup(list(rows.values()))
+                   ) -> tuple[bool, InlineKeyboardMarkup | None]:
+    return await feature_menu_for(session, person, _, features)
 
 
 def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser],

@@ -74,14 +74,12 @@ async def choose_language(call: Call[SetLanguage]) -> None:
 
 async def help_command(call: Call[None]) -> None:
     """List what I can do here, for my roles, with a button for each."""
-    from bot import registry  # (the registry lists this module: imported when called)
-
     _ = call._
     if call.update.effective_chat is not None and call.update.effective_chat.type != "private":
         await call.reply(_("I am linli, your community's assistant. Talk to me in a private "
                            "chat: open my profile and press Start."))
         return
-    staff, markup = await registry.menu_for(call.session, call.person, _)
+    staff, markup = await call.menu()
     lines = [_("<b>What I can do</b>")]
     lines += [f"/{c.name} — {_(c.description)}" for c in menus.commands_for(staff)]
     await call.show("\n".join(lines), markup)

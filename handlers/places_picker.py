@@ -11,14 +11,12 @@ caller says what the buttons carry by giving functions that build them from its 
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import CODECS, ButtonData, paged
+from bot.buttons import ButtonData, paged
 from bot.feature import Session
 from bot.i18n import Translator
 from models.people import Person, Role
@@ -45,55 +43,25 @@ async def place_name(session: Session, place: Place) -> str:
 
 async def drill(
     session: Session, _: Translator, *, viewer: Person, roles: tuple[Role, ...],
-    place_id: int, page: int, choose: Choose | str, down: Down | str, stop_at: PlaceKind,
+    place_id: int, page: int, choose: Choose, down: Down, stop_at: PlaceKind,
     allow_choose: bool = True, back: InlineKeyboardButton | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Show `place` with a "choose all of it" button and its children to drill into.
 
     The viewer must hold one of `roles` over the place (a forged button shows nothing).
-    `choose(place_id)` and `down(place_id, page)` build the buttons (a format string with
-    {id} and {page} is still taken while the callers move to codecs).
+    `choose(place_id)` and `down(place_id, page)` build the buttons (codecs, or functions
+    making them).
     """
-    choose_data = _from_format(choose) if isinstance(choose, str) else choose
-    down_data = _from_format(down) if isinstance(down, str) else down
     place = await get_place(session, place_id)
     await require_role(session, person_id=viewer.id, place=place, roles=roles)
     kids = [] if place.kind == stop_at else await children(session, place.id)
-    items = [(k.name, down_data(k.id, 0)) for k in kids]
+    items = [(k.name, down(k.id, 0)) for k in kids]
     extra = []
     if allow_choose:
-        extra.append(choose_data(place.id).button(_("✅ All of {place}", place=place.name)))
+        extra.append(choose(place.id).button(_("✅ All of {place}", place=place.name)))
     if back is not None:
         extra.append(back)
-    markup = paged(items, page=page, page_data=lambda n: down_data(place.id, n), extra=extra)
+    markup = paged(items, page=page, page_data=lambda n: down(place.id, n), extra=extra)
     text = _("<b>{place}</b>: choose it all, or a part of it.",
              place=escape(await place_name(session, place)))
     return text, markup
-
-
-# --- (until every caller passes codecs) format strings such as "tg:d:{id}:{page}" ----------
-
-
-def _from_format(text: str) -> Callable[..., ButtonData]:
-    return lambda *values: _codec_for(text)(*values)
-
-
-@functools.cache
-def _codec_for(text: str) -> type[ButtonData]:
-    """A codec for `prefix:{id}[:{page}]`, kept out of the codec list (the prefix's owner
-    declares the real one)."""
-    prefix, _sep, _rest = text.partition(":{")
-    names = re.findall(r"\{(\w+)\}", text)
-    if not names or ":".join([prefix, *(f"{{{n}}}" for n in names)]) != text:
-        raise ValueError(f"not a picker format: {text!r}")
-    key = f"{prefix}/{len(names)}"
-    owner = CODECS.pop(key, None)
-    try:
-        codec: type[ButtonData] = type("FormatCodec", (ButtonData,),
-                                       {"__annotations__": dict.fromkeys(names, int)},
-                                       prefix=prefix)
-    finally:
-        CODECS.pop(key, None)
-        if owner is not None:
-            CODECS[key] = owner
-    return codec

@@ -14,14 +14,21 @@ from bot.db import Database
 from bot.deps import deps
 from models.schedule import Effect, run_due
 
+
+
+# Due-item kind → effect, as the features declare them (bot/registry.py, loaded on first use:
+# the registry imports every feature's handlers)
 EFFECTS: dict[str, Effect] = {}
+_loaded: list[bool] = []
 
 
 def effects() -> dict[str, Effect]:
-    """The features' effects (bot/registry.py), with those not moved into a feature yet."""
-    from bot import registry  # (late: the registry imports every feature's handlers)
+    if not _loaded:
+        from bot import registry
 
-    return {**EFFECTS, **registry.effects()}
+        EFFECTS.update({**registry.effects(), **EFFECTS})
+        _loaded.append(True)
+    return EFFECTS
 
 
 async def run_tick(db: Database, *, now: dt.datetime | None = None) -> int:

@@ -16,9 +16,6 @@ from models import (  # noqa: F401
     people,
     permissions,
     places,
-    pledge_changes,
-    pledge_progress,
-    pledge_signing,
     pledges,
     schedule,
 )

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, select, union
+from sqlalchemy import Select, and_, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models.outbox import enqueue_select
+from models.participation.duty import Duty, member_conditions
 from models.people import (
     Membership,
-    MembershipStatus,
     Person,
     PersonTag,
     Relation,
@@ -26,7 +26,7 @@ from models.people import (
     RoleGrant,
     Tag,
 )
-from models.places import Place, PlaceKind, subtree_filter
+from models.places import Place, subtree_filter
 
 
 @dataclass(frozen=True)
@@ -53,22 +53,12 @@ def _reachable() -> Any:
     return and_(Person.consent_at.is_not(None), Person.unreachable_at.is_(None))
 
 
-def _residents(audience: Audience) -> Select[Any]:
+def _residents(audience: Audience) -> Select[*tuple[Any, ...]]:
     household = aliased(Place)
-    conditions = [
-        Membership.status == MembershipStatus.APPROVED,
-        household.kind == PlaceKind.HOUSEHOLD,
-        subtree_filter(audience.path, household.path),
-        _reachable(),
-    ]
-    if audience.relations is not None:
-        conditions.append(Membership.relation.in_(audience.relations))
-    if audience.landlords:
-        tenant = aliased(Membership)
-        conditions.append(Membership.relation == Relation.OWNER)
-        conditions.append(exists().where(tenant.household_id == Membership.household_id,
-                                         tenant.relation == Relation.TENANT,
-                                         tenant.status == MembershipStatus.APPROVED))
+    # who lives there is the participation parts' rule (one definition for every feature)
+    relations = (Relation.OWNER,) if audience.landlords else audience.relations
+    duty = Duty(paths=(audience.path,), relations=relations, rented=audience.landlords)
+    conditions = [*member_conditions(duty, household), _reachable()]
     base = (select(Person.id.label("person_id"), Person.telegram_id.label("chat_id"),
                    Membership.household_id.label("household_id"))
             .join(Membership, Membership.person_id == Person.id)
@@ -87,7 +77,7 @@ def _residents(audience: Audience) -> Select[Any]:
         ranked.c.rank == 1)
 
 
-def _role_holders(audience: Audience) -> Select[Any]:
+def _role_holders(audience: Audience) -> Select[*tuple[Any, ...]]:
     granted = aliased(Place)
     # a grant on a place under `path` (a grid's volunteer) or above it (a district's staff)
     inside = subtree_filter(audience.path, granted.path)
@@ -99,9 +89,9 @@ def _role_holders(audience: Audience) -> Select[Any]:
             .where(RoleGrant.role.in_(audience.roles), inside | above, _reachable()))
 
 
-def recipients(audience: Audience) -> Select[Any]:
+def recipients(audience: Audience) -> Select[*tuple[Any, ...]]:
     """Distinct (person_id, chat_id) of everyone in the audience."""
-    parts: list[Select[Any]] = []
+    parts: list[Select[*tuple[Any, ...]]] = []
     if audience.residents:
         parts.append(_residents(audience))
     if audience.roles:

@@ -17,7 +17,7 @@ import enum
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Index,
     Select,
     String,
+    Table,
     Text,
     func,
     insert,
@@ -96,7 +97,7 @@ def declared_kinds() -> frozenset[str]:
 
 
 def _declared(kind: str) -> str:
-    if _KINDS and kind not in _KINDS:  # (strict once every feature declares its kinds)
+    if kind not in _KINDS:
         raise ValueError(f"outbox kind {kind!r} is not declared (models.outbox.declare_kind)")
     return kind
 
@@ -116,7 +117,8 @@ def enqueue(
 
 
 async def enqueue_select(
-    session: AsyncSession, people: Select[Any], *, kind: str, payload: dict[str, Any],
+    session: AsyncSession, people: Select[*tuple[Any, ...]], *, kind: str,
+    payload: dict[str, Any],
     topic: str | None = None, now: dt.datetime | None = None,
 ) -> int:
     """One outbox row per row of `people` (columns: chat id, person id), as a single
@@ -158,7 +160,7 @@ async def claim(
     the recipient's language looked up per row. Broadcast rows share one payload, so each
     distinct payload text is parsed once per batch."""
     now = now or utcnow()
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)
     is_due = (((table.c.status == OutboxStatus.PENDING) & (table.c.not_before <= now))
               | ((table.c.status == OutboxStatus.SENDING) & (table.c.claimed_at < now - lease)))
     # an idle outbox is polled every second: find that out by reading, without a write lock
@@ -186,8 +188,10 @@ async def claim(
     claimed = []
     for id_, chat_id, person_id, kind, payload, attempts, lang in rows:
         if isinstance(payload, dict):  # asyncpg decodes JSON itself
-            parsed = payload
-        elif (parsed := payloads.get(payload)) is None:
+            parsed: dict[str, Any] = payload
+        elif payload in payloads:
+            parsed = payloads[payload]
+        else:
             parsed = payloads[payload] = json.loads(payload) if payload else {}
         claimed.append(Claimed(id_, chat_id, person_id, kind, parsed, attempts, lang))
     claimed.sort(key=lambda row: row.id)

@@ -54,6 +54,12 @@ def test_stale_forged_or_mangled_data_is_refused(data):
         Pick.decode(data)
 
 
+def test_data_longer_than_telegram_sends_is_refused():
+    assert Word.decode("tt:w:" + "a" * 59) == Word("a" * 59)
+    with pytest.raises(StaleButton):
+        Word.decode("tt:w:" + "a" * 60)  # 65 bytes: forged, Telegram never sends it
+
+
 def test_data_over_telegrams_64_bytes_fails_when_the_button_is_built():
     with pytest.raises(ValueError, match="64 bytes"):
         Word("词" * 30).button("x")

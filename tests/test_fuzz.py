@@ -46,8 +46,8 @@ from models.base import utcnow
 from models.inbox import InboxUpdate
 from models.people import Membership, MembershipStatus, Person, Role
 from models.places import Place
-from models.pledge_signing import Signature
 from models.pledges import (
+    Signature,
     Signers,
     add_text,
     finish_body,

@@ -23,8 +23,7 @@ from models.groups import ChatBinding
 from models.notices import Notice
 from models.people import Membership, MembershipStatus, Person, RoleGrant, person_by_telegram
 from models.places import Place, PlaceKind
-from models.pledge_signing import Signature
-from models.pledges import Pledge, PledgeStatus
+from models.pledges import Pledge, PledgeStatus, Signature
 
 NEWCOMER = 1011
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import tr
-from bot.keyboards import button
+from handlers.account import LanguageMenu
 from handlers.pledges import full_text
 from models.errors import Invalid
 from models.pledges import Pledge, Signers
@@ -130,7 +130,7 @@ def test_fit_lines_keeps_whole_lines_and_says_there_is_more():
 
 def test_button_labels_are_shortened_keeping_the_count():
     long = "阳光社区第一网格" * 20
-    assert utf16_len(button(long, "x:y").text) == BUTTON
+    assert utf16_len(LanguageMenu().button(long).text) == BUTTON
     label = button_label("😀" * 100, " 12/40")
     assert label.endswith("… 12/40") and utf16_len(label) <= BUTTON
 

@@ -14,21 +14,11 @@ from models.pledges import Step
 from models.telegram_limits import utf16_len
 
 
-async def not_understood(call: Call[Ask]) -> None:
-    """What nobody asked for: the pointer to /help, with the menu's buttons."""
-    from bot.registry import menu_for  # (the registry imports this feature)
-
-    _staff, markup = await menu_for(call.session, call.person, call._)
-    await call.message.reply_text(
-        call._("I did not understand that. Send /help to see what I can do."),
-        reply_markup=markup)
-
-
 async def take_text(call: Call[Ask]) -> None:
     """Typed text for the step that asked (title, text, closing date, new text)."""
     message, asked = call.message, Step(call.data.step)
     if not message.text:
-        await not_understood(call)
+        await call.not_understood()
         return
     pledge = await pledges.add_text(call.session, author=call.me, text=message.text,
                                     tz=call.tz, pledge_id=call.data.object_id)
@@ -48,7 +38,7 @@ async def take_attachment(call: Call[Ask]) -> None:
     """A document or image to attach to the draft (too large: refused, asked again)."""
     message = call.message
     if not (message.photo or message.document):
-        await not_understood(call)
+        await call.not_understood()
         return
     sent = message.photo[-1] if message.photo else message.document
     pledge = await pledges.set_attachment(

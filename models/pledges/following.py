@@ -2,7 +2,7 @@
 them, and the rows of an export — each within what the viewer may see (a grid worker sees their
 grid of a community-wide pledge; staff over the pledge's place see all of it).
 
-Built from the shared participation parts (models/participation.py): the pledge's `Duty` says
+Built from the shared participation parts (models/participation/): the pledge's `Duty` says
 who must sign, its signatures are who has acted.
 """
 

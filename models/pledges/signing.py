@@ -147,7 +147,7 @@ async def _already(
 
 
 def signatures_of(pledge: Pledge) -> Select[int, int]:
-    """Who has signed (any version): the pledge's actions, for models/participation.py."""
+    """Who has signed (any version): the pledge's actions, for models/participation/."""
     return select(Signature.person_id, Signature.household_id).where(
         Signature.pledge_id == pledge.id)
 

@@ -1,0 +1,250 @@
+"""Every verb that changes state on behalf of staff, grid workers or supervisors writes an
+audit row in the same transaction (#11). Each actor-taking verb in models/ is found by
+inspection and must have a case here; the case runs the verb on a real community while the
+statements the database receives are recorded: if the verb wrote domain rows, it must have
+written an `audit_entry` row naming its actor too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+import re
+from collections.abc import Awaitable, Callable
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event, func, select
+
+import models
+from models.audit import AuditEntry
+from tests.conftest import COMMUNITY, person, place, resident
+
+pytestmark = pytest.mark.usefixtures("places")
+B1 = COMMUNITY + "/第一网格/1栋"
+
+ACTORS = {"by", "author", "decider", "assisted_by", "actor", "helper", "actor_id", "by_id"}
+BOOKKEEPING = {"audit_entry", "ask", "inbox_update"}  # what a verb may write unaudited
+DML = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.I)
+
+
+def actor_verbs() -> dict[str, Callable[..., Awaitable[object]]]:
+    """Every public coroutine in models/ with a parameter naming who acts."""
+    found: dict[str, Callable[..., Awaitable[object]]] = {}
+    for info in pkgutil.walk_packages(models.__path__, "models."):
+        module = importlib.import_module(info.name)
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.iscoroutinefunction(fn):
+                continue
+            if fn.__module__ != module.__name__:
+                continue
+            if ACTORS & set(inspect.signature(fn).parameters) and fn not in found.values():
+                found[f"{fn.__module__}.{fn.__name__}"] = fn  # an alias counts once
+    return found
+
+
+@contextmanager
+def written_tables(db):
+    tables: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        match = DML.match(statement)
+        if match:
+            tables.append(match.group(1).lower())
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield tables
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+
+
+# Verbs that may change state without an audit row, and why. Anything else that writes
+# domain rows on an actor's behalf must audit.
+UNAUDITED = {
+    # the author's own unpublished draft, seen by nobody else: publishing (or discarding) it
+    # is the action that is audited
+    "models.notices.drafts.start_draft", "models.notices.drafts.set_place",
+    "models.notices.drafts.ask_language_text", "models.notices.drafts.ask_time",
+    "models.pledges.drafting.add_text", "models.pledges.drafting.finish_body",
+    "models.pledges.drafting.set_attachment", "models.pledges.drafting.set_scope",
+    "models.pledges.drafting.set_signers", "models.pledges.drafting.set_closing",
+    "models.pledges.drafting.go_to_step", "models.pledges.drafting.resume_draft",
+    "models.pledges.changes.begin_edit",  # collects the new text; saving it is audited
+}
+# Shared parts that take an actor's id to pass it on, not verbs: the feature's verb that calls
+# them audits (remind_non_signers, remind_unacknowledged …)
+SHARED_PARTS = {"models.participation.remind"}
+NOW = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)
+
+
+def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
+    """One call per actor-taking verb, in an order that makes each one possible."""
+    from models import groups, onboarding, permissions, roles, tags
+    from models import notices as nt
+    from models import pledges as pl
+    from models.groups import GroupPurpose
+    from models.people import Role, Tag
+    from models.pledges import Signers, Step
+    from models.pledges.core import draft_of
+
+    async def bind(w):
+        return await groups.bind_chat(w.s, chat_id=-100123, title="1栋", by=w.staff,
+                                      purpose=GroupPurpose.PLACE,
+                                      place_id=(await place(w.s, B1)).id)
+
+    async def notice_draft(w):
+        w.notice = await nt.start_draft(w.s, author=w.staff)
+        await nt.set_text(w.s, draft=w.notice, text="停水通知")
+        return w.notice
+
+    async def notice_place(w):
+        return await nt.set_place(w.s, draft=w.notice, place_id=(await place(w.s, B1)).id,
+                                  author=w.staff)
+
+    async def later_notice(w):
+        later = await notice_draft(w)
+        await notice_place(w)
+        await nt.set_target(w.s, draft=later, target=nt.Target.ALL)
+        return await nt.schedule_at(w.s, notice_id=later.id, author=w.staff,
+                                    at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+
+    async def pledge_draft(w):
+        w.pledge, _resumed = await pl.start_draft(w.s, author=w.staff)
+        return w.pledge
+
+    async def scope(w):
+        return await pl.set_scope(w.s, pledge_id=w.pledge.id, author=w.staff,
+                                  place_id=(await place(w.s, COMMUNITY)).id)
+
+    p = lambda w: dict(pledge_id=w.pledge.id, by=w.staff)  # noqa: E731
+    d = lambda w: dict(pledge_id=w.pledge.id, author=w.staff)  # noqa: E731
+    return [
+        ("models.onboarding.decide_membership", lambda w: onboarding.decide_membership(
+            w.s, membership_id=w.pending, decider=w.staff, approve=True)),
+        ("models.roles.grant", lambda w: roles.grant(
+            w.s, telegram_id=950, place_names=COMMUNITY.split("/"), role=Role.GRID_WORKER,
+            name="新网格员", language="zh_CN")),
+        ("models.roles.revoke", lambda w: roles.revoke(
+            w.s, telegram_id=950, place_names=COMMUNITY.split("/"), role=Role.GRID_WORKER)),
+        ("models.groups.bind_chat", bind),
+        ("models.permissions.require_scope_over_person",
+         lambda w: permissions.require_scope_over_person(
+             w.s, person_id=w.resident.id, by=w.staff, roles=permissions.MANAGERS)),
+        ("models.notices.drafts.author_scopes", lambda w: nt.author_scopes(w.s, w.staff)),
+        ("models.notices.drafts.start_draft", notice_draft),
+        ("models.notices.drafts.open_draft", lambda w: nt.open_draft(w.s, w.staff)),
+        ("models.notices.drafts.own_draft", lambda w: nt.own_draft(
+            w.s, notice_id=w.notice.id, author=w.staff)),
+        ("models.notices.drafts.ask_language_text", lambda w: nt.ask_language_text(
+            w.s, notice_id=w.notice.id, author=w.staff, language="en")),
+        ("models.notices.drafts.ask_time", lambda w: nt.ask_time(
+            w.s, notice_id=w.notice.id, author=w.staff)),
+        ("models.notices.drafts.set_place", notice_place),
+        ("models.notices.sending.confirm", lambda w: nt.confirm(
+            w.s, notice_id=w.notice.id, author=w.staff)),
+        ("models.notices.drafts.own_notice", lambda w: nt.own_notice(
+            w.s, notice_id=w.notice.id, author=w.staff)),
+        ("models.notices.following.remind_unacknowledged", lambda w: nt.remind_unacknowledged(
+            w.s, notice_id=w.notice.id, by=w.staff)),
+        ("models.notices.sending.schedule_at", later_notice),
+        ("models.notices.sending.cancel", lambda w: nt.cancel(
+            w.s, notice_id=w.notice.id, by=w.staff)),
+        ("models.tags.tagging_scopes", lambda w: tags.tagging_scopes(w.s, w.staff)),
+        ("models.tags.area_to_tag", lambda w: tags.area_to_tag(w.s, place_id=None, by=w.staff)),
+        ("models.tags.tag_person_check", lambda w: tags.tag_person_check(
+            w.s, person_id=w.resident.id, by=w.staff)),
+        ("models.tags.member_tags", lambda w: tags.member_tags(
+            w.s, person_id=w.resident.id, by=w.staff)),
+        ("models.tags.tag_person", lambda w: tags.tag_person(
+            w.s, person_id=w.resident.id, tag=Tag.ELDERLY, by=w.staff, on=True)),
+        ("models.tags.toggle_tag", lambda w: tags.toggle_tag(
+            w.s, person_id=w.resident.id, tag=Tag.ELDERLY_ALONE, by=w.staff)),
+        ("models.pledges.drafting.start_draft", pledge_draft),
+        ("models.pledges.core.draft_of", lambda w: draft_of(w.s, w.pledge.id, w.staff)),
+        ("models.pledges.drafting.add_text", lambda w: pl.add_text(
+            w.s, author=w.staff, text="文明过年", pledge_id=w.pledge.id)),
+        ("models.pledges.drafting.finish_body", lambda w: pl.add_text(
+            w.s, author=w.staff, text="我承诺：不燃放烟花。", pledge_id=w.pledge.id)),
+        ("models.pledges.drafting.finish_body", lambda w: pl.finish_body(w.s, **d(w))),
+        ("models.pledges.drafting.set_attachment", lambda w: pl.set_attachment(
+            w.s, **d(w), file_id=None, kind=None)),
+        ("models.pledges.drafting.draft_at_scope", lambda w: pl.draft_at_scope(w.s, **d(w))),
+        ("models.pledges.drafting.scope_choices", lambda w: pl.scope_choices(
+            w.s, **d(w), browse=None)),
+        ("models.pledges.drafting.set_scope", scope),
+        ("models.pledges.drafting.go_to_step", lambda w: pl.go_to_step(
+            w.s, **d(w), step=Step.SIGNERS)),
+        ("models.pledges.drafting.set_signers", lambda w: pl.set_signers(
+            w.s, **d(w), signers=Signers.RESIDENT)),
+        ("models.pledges.drafting.set_closing", lambda w: pl.set_closing(
+            w.s, **d(w), closes_at=NOW + dt.timedelta(days=14), now=NOW)),
+        ("models.pledges.drafting.resume_draft", lambda w: pl.resume_draft(w.s, **d(w))),
+        ("models.pledges.publishing.publish_pledge", lambda w: pl.publish_pledge(
+            w.s, **d(w), now=NOW)),
+        ("models.pledges.following.summary", lambda w: pl.summary(
+            w.s, pledge=w.pledge, by=w.staff)),
+        ("models.pledges.following.progress_report", lambda w: pl.progress_report(
+            w.s, **p(w), node_id=0)),
+        ("models.pledges.following.assist_choices", lambda w: pl.assist_choices(w.s, **p(w))),
+        ("models.pledges.following.poster_target", lambda w: pl.poster_target(
+            w.s, **p(w), building_id=0)),
+        ("models.pledges.following.remind_non_signers", lambda w: pl.remind_non_signers(
+            w.s, **p(w))),
+        ("models.pledges.following.signature_rows", lambda w: pl.signature_rows(w.s, **p(w))),
+        ("models.pledges.signing.assisted_candidate", lambda w: pl.assisted_candidate(
+            w.s, **p(w), resident_id=w.resident.id)),
+        ("models.pledges.signing.sign_for_resident", lambda w: pl.sign_for_resident(
+            w.s, **p(w), resident_id=w.resident.id, version=1)),
+        ("models.pledges.signing.sign_pledge", lambda w: pl.sign_pledge(
+            w.s, pledge_id=w.pledge.id, person=w.neighbour, version=1, assisted_by=w.staff)),
+        ("models.pledges.following.export_signatures", lambda w: pl.export_signatures(
+            w.s, **p(w), file_format="csv")),
+        ("models.pledges.changes.begin_edit", lambda w: pl.begin_edit(w.s, **p(w))),
+        ("models.pledges.changes.begin_edit", lambda w: pl.add_text(
+            w.s, author=w.staff, text="我承诺：不燃放烟花爆竹。", pledge_id=w.pledge.id)),
+        ("models.pledges.changes.save_version", lambda w: pl.save_version(w.s, **p(w))),
+        ("models.pledges.changes.ask_to_resign", lambda w: pl.ask_to_resign(w.s, **p(w))),
+        ("models.pledges.changes.extend_pledge", lambda w: pl.extend_pledge(
+            w.s, **p(w), days=7)),
+        ("models.pledges.changes.closing_pledge", lambda w: pl.closing_pledge(w.s, **p(w))),
+        ("models.pledges.changes.close_pledge", lambda w: pl.close_pledge(w.s, **p(w))),
+        ("models.pledges.drafting.cancel_draft", lambda w: pledge_draft(w)),
+        ("models.pledges.drafting.cancel_draft", lambda w: pl.cancel_draft(w.s, **d(w))),
+    ]
+
+
+async def test_every_actor_verb_has_a_case_here():
+    covered = {name for name, _call in cases()}
+    missing = sorted(set(actor_verbs()) - covered - SHARED_PARTS)
+    assert not missing, f"verbs that take an actor but have no case in {__name__}: {missing}"
+
+
+async def test_every_verb_that_changes_state_writes_an_audit_row(db, session):
+    from models.onboarding import request_membership
+    from models.people import Relation, Role
+
+    staff = await person(session, 900, "王主任", role=Role.STAFF, at=COMMUNITY)
+    w = SimpleNamespace(s=session, staff=staff)
+    w.resident = await resident(session, staff, 1, B1 + "/1单元/101")
+    w.neighbour = await resident(session, staff, 2, B1 + "/1单元/102")
+    waiting = await person(session, 3, "孙待审")
+    room = await place(session, B1 + "/1单元/201")
+    w.pending = (await request_membership(session, person=waiting, relation=Relation.OWNER,
+                                          household_id=room.id)).membership.id
+    unaudited = []
+    for name, call in cases():
+        first = await session.scalar(select(func.count()).select_from(AuditEntry))
+        with written_tables(db) as tables:
+            await call(w)
+        await session.commit()
+        domain = set(tables) - BOOKKEEPING
+        audited = await session.scalar(select(func.count()).select_from(AuditEntry)) - first
+        if domain and not audited and name not in UNAUDITED:
+            unaudited.append((name, sorted(domain)))
+    assert not unaudited, f"verbs that changed {unaudited} and wrote no audit row"
+    actions = set(await session.scalars(select(AuditEntry.action)))
+    assert {"membership.approve", "group.bind", "notice.confirm", "pledge.publish",
+            "pledge.sign_assisted", "pledge.close", "tag.set"} <= actions
