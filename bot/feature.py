@@ -33,7 +33,7 @@ from bot.buttons import ButtonData
 from bot.deps import Deps, deps
 from bot.i18n import Translator, from_telegram, tr
 from models.errors import DomainError, NotRegistered
-from models.people import Person, person_seen
+from models.people import Person, person_by_telegram, person_seen
 from models.permissions import is_manager
 from models.telegram_limits import ALERT, shorten
 
@@ -118,7 +118,12 @@ class Call(Generic[D]):
                 raise
 
     async def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Send a new message to this chat."""
+        """Send a new message to this chat (a command's answer replies to it, so it lands in
+        the same forum topic)."""
+        if not self.is_button and self.update.effective_message is not None:
+            await self.update.effective_message.reply_text(text, reply_markup=markup,
+                                                           parse_mode=ParseMode.HTML)
+            return
         await self.context.bot.send_message(self.chat_id, text, reply_markup=markup,
                                             parse_mode=ParseMode.HTML)
 
@@ -183,6 +188,7 @@ class DeepLink:
 
     prefix: str
     handler: Handler
+    then: str = ""  # a regex the rest must start with (pledge_ links: a digit)
 
 
 @dataclass(frozen=True)
@@ -258,11 +264,19 @@ def guess_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
                          deps(context).settings.default_language)
 
 
-async def who(session: AsyncSession, update: Update,
-              context: ContextTypes.DEFAULT_TYPE) -> tuple[Person | None, Translator]:
-    """The registered person sending this update (None if not registered) and their language."""
+async def who(session: AsyncSession, update: Update, context: ContextTypes.DEFAULT_TYPE, *,
+              writing: bool = True) -> tuple[Person | None, Translator]:
+    """The registered person sending this update (None if not registered) and their language.
+    `writing`: the update is the person writing to the bot (so they are reachable again); a
+    member update (blocked, left) is not."""
     user = update.effective_user
-    person = await person_seen(session, user.id) if user else None
+    if user is None:
+        person = None
+    elif writing:
+        person = await person_seen(session, user.id)
+    else:
+        person = await person_by_telegram(session, user.id)
+        person = person if person is not None and person.consent_at is not None else None
     language = person.language if person else guess_language(update, context)
     return person, tr(language, deps(context).settings.tz)
 
@@ -281,7 +295,7 @@ async def tell(update: Update, text: str) -> None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
-def run(handler: Handler, codec: type[ButtonData] | None = None,
+def run(handler: Handler, codec: type[ButtonData] | None = None, *, writing: bool = True,
         ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     """The PTB callback around a handler: decode, open the session, find the person, call,
     answer the press, and turn a DomainError into a translated answer."""
@@ -289,7 +303,7 @@ def run(handler: Handler, codec: type[ButtonData] | None = None,
     @functools.wraps(handler)
     async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with deps(context).db.session() as session:
-            person, _ = await who(session, update, context)
+            person, _ = await who(session, update, context, writing=writing)
             call: Call[Any] = Call(update, context, session, person, _, None)
             try:
                 if codec is not None:
@@ -297,9 +311,13 @@ def run(handler: Handler, codec: type[ButtonData] | None = None,
                 await handler(call)
             except DomainError as error:
                 await session.rollback()
+                text = translate_error(error, _)
                 if not call.answered:
                     call.answered = True
-                    await tell(update, translate_error(error, _))
+                    await tell(update, text)
+                elif update.effective_chat is not None:  # the press was answered already
+                    await context.bot.send_message(update.effective_chat.id, text,
+                                                   parse_mode=ParseMode.HTML)
                 return
             await call.toast()
 

@@ -103,13 +103,17 @@ def ptb_handlers(features: Sequence[Feature] = FEATURES,
     for f in features:
         for link in f.deep_links:
             yield CommandHandler("start", run(link.handler), filters=PRIVATE & filters.Regex(
-                rf"^/start {re.escape(link.prefix)}"))
+                rf"^/start {re.escape(link.prefix)}{link.then}"))
+    # every command before any event: an event's filter (a hashtag, a photo) never takes a
+    # command, whichever feature comes first
     for f in features:
         for command in f.commands:
             yield CommandHandler(command.name, run(command.handler),
                                  filters=CHATS[command.chats])
+    for f in features:
         for member in f.member_events:
-            yield ChatMemberHandler(run(member.handler), ChatMemberHandler.MY_CHAT_MEMBER)
+            yield ChatMemberHandler(run(member.handler, writing=False),
+                                    ChatMemberHandler.MY_CHAT_MEMBER)
         for event in f.events:
             yield MessageHandler(event.filters, run(event.handler))
     seen: dict[str, str] = {}

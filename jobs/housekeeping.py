@@ -1,7 +1,8 @@
 """Housekeeping: what the bot keeps only for a while.
 
 The webhook inbox keeps a processed update's id for `models.inbox.KEEP`, to recognise a
-re-delivery; after that it goes. Hourly is plenty, and an idle database is not written to
+re-delivery; after that it goes. Questions nobody answered (models/asks.py) go once expired.
+Hourly is plenty, and an idle database is not written to
 every few seconds for it.
 """
 
@@ -14,7 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot.db import Database
 from bot.deps import deps
-from models import inbox
+from models import asks, inbox
 
 log = logging.getLogger(__name__)
 PURGE_SECONDS = 3600.0
@@ -31,3 +32,7 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
     purged = await purge_inbox(deps(context).db)
     if purged:
         log.info("purged %s processed updates from the inbox", purged)
+    async with deps(context).db.session() as session:
+        forgotten = await asks.purge(session)
+    if forgotten:
+        log.info("forgot %s unanswered questions", forgotten)

@@ -14,8 +14,6 @@ from bot.db import Database
 from bot.deps import deps
 from models.schedule import Effect, run_due
 
-
-
 # Due-item kind → effect, as the features declare them (bot/registry.py, loaded on first use:
 # the registry imports every feature's handlers)
 EFFECTS: dict[str, Effect] = {}

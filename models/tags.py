@@ -45,8 +45,10 @@ async def tag_person(session: AsyncSession, *, person_id: int, tag: Tag, by: Per
     elif not on and existing is not None:
         await session.delete(existing)
     if (existing is None) == on:  # it changed
+        # which tag stays out of the log: a tag (living alone, a disability …) is itself
+        # sensitive personal data, and the log outlives the person
         audit.record(session, actor_id=by.id, action="tag.set" if on else "tag.unset",
-                     subject="person", subject_id=person_id, tag=tag.value)
+                     subject="person", subject_id=person_id)
     await session.commit()
     return on
 

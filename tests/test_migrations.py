@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
 
 from bot.db import Database, SchemaError
 from bot.migrate import head_revision, upgrade_engine
@@ -49,5 +50,40 @@ async def test_sqlite_pragmas_are_set(tmp_path):
             assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
             assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 15000
+    finally:
+        await db.dispose()
+
+
+async def test_drafts_waiting_for_text_keep_waiting_after_the_upgrade(db_url):
+    """A staff member halfway through a draft when 0006 is applied: their next message still
+    goes to it (0006 records the question the draft was waiting for)."""
+    from models.asks import Ask
+    from models.notices import Notice, NoticeStatus, Target
+    from models.people import Person
+    from models.pledges import Pledge, PledgeStatus, Signers, Step
+
+    db = Database(db_url)
+    try:
+        await upgrade_engine(db.engine, "0005")
+        async with db.session() as s:
+            writer = Person(telegram_id=1, name="A", language="zh_CN")
+            announcer = Person(telegram_id=2, name="B", language="en")
+            s.add_all([writer, announcer])
+            await s.flush()
+            blank = dict(created_by_id=writer.id, step_by_id=writer.id, body="", version=0,
+                         signers=Signers.HOUSEHOLD, text_hash="", status=PledgeStatus.DRAFT)
+            old = Pledge(**blank, title="", step=Step.TITLE)
+            new = Pledge(**blank, title="t", step=Step.BODY)
+            notice = Notice(author_id=announcer.id, texts={}, step="text", target=Target.ALL,
+                            status=NoticeStatus.DRAFT, pin_groups=False, recipients=0)
+            s.add_all([old, new, notice])
+            await s.commit()
+            ids = (writer.id, announcer.id, new.id, notice.id, old.id)
+        await upgrade_engine(db.engine)
+        async with db.session() as s:
+            asked = {(a.person_id, a.feature, a.step, a.object_id)
+                     for a in await s.scalars(select(Ask))}
+        assert asked == {(ids[0], "pledges", "body", ids[2]), (ids[0], "pledges", "title", ids[4]),
+                         (ids[1], "notices", "text", ids[3])}
     finally:
         await db.dispose()

@@ -19,7 +19,7 @@ __all__ = ["FEATURE", "full_text"]
 FEATURE = Feature(
     name=pledges.FEATURE,
     commands=[Command("pledges", reading.my_pledges), Command("pledge", drafting.all_pledges)],
-    deep_links=[DeepLink("pledge_", reading.deep_link)],
+    deep_links=[DeepLink("pledge_", reading.deep_link, then=r"\d")],
     buttons=[
         On(b.MyPledges, reading.my_pledges), On(b.Read, reading.read),
         On(b.Sign, signing.ask_to_confirm), On(b.Confirm, signing.confirm),

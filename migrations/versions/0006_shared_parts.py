@@ -5,6 +5,7 @@ Revises: 0005
 Create Date: 2026-12-02 01:15:00
 """
 
+import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     op.create_table(
         "ask",
+        sa.Column("id", ID, nullable=False),
         sa.Column("person_id", ID, nullable=False),
         sa.Column("feature", sa.String(length=32), nullable=False),
         sa.Column("step", sa.String(length=48), nullable=False),
@@ -29,8 +31,11 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"],
                                 name=op.f("fk_ask_person_id_person"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("person_id", name=op.f("pk_ask")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ask")),
     )
+    with op.batch_alter_table("ask", schema=None) as batch_op:
+        batch_op.create_index("ix_ask_person_id_asked_at", ["person_id", "asked_at"],
+                              unique=False)
     op.create_table(
         "audit_entry",
         sa.Column("id", ID, nullable=False),
@@ -69,12 +74,38 @@ def upgrade() -> None:
         batch_op.create_index("ix_reminder_subject_subject_id_person_id_reminded_at",
                               ["subject", "subject_id", "person_id", "reminded_at"],
                               unique=False)
+    _ask_open_drafts()
     # the pledges' own reminder log becomes the shared one
     op.execute("INSERT INTO reminder (subject, subject_id, person_id, reminded_at) "
                "SELECT 'pledge', pledge_id, person_id, reminded_at FROM pledge_reminder")
     with op.batch_alter_table("pledge_reminder", schema=None) as batch_op:
         batch_op.drop_index("ix_pledge_reminder_pledge_id_person_id_reminded_at")
     op.drop_table("pledge_reminder")
+
+
+PLEDGE_STEPS = "('title', 'body', 'dates', 'edit', 'attachment')"
+NOTICE_STEPS = "('text', 'text_en', 'text_zh_CN', 'when')"
+
+
+def _ask_open_drafts() -> None:
+    """Drafts waiting for typed input keep waiting: each has its open question (a person's
+    newest draft answers first)."""
+    now = dt.datetime.now(dt.UTC)
+    until = now + dt.timedelta(days=90)
+    times = [sa.bindparam("now", now, type_=sa.DateTime(timezone=True)),
+             sa.bindparam("until", until, type_=sa.DateTime(timezone=True))]
+    who = "COALESCE({t}.step_by_id, {t}.created_by_id)"
+    op.get_bind().execute(sa.text(f"""
+        INSERT INTO ask (person_id, feature, step, object_id, asked_at, expires_at)
+        SELECT {who.format(t="p")}, 'pledges', p.step, p.id, :now, :until FROM pledge p
+        WHERE p.step IN {PLEDGE_STEPS} AND p.status IN ('draft', 'open')
+          AND {who.format(t="p")} IS NOT NULL
+    """).bindparams(*times))
+    op.get_bind().execute(sa.text(f"""
+        INSERT INTO ask (person_id, feature, step, object_id, asked_at, expires_at)
+        SELECT n.author_id, 'notices', n.step, n.id, :now, :until FROM notice n
+        WHERE n.step IN {NOTICE_STEPS} AND n.status = 'draft'
+    """).bindparams(*times))
 
 
 def downgrade() -> None:

@@ -48,6 +48,7 @@ async def begin_edit(session: AsyncSession, *, pledge_id: int, by: Person) -> Pl
     if pledge.status != PledgeStatus.OPEN:
         raise Conflict(CLOSED_NOW)
     pledge.pending_body, pledge.step_by_id = "", by.id
+    await done_asking(session, pledge)  # one editor at a time: an earlier one's turn is over
     await move_to(session, pledge, Step.EDIT, by.id)
     await session.commit()
     return pledge
