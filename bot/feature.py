@@ -32,7 +32,7 @@ from telegram.ext import ContextTypes, filters
 from bot.buttons import ButtonData
 from bot.deps import Deps, deps
 from bot.i18n import Translator, from_telegram, tr
-from models.errors import DomainError, NotRegistered
+from models.errors import DomainError, NotAllowed, NotRegistered
 from models.people import Person, person_by_telegram, person_seen
 from models.permissions import is_manager
 from models.telegram_limits import ALERT, shorten
@@ -82,6 +82,14 @@ class Call(Generic[D]):
         """The registered sender; not registered yet raises NotRegistered (answered)."""
         if self.person is None:
             raise NotRegistered()
+        return self.person
+
+    @property
+    def actor(self) -> Person:
+        """The registered sender, for what only a role holder may do: anyone else is told
+        they may not (NotAllowed), not how to join; the verb then checks the role itself."""
+        if self.person is None:
+            raise NotAllowed()
         return self.person
 
     @property
@@ -137,9 +145,6 @@ class Call(Generic[D]):
     async def menu(self) -> tuple[bool, InlineKeyboardMarkup | None]:
         """Whether the sender is a manager, and the buttons of what they can do here."""
         return await menu_for(self.session, self.person, self._, self.deps.features)
-
-    def menu_commands(self, who: str) -> list[MenuCommand]:
-        return menu_commands(who, self.deps.features)
 
     async def not_understood(self) -> None:
         """A message nobody asked for: the pointer to /help, with the menu's buttons."""

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -42,20 +42,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.deps import deps
-from bot.feature import Call, Feature, Handler, MenuCommand, run, who
+from bot.feature import Call, Feature, Handler, MenuCommand, run
 from bot.feature import menu_commands as feature_menu_commands
-from bot.feature import menu_for as feature_menu_for
-from bot.i18n import Translator
 from handlers import account, approvals, groups, notices, onboarding, places, pledges, tags
 from models import asks
-from models.errors import StaleButton
+from models.errors import N_, DomainError, StaleButton
 from models.outbox import declared_kinds
-from models.people import Person
 from models.schedule import declared_due_kinds
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.routing import BaseRoute
 
     from bot.outbox import Renderer
@@ -99,7 +94,8 @@ def by_name(features: Sequence[Feature] = FEATURES) -> dict[str, Feature]:
 def ptb_handlers(features: Sequence[Feature] = FEATURES,
                  ) -> Iterator[BaseHandler[Any, Any, Any]]:
     """Every PTB handler, in the order PTB must try them."""
-    yield InlineButtonHandler(inline_button)
+    by_name(features)  # one name each: asked-for input is routed by it
+    yield InlineButtonHandler(run(inline_button))
     for f in features:
         for link in f.deep_links:
             yield CommandHandler("start", run(link.handler), filters=PRIVATE & filters.Regex(
@@ -125,7 +121,7 @@ def ptb_handlers(features: Sequence[Feature] = FEATURES,
             seen[pattern] = f.name
             yield CallbackQueryHandler(run(on.handler, on.codec), pattern=on.codec.pattern())
     yield MessageHandler(FREE, run(free_input(features)))
-    yield CallbackQueryHandler(stale_button)
+    yield CallbackQueryHandler(run(stale_button))
 
 
 def register(app: App, features: Sequence[Feature] = FEATURES) -> None:
@@ -141,30 +137,27 @@ class InlineButtonHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
         return query is not None and query.message is None
 
 
-async def inline_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a button we cannot act on outside a chat with the bot."""
-    async with deps(context).db.session() as session:
-        _person, _ = await who(session, update, context)
-    await update.callback_query.answer(  # type: ignore[union-attr]
-        _("This button works only in your chat with me. Open the chat and send /help."),
-        show_alert=True)
+class OutsideChat(DomainError):
+    message = N_("This button works only in your chat with me. Open the chat and send /help.")
 
 
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a button no codec knows (old, or forged) so the spinner stops; data a codec
-    knows but cannot decode gets the same answer from `bot.feature.run`."""
-    async with deps(context).db.session() as session:
-        _person, _ = await who(session, update, context)
-    await update.callback_query.answer(  # type: ignore[union-attr]
-        _(StaleButton.message), show_alert=True)
+async def inline_button(call: Call[None]) -> None:
+    """A button we cannot act on outside a chat with the bot (a message sent inline)."""
+    raise OutsideChat()
+
+
+async def stale_button(call: Call[None]) -> None:
+    """A button no codec knows (old, or forged); data a codec knows but cannot decode gets
+    the same answer from `bot.feature.run`."""
+    raise StaleButton()
 
 
 # --- typed input goes to what was asked -----------------------------------------------------
 
 
 def free_input(features: Sequence[Feature]) -> Handler:
-    """A free private message: to the step the person was last asked for, and only there;
-    nobody asked: a short pointer with their menu buttons."""
+    """A free private message: to the person's newest open question, and only there; none
+    open: a short pointer with their menu buttons."""
     inputs = {(f.name, step): handler for f in features for step, handler in f.inputs.items()}
 
     async def take(call: Call[Any]) -> None:
@@ -220,12 +213,6 @@ def effects(features: Sequence[Feature] = FEATURES) -> dict[str, Effect]:
 
 def menu_commands(who: str, features: Sequence[Feature] = FEATURES) -> list[MenuCommand]:
     return feature_menu_commands(who, features)
-
-
-async def menu_for(session: AsyncSession, person: Person | None, _: Translator,
-                   features: Sequence[Feature] = FEATURES,
-                   ) -> tuple[bool, InlineKeyboardMarkup | None]:
-    return await feature_menu_for(session, person, _, features)
 
 
 def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser],

@@ -115,9 +115,7 @@ async def decide(call: Call[Any], membership_id: int, *, approve: bool) -> None:
 async def pending(call: Call[Pending | None]) -> None:
     """List join requests waiting in my scope, each with its buttons."""
     _ = call._
-    if call.person is None:
-        raise NotAllowed()
-    waiting = await pending_for(call.session, approver=call.person)
+    waiting = await pending_for(call.session, approver=call.actor)
     if not waiting:
         await call.reply(_("No join requests are waiting."))
     else:

@@ -55,7 +55,7 @@ class BindAs(ButtonData, prefix="gb:u"):
 
 
 async def places_to_bind(call: Call[Any], place_id: int, page: int) -> tuple[str, Any]:
-    return await drill(call.session, call._, viewer=call.me, roles=BINDERS,
+    return await drill(call.session, call._, viewer=call.actor, roles=BINDERS,
                        place_id=place_id, page=page, choose=BindPlace, down=BindDrill,
                        stop_at=PlaceKind.UNIT)
 
@@ -75,32 +75,24 @@ async def bind(call: Call[None]) -> None:
     await call.reply(text, markup)
 
 
-def _staff(call: Call[Any]) -> None:
-    if call.person is None:
-        raise NotAllowed()
-
-
 async def open_place(call: Call[BindDrill]) -> None:
     """Show a place's parts to bind the group to."""
-    _staff(call)
     await call.edit(*await places_to_bind(call, call.data.place_id, call.data.page))
 
 
 async def choose_place(call: Call[BindPlace]) -> None:
     """Ask what the group is for."""
-    _staff(call)
-    place = await bindable_place(call.session, person=call.me, place_id=call.data.place_id)
+    place = await bindable_place(call.session, person=call.actor, place_id=call.data.place_id)
     await call.edit(call._("What is this group for?"), keyboard(
         *[[(call._(label), BindAs(place.id, purpose))] for purpose, label in PURPOSES.items()]))
 
 
 async def bind_as(call: Call[BindAs]) -> None:
     """Bind the group to the place, for that purpose."""
-    _staff(call)
     chat = call.update.effective_chat
     binding = await bind_chat(call.session, chat_id=chat.id, title=chat.title or "",
                               place_id=call.data.place_id, purpose=call.data.purpose,
-                              by=call.me)
+                              by=call.actor)
     place = await get_place(call.session, binding.place_id)
     await call.edit(call._("✅ This group is now bound to {place} ({purpose}).",
                            place=escape(await place_name(call.session, place)),

@@ -13,8 +13,7 @@ from bot.i18n import N_
 from handlers.labels import TAGS
 from handlers.places_picker import drill, place_name
 from models import tags as svc
-from models.errors import NotAllowed
-from models.people import Person, Tag
+from models.people import Tag
 from models.permissions import MANAGERS
 from models.places import Place, PlaceKind, get_place
 
@@ -39,12 +38,6 @@ class Toggle(ButtonData, prefix="tg:t"):
     household_id: int
 
 
-def tagger(call: Call[object]) -> Person:
-    if call.person is None:
-        raise NotAllowed()
-    return call.person
-
-
 async def show_area(call: Call[object], place: Place, page: int) -> None:
     """A household's members to pick from, or a place to walk down to a household."""
     _ = call._
@@ -56,7 +49,7 @@ async def show_area(call: Call[object], place: Place, page: int) -> None:
                         InlineKeyboardMarkup(rows) if rows else None)
         return
     text, markup = await drill(
-        call.session, _, viewer=tagger(call), roles=MANAGERS, place_id=place.id, page=page,
+        call.session, _, viewer=call.actor, roles=MANAGERS, place_id=place.id, page=page,
         choose=lambda place_id: Area(place_id, 0), down=lambda place_id, n: Area(place_id, n),
         stop_at=PlaceKind.HOUSEHOLD, allow_choose=False)
     await call.show(_("Choose the household.") + "\n" + text, markup)
@@ -64,19 +57,19 @@ async def show_area(call: Call[object], place: Place, page: int) -> None:
 
 async def start(call: Call[object]) -> None:
     """Walk to a household, pick a member, toggle their tags (elderly living alone …)."""
-    await show_area(call, await svc.area_to_tag(call.session, place_id=None, by=tagger(call)), 0)
+    await show_area(call, await svc.area_to_tag(call.session, place_id=None, by=call.actor), 0)
 
 
 async def area(call: Call[Area]) -> None:
     """Open a place (a household: its members)."""
-    place = await svc.area_to_tag(call.session, place_id=call.data.place_id, by=tagger(call))
+    place = await svc.area_to_tag(call.session, place_id=call.data.place_id, by=call.actor)
     await show_area(call, place, call.data.page)
 
 
 async def show_member(call: Call[Member] | Call[Toggle]) -> None:
     _ = call._
     data = call.data
-    member, held = await svc.member_tags(call.session, person_id=data.person_id, by=call.me)
+    member, held = await svc.member_tags(call.session, person_id=data.person_id, by=call.actor)
     rows = [[Toggle(member.id, t, data.household_id).button(
         ("☑ " if t in held else "☐ ") + _(TAGS[t]))] for t in Tag]
     household = await get_place(call.session, data.household_id)
@@ -87,14 +80,13 @@ async def show_member(call: Call[Member] | Call[Toggle]) -> None:
 
 async def member(call: Call[Member]) -> None:
     """A member's groups, ticked (seeing them needs the same scope as changing them)."""
-    tagger(call)
     await show_member(call)
 
 
 async def toggle(call: Call[Toggle]) -> None:
     """Tick or untick one group of a member."""
     await svc.toggle_tag(call.session, person_id=call.data.person_id, tag=call.data.tag,
-                         by=tagger(call))
+                         by=call.actor)
     await show_member(call)
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, select, union
+from sqlalchemy import Select, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models.outbox import enqueue_select
-from models.participation.duty import Duty, member_conditions
+from models.participation.duty import Duty, member_conditions, reachable_conditions
 from models.people import (
     Membership,
     Person,
@@ -49,16 +49,12 @@ class Audience:
     person_ids: tuple[int, ...] = field(default=())  # only these people
 
 
-def _reachable() -> Any:
-    return and_(Person.consent_at.is_not(None), Person.unreachable_at.is_(None))
-
-
 def _residents(audience: Audience) -> Select[*tuple[Any, ...]]:
     household = aliased(Place)
     # who lives there is the participation parts' rule (one definition for every feature)
     relations = (Relation.OWNER,) if audience.landlords else audience.relations
     duty = Duty(paths=(audience.path,), relations=relations, rented=audience.landlords)
-    conditions = [*member_conditions(duty, household), _reachable()]
+    conditions = [*member_conditions(duty, household), *reachable_conditions()]
     base = (select(Person.id.label("person_id"), Person.telegram_id.label("chat_id"),
                    Membership.household_id.label("household_id"))
             .join(Membership, Membership.person_id == Person.id)
@@ -86,7 +82,7 @@ def _role_holders(audience: Audience) -> Select[*tuple[Any, ...]]:
                    literal(None).label("household_id"))
             .join(RoleGrant, RoleGrant.person_id == Person.id)
             .join(granted, granted.id == RoleGrant.place_id)
-            .where(RoleGrant.role.in_(audience.roles), inside | above, _reachable()))
+            .where(RoleGrant.role.in_(audience.roles), inside | above, *reachable_conditions()))
 
 
 def recipients(audience: Audience) -> Select[*tuple[Any, ...]]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
 from models.errors import NotFound, NotRegistered
-from models.places import Place, ancestors, get_place, label
+from models.places import Place, get_place, label_of
 
 
 class Role(enum.StrEnum):
@@ -198,7 +198,7 @@ async def grants_of(session: AsyncSession, person_id: int) -> list[tuple[RoleGra
 
 async def roles_of(session: AsyncSession, person_id: int) -> list[tuple[Role, str]]:
     """The person's roles, each with a resident's label of its place (for /me)."""
-    return [(Role(grant.role), label(await ancestors(session, place)) or place.name)
+    return [(Role(grant.role), await label_of(session, place))
             for grant, place in await grants_of(session, person_id)]
 
 

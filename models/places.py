@@ -124,6 +124,11 @@ def label(chain: Sequence[Place]) -> str:
     return " ".join(p.name for p in chain if p.kind not in (PlaceKind.STREET, PlaceKind.GRID))
 
 
+async def label_of(session: AsyncSession, place: Place) -> str:
+    """The resident's label of a place, or its own name where that is empty (a street)."""
+    return label(await ancestors(session, place)) or place.name
+
+
 async def by_join_code(session: AsyncSession, code: str) -> Place:
     place = await session.scalar(select(Place).where(Place.join_code == code))
     if place is None:

@@ -20,7 +20,7 @@ from models import notices as svc
 from models.asks import Ask
 from models.errors import Invalid, NotAllowed, StaleButton
 from models.notices import Notice, NoticeStatus, Target
-from models.people import Person, Tag
+from models.people import Tag
 from models.permissions import MANAGERS
 from models.places import PlaceKind
 from models.telegram_limits import MESSAGE, shorten, visible_len
@@ -35,20 +35,13 @@ ALLOWED_DOCUMENTS = {
 LANGUAGE_BUTTON = {"en": N_("➕ Add an English text"), "zh_CN": N_("➕ Add a Chinese text")}
 
 
-def author(call: Call[Any]) -> Person:
-    """The registered sender; anyone else may not touch a notice."""
-    if call.person is None:
-        raise NotAllowed()
-    return call.person
-
-
 def cancel_button(_: Translator, notice_id: int) -> InlineKeyboardButton:
     return b.Discard(notice_id).button(_("✖ Cancel"))
 
 
 async def draft(call: Call[Any]) -> Notice:
     """The pressing author's draft the button is about."""
-    return await svc.own_draft(call.session, notice_id=call.data.notice_id, author=author(call))
+    return await svc.own_draft(call.session, notice_id=call.data.notice_id, author=call.actor)
 
 
 async def new_notice(call: Call[Any]) -> None:
@@ -118,7 +111,7 @@ async def scheduled(call: Call[Any], notice: Notice, at: dt.datetime) -> None:
 async def area_picker(call: Call[Any], notice: Notice, place_id: int,
                       page: int) -> tuple[str, InlineKeyboardMarkup]:
     text, markup = await drill(
-        call.session, call._, viewer=author(call), roles=MANAGERS, place_id=place_id,
+        call.session, call._, viewer=call.actor, roles=MANAGERS, place_id=place_id,
         page=page, choose=lambda place: b.PlaceChosen(notice.id, place),
         down=lambda place, n: b.Area(notice.id, place, n), stop_at=PlaceKind.UNIT)
     return call._("Who should get it? Choose the area.") + "\n" + text, markup
@@ -246,7 +239,7 @@ async def pin(call: Call[b.Pin]) -> None:
 async def own_text(call: Call[b.OwnText]) -> None:
     """Ask for the text for readers of one language."""
     notice = await svc.ask_language_text(call.session, notice_id=call.data.notice_id,
-                                         author=author(call), language=call.data.language)
+                                         author=call.actor, language=call.data.language)
     await call.edit(call._("Send me the text for readers of that language."),
                     InlineKeyboardMarkup([[cancel_button(call._, notice.id)]]))
 
@@ -254,7 +247,7 @@ async def own_text(call: Call[b.OwnText]) -> None:
 async def discard(call: Call[b.Discard]) -> None:
     """Discard the draft (or cancel the notice, if it went out meanwhile)."""
     notice = await svc.own_notice(call.session, notice_id=call.data.notice_id,
-                                  author=author(call))
+                                  author=call.actor)
     was_draft = notice.status == NoticeStatus.DRAFT
     stopped = await svc.cancel(call.session, notice_id=notice.id, by=call.me)
     await call.edit(call._("✖ Notice discarded.") if was_draft else
@@ -282,7 +275,7 @@ async def schedule_menu(call: Call[b.ScheduleMenu]) -> None:
 
 async def type_time(call: Call[b.TypeTime]) -> None:
     """Ask for the time, typed."""
-    await svc.ask_time(call.session, notice_id=call.data.notice_id, author=author(call))
+    await svc.ask_time(call.session, notice_id=call.data.notice_id, author=call.actor)
     await call.edit(call._("Write the date and time, like 2026-12-01 08:30."))
 
 

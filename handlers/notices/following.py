@@ -11,9 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.feature import Call
 from bot.i18n import N_
 from handlers.notices import buttons as b
-from handlers.notices.composing import author
 from models import notices as svc
-from models.errors import NotAllowed
 from models.notices import Notice, NoticeStatus
 from models.telegram_limits import fit_lines, shorten
 
@@ -34,21 +32,18 @@ def first_line(notice: Notice, language: str) -> str:
 async def acknowledge(call: Call[b.GotIt]) -> None:
     """A recipient pressed "Got it"."""
     first = await svc.acknowledge(call.session, notice_id=call.data.notice_id,
-                                  person=author(call))
+                                  person=call.actor)
     await call.toast(call._("Thank you, noted.") if first else
                      call._("You already confirmed this notice."))
 
 
 async def list_notices(call: Call[Any]) -> None:
     """Staff: recent notices in my area with their state; residents: notices I was sent."""
-    if call.person is None:
-        raise NotAllowed(N_("You are not registered yet. Send /start to join your "
-                            "community."))
-    if await svc.author_scopes(call.session, call.person):
+    if await svc.author_scopes(call.session, call.me):
         await managed_notices(call)
         return
     _ = call._
-    notices = await svc.received_by(call.session, call.person)
+    notices = await svc.received_by(call.session, call.me)
     lines = [_("<b>Recent notices</b>")]
     lines += [f"• {n.sent_at.astimezone(call.tz).strftime('%m-%d') if n.sent_at else ''} "
               f"{first_line(n, _.language)}" for n in notices]
@@ -79,7 +74,7 @@ async def status(call: Call[b.Status]) -> None:
 async def remind(call: Call[b.Remind]) -> None:
     """Remind those who have not pressed "Got it", then show the status again."""
     n = await svc.remind_unacknowledged(call.session, notice_id=call.data.notice_id,
-                                        by=author(call))
+                                        by=call.actor)
     call.wake_outbox()
     await show_status(call, call.data.notice_id)
     await call.toast(call._("Reminder sent to {count} people.", count=n))
@@ -87,7 +82,7 @@ async def remind(call: Call[b.Remind]) -> None:
 
 async def show_status(call: Call[Any], notice_id: int) -> None:
     _ = call._
-    viewer = author(call)
+    viewer = call.actor
     notice = await svc.get_notice(call.session, notice_id)
     overall, buildings = await svc.acknowledgements(call.session, notice_id=notice_id,
                                                     viewer=viewer)
@@ -109,7 +104,7 @@ async def show_status(call: Call[Any], notice_id: int) -> None:
 async def cancel(call: Call[b.Cancel]) -> None:
     """Cancel a scheduled or running notice; what was sent stays sent."""
     notice = await svc.own_notice(call.session, notice_id=call.data.notice_id,
-                                  author=author(call))
+                                  author=call.actor)
     stopped = await svc.cancel(call.session, notice_id=notice.id, by=call.me)
     await call.edit(call._("✖ Notice cancelled. {count} message(s) will not be sent; what was "
                            "sent stays sent.", count=stopped))

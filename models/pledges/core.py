@@ -26,7 +26,7 @@ from models.outbox import declare_kind
 from models.participation import Duty, Unit
 from models.people import Person, Relation
 from models.permissions import MANAGERS, places_with_role, require_role
-from models.places import Place, PlaceKind, ancestors, get_place, label
+from models.places import Place, PlaceKind, get_place, label_of
 from models.schedule import declare_due_kind
 
 FEATURE = "pledges"  # the feature's name, as its questions (models/asks.py) record it
@@ -180,15 +180,11 @@ async def place_of(session: AsyncSession, pledge: Pledge) -> Place:
 
 async def where(session: AsyncSession, pledge: Pledge) -> str:
     """Where the pledge applies, as people read it ("阳光社区 1栋"); "—" before it is chosen."""
-    if pledge.place_id is None:
-        return "—"
-    place = await get_place(session, pledge.place_id)
-    return label(await ancestors(session, place)) or place.name
+    return "—" if pledge.place_id is None else await place_label(session, pledge.place_id)
 
 
 async def place_label(session: AsyncSession, place_id: int) -> str:
-    place = await get_place(session, place_id)
-    return label(await ancestors(session, place)) or place.name
+    return await label_of(session, await get_place(session, place_id))
 
 
 async def require_manager(session: AsyncSession, person: Person, pledge: Pledge) -> Place:

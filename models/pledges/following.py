@@ -22,7 +22,7 @@ from models.base import utcnow
 from models.errors import N_, Conflict, NotAllowed
 from models.participation import Tally, UnitProgress, tally_by_child, under
 from models.people import Person
-from models.places import Place, PlaceKind, ancestors, get_place, label
+from models.places import Place, PlaceKind, ancestors, get_place, label, label_of
 from models.pledges.core import (
     REMINDER,
     Pledge,
@@ -111,7 +111,7 @@ async def progress_report(session: AsyncSession, *, pledge_id: int, by: Person,
                                     limit=NOT_SIGNED_SHOWN + 1)
     # each signer once: a person with homes in two buildings is in two of the tallies
     expected, signed = await totals(session, pledge=pledge, paths=paths)
-    where_ = label(await ancestors(session, node)) or node.name
+    where_ = await label_of(session, node)
     return ProgressReport(pledge, node, where_, tallies, missing, expected, signed)
 
 
