@@ -440,11 +440,15 @@ function wire() {
 }
 
 async function main() {
+  const saved = Number(localStorage.getItem("linli.persona"));
   wire();
   await loadChatNames();
   await setLanguage(state.lang);
-  const saved = Number(localStorage.getItem("linli.persona"));
-  if (state.personas.some((p) => p.id === saved)) await selectPersona(saved);
+  // restore the last persona, unless one was picked while the page loaded (that click
+  // already opened its chat: opening it again would close what was opened since)
+  if (state.me === null && state.personas.some((p) => p.id === saved)) {
+    await selectPersona(saved);
+  }
   connect();
 }
 
