@@ -23,12 +23,10 @@ import asyncio
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -37,6 +35,7 @@ from typing import Any
 import httpx
 
 from bench.broadcast_seed import TEXT, language_of, seed_broadcast
+from bench.common import emulator
 from bot.app import RENDERERS
 from bot.botapi import BotApi
 from bot.db import Database
@@ -50,24 +49,6 @@ TOKEN = "123456789:BENCHbroadcastTOKENabcdefghijkl"
 FIRST_CHAT = 100_000
 PAID_CONCURRENCY = 4
 Progress = Callable[[str], None]
-
-
-@asynccontextmanager
-async def emulator(limits: str) -> AsyncIterator[str]:
-    """A standalone emulator process; yields its base URL."""
-    process = subprocess.Popen(  # noqa: ASYNC220 (started once, before any timing)
-        [sys.executable, "-m", "bot.emulator", "--port", "0", "--token", TOKEN,
-         "--limits", limits], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert process.stdout is not None
-        line = await asyncio.get_running_loop().run_in_executor(None, process.stdout.readline)
-        url = line.strip().rsplit(" ", 1)[-1]
-        if not url.startswith("http"):
-            raise RuntimeError(f"emulator did not start: {line!r}")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def control(http: httpx.AsyncClient, url: str, method: str, path: str,

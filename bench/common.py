@@ -1,5 +1,6 @@
 """What the benchmarks share: finding them, timing (best of several runs), progress on stderr,
-and a plain-text table.
+a plain-text table, and processes of their own (the emulator, a bot) with their CPU time and
+peak memory read from /proc.
 
 A benchmark is a module in `bench/` with a `NAME` and `main(argv) -> dict`: `main` prints a
 readable table as it goes and returns its figures; the runner (`python -m bench`) prints those
@@ -8,11 +9,16 @@ figures as the last line, one JSON object.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import os
 import pkgutil
+import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -80,3 +86,65 @@ def _cell(value: Any) -> str:
 
 def _numeric(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
+
+
+# --- processes of their own ------------------------------------------------------------------
+
+@asynccontextmanager
+async def emulator(limits: str, token: str | None = None) -> AsyncIterator[str]:
+    """A standalone emulator process (accepting only `token`, if given); yields its base URL."""
+    command = [sys.executable, "-m", "bot.emulator", "--port", "0", "--limits", limits]
+    if token is not None:
+        command += ["--token", token]
+    process = subprocess.Popen(  # noqa: ASYNC220 (started once, before any timing)
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        line = await asyncio.get_running_loop().run_in_executor(None, process.stdout.readline)
+        url = line.strip().rsplit(" ", 1)[-1]
+        if not url.startswith("http"):
+            raise RuntimeError(f"emulator did not start: {line!r}")
+        yield url
+    finally:
+        stop(process)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@contextmanager
+def child(command: Sequence[str], *, env: dict[str, str], log: Path,
+          cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process (a bot) with `env` added to ours and its output in the file `log`;
+    stopped (SIGTERM, then SIGKILL after 20 s) when the block ends, however it ends."""
+    with open(log, "ab") as out:
+        process = subprocess.Popen(list(command), stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **env}, cwd=cwd)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of stat(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The peak resident set size of a running process (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

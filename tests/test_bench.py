@@ -56,3 +56,26 @@ def test_help_lists_the_benchmarks(capsys):
     listed = capsys.readouterr().out
     assert "pledges" in listed and "broadcast" in listed
     assert bench_main(["nonesuch"]) == 2
+
+
+def test_presses_signs_every_owner_and_reports_the_figures(capsys):
+    """The press benchmark at a tiny size: linli, the echo bot and the same-calls bot each in a
+    process of their own, on one emulator process."""
+    assert bench_main(["presses", "--households", "600", "--owners", "20", "--waves", "2",
+                       "--single", "5", "--backend", "sqlite"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    figures = json.loads(out[-1])
+    assert {"vs_same_calls", "vs_echo", "single_p50_ms", "burst_p99_ms", "rss_mib"} <= set(
+        figures)
+    sqlite = figures["sqlite"]
+    # every press answered, and every owner's confirm wrote a signature
+    assert sqlite["lost"] == sqlite["single_lost"] == 0 and sqlite["attempted"] == 60
+    assert sqlite["signed"] == sqlite["owners"] == 25
+    assert sqlite["announced"] == sqlite["notified"] > 0
+    assert sqlite["bot_errors"] == {"linli": 0, "echo": 0, "same": 0}
+    # the baselines answered everything too, and (b) made the calls linli made
+    assert sqlite["echo"]["lost"] == sqlite["same"]["lost"] == 0
+    assert sqlite["calls_match"] and sqlite["calls"]["confirm"][-1] == "answerCallbackQuery"
+    assert figures["rss_mib"] == sqlite["rss_mib"] > 0
+    assert any(line.startswith("linli, sqlite") for line in out)
+    assert any(line.startswith("goals, sqlite:") for line in out)

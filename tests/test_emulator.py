@@ -150,6 +150,40 @@ async def test_inline_keyboard_press_and_answer(
     assert forged.callback_query.data == "admin:grant"
 
 
+async def test_many_answers_and_calls_waited_for_at_once(
+        emu_server: RunningEmulator, emu_bot: Bot, emu_user: dict) -> None:
+    client, chat_id = emu_server.client, emu_user["id"]
+    await emu_bot.send_message(chat_id, "Sign?", reply_markup=keyboard(("Yes", "pledge:yes")))
+    pressed = [(await client.press(chat_id, chat_id, data="pledge:yes"))["callback_query_id"]
+               for _ in range(3)]
+    (before,) = await client.calls(method="sendMessage")
+    async with httpx.AsyncClient(base_url=f"{emu_server.url}/control") as http:
+        # nothing answered yet: without a timeout the records come back as they are
+        quick = (await http.post("/callback_answers", json={"ids": pressed + ["7"]})).json()
+        assert [quick[i]["answered"] for i in pressed] == [False] * 3 and quick["7"] is None
+        waiting = asyncio.create_task(http.post("/callback_answers",
+                                                json={"ids": pressed, "timeout": 10}))
+        replies = asyncio.create_task(http.get("/calls", params={
+            "after": before["seq"], "method": "sendMessage", "count": 2, "timeout": 10}))
+        queries = [u.callback_query for u in await emu_bot.get_updates()]
+        for n, query in enumerate(queries):
+            await query.answer(f"Thanks {n}")
+            await emu_bot.send_message(chat_id, f"Reply {n}")
+        answers = (await waiting).json()
+        assert [answers[i]["text"] for i in pressed] == ["Thanks 0", "Thanks 1", "Thanks 2"]
+        sent = (await replies).json()  # as soon as the second reply was made
+        assert len(sent) >= 2 and {c["method"] for c in sent} == {"sendMessage"}
+        assert sent[0]["seq"] > before["seq"] and sent[0]["chat_id"] == chat_id
+        # a count not reached answers at the timeout with what there is
+        last = (await client.calls())[-1]
+        short = (await http.get("/calls", params={"after": last["seq"], "count": 1,
+                                                  "method": "sendMessage",
+                                                  "timeout": 0.05})).json()
+        assert short == []
+        bad = await http.post("/callback_answers", json={"ids": "4000"})
+        assert bad.status_code == 400
+
+
 async def test_edit_message_text_and_not_modified(
         emu_server: RunningEmulator, emu_bot: Bot, emu_user: dict) -> None:
     chat_id = emu_user["id"]

@@ -43,6 +43,7 @@ TABLE: list[tuple[str, Handler, str]] = [
     ("/press", actions.press, "POST"), ("/updates", actions.inject, "POST"),
     ("/updates", inspection.pending_updates, "GET"), ("/wait", inspection.wait, "GET"),
     ("/callback_answers/{query_id}", inspection.callback_answer, "GET"),
+    ("/callback_answers", inspection.callback_answers, "POST"),
     ("/calls", inspection.calls, "GET"),
     ("/commands", inspection.commands, "GET"), ("/blocked", chats.blocked, "POST"),
     ("/bot", inspection.bot_info, "GET"), ("/reset", inspection.reset, "POST"),

@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from bot.emulator.control.common import ControlError, long_poll
 from bot.emulator.params import Params
+from bot.emulator.records import Call
 from bot.emulator.state import JSON, Chat, Message, World
 
 
@@ -47,10 +48,41 @@ async def callback_answer(world: World, p: Params, request: Request) -> JSON:
     return record
 
 
+async def callback_answers(world: World, p: Params, _: Request) -> JSON:
+    """Many callback queries' answers at once, waiting (up to ``timeout``) until every known
+    one is answered: one long poll for a whole burst of presses."""
+    ids = p.get_json("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ControlError(400, "ids is a list of callback_query_id strings")
+    records = {i: world.callback_answers.get(i) for i in ids}
+    waiting = [r for r in records.values() if r is not None]
+
+    def all_answered() -> bool:
+        waiting[:] = [r for r in waiting if not r["answered"]]
+        return not waiting
+
+    await long_poll(world, all_answered, p.get_float("timeout", 0.0) or 0.0)
+    return records
+
+
 async def calls(world: World, p: Params, _: Request) -> list[JSON]:
     after, name = p.get_int("after", 0) or 0, p.get_str("method")
-    return [c.to_json() for c in world.calls[after:]
-            if name is None or c.method.lower() == name.lower()]
+    count = p.get_int("count", 0) or 0
+    found: list[Call] = []
+    seen = after  # calls looked at so far: each change looks only at the new ones
+
+    def enough() -> bool:
+        nonlocal seen
+        found.extend(c for c in world.calls[seen:]
+                     if name is None or c.method.lower() == name.lower())
+        seen = max(seen, len(world.calls))
+        return len(found) >= count
+
+    if count > 0:  # wait (up to ``timeout``) until at least ``count`` such calls were made
+        await long_poll(world, enough, p.get_float("timeout", 0.0) or 0.0)
+    else:
+        enough()
+    return [c.to_json() for c in found]
 
 
 async def commands(world: World, p: Params, _: Request) -> list[JSON]:

@@ -1,0 +1,154 @@
+"""The baselines of `bench presses`, each a PTB Application in a process of its own, polling the
+emulator with `concurrent_updates(N)` as linli does:
+
+    python -m bench._pressbots --mode echo --url URL --token T --concurrency 16
+    python -m bench._pressbots --mode same --url URL --token T --concurrency 16 \
+        --flow FLOW.json --chats CHATS.txt
+
+`echo`: PTB's echo bot (a text comes back as it was sent). `same`: no database, but each press
+answered with the Bot API calls linli makes for it, in linli's order (`recipe` in the flow file,
+counted from linli's own calls by the benchmark): at start it sends every chat in CHATS a
+message with the "Read" button; "Read" sends the text and the question with the "Sign" button,
+"Sign" edits in the confirmation with its two buttons, "Confirm" edits in the certificate and
+answers "Signed.". It stops on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+# Texts of about the size linli sends (HTML, as linli sends them)
+ANNOUNCEMENT = "📜 <b>新承诺书</b>：文明过年 不放烟花\n第1网格 · 每户一人签署\n请阅读并签署。"
+TEXT = ("📜 <b>文明过年 不放烟花</b>\n合成街道 第1社区 第1网格 · 每户一人签署 · 截止 2027-01-31"
+        "\n\n为了大家的安全，本户承诺春节期间不在小区内燃放烟花爆竹，并提醒家人和来访亲友共同遵守。")
+QUESTION = "读完了吗？请在下方签署。"
+CONFIRM = ("确认以 居民 的身份（1栋 1单元 101）签署《文明过年 不放烟花》？"
+           "您的姓名、时间和文本版本将被记录。")
+CERTIFICATE = ("✅ <b>已签署</b>：文明过年 不放烟花\n姓名：居民\n时间：2026-01-20 10:00\n版本：1\n"
+               "验证码：<code>S00000001</code>")
+# what linli does for each press, unless the flow file says otherwise
+RECIPE = {"read": ["sendMessage", "sendMessage", "answerCallbackQuery"],
+          "sign": ["editMessageText", "answerCallbackQuery"],
+          "confirm": ["editMessageText", "answerCallbackQuery"]}
+
+
+def buttons(*row: tuple[str, str]) -> InlineKeyboardMarkup:
+    """One row of buttons carrying the data linli's codecs made (the flow file's)."""
+    markup = InlineKeyboardMarkup.de_json(
+        {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row]]},
+        None)
+    assert markup is not None
+    return markup
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the text back."""
+    assert update.message is not None and update.message.text is not None
+    await update.message.reply_text(update.message.text)
+
+
+class Same:
+    """linli's Bot API calls for the three presses, without linli."""
+
+    def __init__(self, data: dict[str, str], recipe: dict[str, list[str]]) -> None:
+        self.kind_of = {data[k]: k for k in ("read", "sign", "confirm")}
+        self.recipe = {**RECIPE, **recipe}
+        # for each press: the texts of its sends, the edit, the buttons of its last message
+        self.sends = {"read": [TEXT, QUESTION], "sign": [CONFIRM], "confirm": [CERTIFICATE]}
+        self.edits = {"read": QUESTION, "sign": CONFIRM, "confirm": CERTIFICATE}
+        self.markup = {"read": buttons(("✍️ 我同意并签署", data["sign"])),
+                       "sign": buttons(("✅ 确认签署", data["confirm"]),
+                                       ("取消", data.get("cancel", "pl:x:1"))),
+                       "confirm": None}
+        self.toast = {"confirm": "已签署。"}
+
+    async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Make the calls linli makes for this press, in its order."""
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        kind = self.kind_of.get(query.data or "")
+        if kind is None:
+            await query.answer()
+            return
+        steps = self.recipe[kind]
+        texts = list(self.sends[kind])
+        last_send = max((i for i, m in enumerate(steps) if m == "sendMessage"), default=-1)
+        for i, method in enumerate(steps):
+            if method == "sendMessage":
+                text = texts.pop(0) if len(texts) > 1 else texts[0]
+                await context.bot.send_message(
+                    query.message.chat.id, text, parse_mode=ParseMode.HTML,
+                    reply_markup=self.markup[kind] if i == last_send else None)
+            elif method == "editMessageText":
+                await query.edit_message_text(self.edits[kind], parse_mode=ParseMode.HTML,
+                                              reply_markup=self.markup[kind])
+            elif method == "answerCallbackQuery":
+                await query.answer(self.toast.get(kind))
+
+    async def announce(self, app: Application[Any, Any, Any, Any, Any, Any],
+                       chats: list[int], read: str) -> None:
+        """The message with the "Read" button, to every chat."""
+        markup = buttons(("📖 阅读并签署", read))
+        for start in range(0, len(chats), 8):
+            await asyncio.gather(*(app.bot.send_message(c, ANNOUNCEMENT, parse_mode=ParseMode.HTML,
+                                                        reply_markup=markup)
+                                   for c in chats[start:start + 8]))
+
+
+async def run(args: argparse.Namespace) -> None:
+    app = (Application.builder().token(args.token).base_url(f"{args.url}/bot")
+           .base_file_url(f"{args.url}/file/bot").concurrent_updates(args.concurrency)
+           .build())
+    same = None
+    if args.mode == "echo":
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    else:
+        same = Same(args.flow["data"], args.flow.get("recipe") or {})
+        app.add_handler(CallbackQueryHandler(same.press))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with app:
+        await app.start()
+        if same is not None:
+            await same.announce(app, args.chats, args.flow["data"]["read"])
+        assert app.updater is not None
+        await app.updater.start_polling()
+        await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench._pressbots", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=["echo", "same"], required=True)
+    parser.add_argument("--url", required=True, help="the emulator's base URL")
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--flow", help="JSON: {data: {read, sign, confirm, cancel}, recipe}")
+    parser.add_argument("--chats", help="chat ids to send the Read button to, one a line")
+    args = parser.parse_args(argv)
+    args.flow = json.loads(Path(args.flow).read_text()) if args.flow else {}
+    args.chats = [int(c) for c in Path(args.chats).read_text().split()] if args.chats else []
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
