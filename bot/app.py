@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot import menus, registry
@@ -26,6 +26,8 @@ from bot.feature import who
 from bot.i18n import tr
 from bot.logs import install_redaction
 from bot.outbox import SHARED_KINDS, OutboxSender
+from bot.processing import ChatOrdered
+from bot.sending import PAID_RATE, BudgetedRequests, LocalBudget
 from bot.updates import LinliBot
 from jobs.housekeeping import PURGE_SECONDS, housekeeping
 from jobs.notices import report_progress
@@ -81,15 +83,21 @@ def build_application(
     settings: Settings, db: Database, *, token: str, base_url: str | None = None,
     base_file_url: str | None = None, rate_limit: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot. `rate_limit=False` lets handlers' replies past the send budget (tests against
+    an emulator without limits); the outbox keeps to it either way."""
     install_redaction()
+    budget = LocalBudget(settings.outbox_rate,
+                         paid_rate=settings.send_rate if settings.paid_broadcast else PAID_RATE)
     # PTB's own pool sizes (ApplicationBuilder's defaults), around our bot class
     bot = LinliBot(token, base_url=base_url or settings.api_base_url,
                    base_file_url=base_file_url or settings.api_file_url,
                    request=HTTPXRequest(connection_pool_size=256),
                    get_updates_request=HTTPXRequest(connection_pool_size=1),
-                   rate_limiter=AIORateLimiter(max_retries=3) if rate_limit else None)
-    app = Application.builder().bot(bot).build()
-    app.bot_data["deps"] = Deps(settings=settings, db=db, features=registry.FEATURES)
+                   rate_limiter=BudgetedRequests(budget) if rate_limit else None)
+    app = (Application.builder().bot(bot)
+           .concurrent_updates(ChatOrdered(settings.concurrent_updates)).build())
+    app.bot_data["deps"] = Deps(settings=settings, db=db, features=registry.FEATURES,
+                                budget=budget)
     register_handlers(app)
     return app
 
@@ -134,13 +142,13 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
 
 
 async def run_outbox(app_bot: Bot, d: Deps) -> None:
-    """The outbox sender. It keeps Telegram's limits itself, so it bypasses PTB's rate
-    limiter, and it posts through a lean client of its own (see bot/botapi.py)."""
+    """The outbox sender. It takes its turns from the bot's send budget, after the replies,
+    and posts through a lean client of its own (see bot/botapi.py)."""
     s = d.settings
     api = BotApi(app_bot.base_url, connections=s.outbox_concurrency + 2)
     sender = OutboxSender(d.db, RENDERERS, default_language=s.default_language, tz=s.tz,
                           rate=s.send_rate, paid_broadcast=s.paid_broadcast,
-                          concurrency=s.outbox_concurrency,
+                          concurrency=s.outbox_concurrency, budget=d.budget,
                           lease=dt.timedelta(seconds=s.outbox_lease_seconds))
     try:
         await sender.run(api, d.outbox_wakeup)

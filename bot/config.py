@@ -50,13 +50,17 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone")
     tick_seconds: float = Field(default=5.0, description="How often due items are checked")
     outbox_rate: float = Field(
-        default=30.0, description="Messages per second the outbox sends at most (Telegram: 30)"
+        default=30.0, description="Messages per second the bot sends at most, replies and "
+        "broadcasts together (Telegram: 30)"
     )
     paid_broadcast: bool = Field(
         default=False, description="Use Telegram's paid broadcasts (allow_paid_broadcast, "
         "up to 1,000/s, costs Stars); raises the outbox rate to 1,000/s"
     )
     outbox_concurrency: int = Field(default=8, description="Sends in flight at once")
+    concurrent_updates: int = Field(
+        default=16, ge=1, description="Updates handled at once (each person's in order)"
+    )
     outbox_lease_seconds: float = Field(
         default=60.0, description="After a crash, unsent claimed messages return after this"
     )

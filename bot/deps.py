@@ -11,6 +11,7 @@ from telegram.ext import CallbackContext
 
 from bot.config import Settings
 from bot.db import Database
+from bot.sending import SendBudget
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Deps:
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     # the features the bot runs (bot/registry.py FEATURES), for menus built inside handlers
     features: Sequence[Any] = ()
+    budget: SendBudget | None = None  # the one send budget: replies and the outbox share it
 
     def wake_outbox(self) -> None:
         """Tell the outbox sender there is something new to send."""

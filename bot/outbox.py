@@ -1,8 +1,10 @@
 """The outbox sender: drains the outbox under Telegram's limits, in the recipient's language.
 
-Limits: a pacer spaces sends to the overall rate (about 30/s; 1,000/s for paid broadcasts),
-and each chat has its own spacing (1 message/s in a private chat, 20/min in a group). A 429
-puts that one message back until `retry_after` has passed while other chats keep flowing; a
+Limits: every send takes its turn from the bot's one send budget (bot/sending.py), shared with
+the handlers' replies, which go first: the overall rate (about 30/s; 1,000/s for paid
+broadcasts) and each chat's own window (about 1 message/s in a private chat, 20/min in a
+group). A message whose chat has no room yet is put back until it has, while other chats keep
+flowing; a 429 closes that chat for `retry_after` and puts the message back; a
 403 (blocked, or left) marks the person unreachable and never retries; other 4xx are recorded
 as failed; network errors and 5xx retry with backoff a bounded number of times.
 
@@ -17,8 +19,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +29,7 @@ from telegram import InlineKeyboardMarkup
 from bot.botapi import ApiError, Blocked, BotApi, Migrated, Rejected, RetryLater, Unavailable
 from bot.db import Database
 from bot.i18n import Translator, tr
+from bot.sending import PAID_RATE, LocalBudget, SendBudget
 from models.base import utcnow
 from models.groups import end_binding, move_binding
 from models.outbox import (
@@ -43,8 +44,6 @@ from models.outbox import (
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-PRIVATE_SPACING = 1.0  # seconds between two messages to one private chat
-GROUP_SPACING = 3.0  # 20 per minute in a group
 FLUSH_SECONDS = 0.25  # how often outcomes are written (a kill re-sends at most this much)
 GRACE_SECONDS = 5.0  # on a clean stop, how long sends already on the wire may take
 
@@ -64,46 +63,6 @@ Renderer = Callable[[AsyncSession, dict[str, Any], Translator], Awaitable[Render
 SHARED_KINDS: set[str] = set()
 
 
-class Pacer:
-    """Spaces sends to `rate` per second as Telegram counts them: never more than `rate` in
-    any one second (a log of when the last sends went, with a few milliseconds' margin for the
-    network), and spread out rather than in bursts (send k is due `k/rate` seconds after the
-    first). A send may go up to `early` seconds before it is due, so at high rates one wake-up
-    serves several sends instead of a timer per message; a slot missed because the sender was
-    busy is not made up later in a burst."""
-
-    MARGIN = 0.005  # seconds added to the one-second window: arrivals jitter on the way
-
-    def __init__(self, rate: float, early: float = 0.01) -> None:
-        self.interval = 1.0 / rate
-        self.early = early
-        self.next = 0.0
-        # `limit` sends per `period`: 30 per second at 30/s, 1 per 2 s at 0.5/s; a fractional
-        # rate above 1 rounds down (29.5/s → 29 in any second), never up
-        self.limit = max(1, int(rate))
-        self.period = max(1.0, self.limit / rate) + self.MARGIN
-        # when each of the last `limit` sends went (planned until it wakes, then actual)
-        self.times: deque[list[float]] = deque(maxlen=self.limit)
-
-    async def wait(self) -> None:
-        now = time.monotonic()
-        slot = max(self.next, now)
-        self.next = slot + self.interval
-        at = max(now, slot - self.early)
-        times = self.times
-        oldest = times[0] if len(times) == self.limit else None  # `limit` sends before this
-        if oldest is not None:
-            at = max(at, oldest[0] + self.period)
-        mine = [at]
-        times.append(mine)
-        while at > now:
-            await asyncio.sleep(at - now)
-            now = time.monotonic()
-            # the send `limit` places back may itself have gone late: keep a full period
-            at = oldest[0] + self.period if oldest is not None else now
-        mine[0] = now
-
-
 class OutboxSender:
     """Drains the outbox; `run` loops until cancelled, woken early by `wakeup`."""
 
@@ -112,13 +71,16 @@ class OutboxSender:
         rate: float = 30.0, paid_broadcast: bool = False, concurrency: int = 8,
         lease: dt.timedelta = dt.timedelta(seconds=60), poll_seconds: float = 1.0,
         backoff_seconds: float = 1.0, tz: dt.tzinfo | None = None,
+        budget: SendBudget | None = None,
     ) -> None:
         self.db = db
         self.renderers = renderers
         self.default_language = default_language
         self.tz = tz  # the community's zone for dates in messages (None: the configured one)
         self.paid = paid_broadcast
-        self.pacer = Pacer(rate)
+        # the bot's send budget (shared with its replies); alone, one of its own
+        self.budget = budget or LocalBudget(rate, paid_rate=rate if paid_broadcast
+                                            else PAID_RATE)
         self.concurrency = concurrency
         self.lease = lease
         self.poll_seconds = poll_seconds
@@ -126,7 +88,6 @@ class OutboxSender:
         # A batch is about five seconds of sending (and well within a lease): a reply that
         # arrives during a broadcast waits seconds, not minutes, behind it.
         self.batch = max(1, min(500, int(rate * 5), int(rate * lease.total_seconds() / 3)))
-        self.chat_ready: dict[int, float] = {}
         self._markups: dict[int, tuple[InlineKeyboardMarkup, str]] = {}
         self.outcomes: list[Outcome] = []
         self._queued: set[int] = set()  # claimed ids waiting or in flight here
@@ -318,18 +279,14 @@ class OutboxSender:
             self.outcomes.append(outcome)
 
     async def _send(self, api: BotApi, row: Claimed, message: Rendered) -> Outcome:
-        now = time.monotonic()
-        ready = self.chat_ready.get(row.chat_id, 0.0)
-        if ready > now:  # this chat's own limit: try again when it allows
+        wait = await self.budget.broadcast(row.chat_id, paid=self.paid)
+        if wait > 0:  # this chat's own limit: try again when it allows
             return Outcome(row.id, OutboxStatus.PENDING, count_attempt=False,
-                           retry_at=utcnow() + dt.timedelta(seconds=ready - now))
-        self.chat_ready[row.chat_id] = now + (GROUP_SPACING if row.chat_id < 0
-                                              else PRIVATE_SPACING)
-        await self.pacer.wait()
+                           retry_at=utcnow() + dt.timedelta(seconds=wait))
         try:
             message_id = await self._deliver(api, row.chat_id, message)
         except RetryLater as error:
-            self.chat_ready[row.chat_id] = time.monotonic() + error.seconds
+            self.budget.hold(row.chat_id, error.seconds)
             return Outcome(row.id, OutboxStatus.PENDING, error="429", count_attempt=False,
                            retry_at=utcnow() + dt.timedelta(seconds=error.seconds))
         except Blocked as error:

@@ -5,9 +5,10 @@ MAX_BODY_BYTES gets 413 before it is read whole; a body that is not a JSON objec
 `update_id` Telegram could send gets 400 and nothing is stored. The update is written to the
 inbox (unique `update_id`) and committed *before* the 200, then processed by one worker in
 order; a re-delivery is answered 200 and not processed again, and whatever a crash left
-unprocessed is processed at the next start. Each stored update is read and handled on its
-own: one the library cannot read is marked with the error's type and skipped, so it never
-holds up the updates after it, nor the start-up pass.
+unprocessed is processed at the next start. Stored updates go through the same update processor
+as polled ones (bot/processing.py): each person's in the order Telegram numbered them, different
+people's side by side. Each is read on its own: one the library cannot read is marked with the
+error's type and skipped, so it never holds up the updates after it, nor the start-up pass.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 class InboxWorker:
-    """Processes stored updates one at a time, in update_id order."""
+    """Processes stored updates in batches, handed to the update processor in update_id order
+    (so each person's stay in order and different people's run side by side)."""
 
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], db: Database) -> None:
         self.app = app
@@ -52,12 +54,16 @@ class InboxWorker:
                     rows = await inbox.unprocessed(session, limit=100)
                 if not rows:
                     return done
-                for row in rows:
-                    error = await self._process(row.update_id, row.payload)
-                    # the error handler has told the user; never loop on one update
-                    async with self.db.session() as session:
-                        await inbox.mark_processed(session, row.update_id, error)
-                    done += 1
+                # started in update_id order: that is the order each person's are run in
+                await asyncio.gather(*(self._process_and_mark(row.update_id, row.payload)
+                                       for row in rows))
+                done += len(rows)
+
+    async def _process_and_mark(self, update_id: int, payload: Any) -> None:
+        error = await self._process(update_id, payload)
+        # the error handler has told the user; never loop on one update
+        async with self.db.session() as session:
+            await inbox.mark_processed(session, update_id, error)
 
     async def _process(self, update_id: int, payload: Any) -> str | None:
         """Handle one stored update; the type of the error that stopped it, if one did."""
@@ -65,7 +71,8 @@ class InboxWorker:
         if update is None or error is not None:
             return error
         try:
-            await self.app.process_update(update)
+            await self.app.update_processor.process_update(
+                update, self.app.process_update(update))
         except Exception as failure:  # handlers' errors go to the error handler; not these
             log.error("update %s could not be processed: %s", update_id,
                       type(failure).__name__)

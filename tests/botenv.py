@@ -179,12 +179,15 @@ class BotEnv:
 
 
 @asynccontextmanager
-async def running_bot(db: Database, **settings: Any) -> AsyncIterator[BotEnv]:
+async def running_bot(db: Database, *, world: World | None = None, rate_limit: bool = False,
+                      **settings: Any) -> AsyncIterator[BotEnv]:
+    """The bot against an emulator (`world`: one with Telegram's limits on, say). Replies pass
+    the send budget unless `rate_limit`; the outbox keeps to it either way."""
     config = Settings(database_url=db.url, default_language="zh_CN", tick_seconds=3600,
                       **settings)
-    async with serve(World(token=TOKEN)) as em:
+    async with serve(world or World(token=TOKEN)) as em:
         app = build_application(config, db, token=TOKEN, base_url=em.bot_base_url,
-                                base_file_url=em.file_base_url, rate_limit=False)
+                                base_file_url=em.file_base_url, rate_limit=rate_limit)
         env = BotEnv(em, app, db)
 
         async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

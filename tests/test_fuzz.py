@@ -453,7 +453,15 @@ class Campaign:
         watched = [seen] + ([fetcher] if self.path == "polling" and fetcher else [])
         await asyncio.wait(watched, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
         self.waiting = None
-        if not seen.done():
+        finished = seen.done()
+        if finished and self.path == "polling":
+            # updates of other chats run side by side: the sentinel may finish before an
+            # earlier one; the Application's queue counts every fetched update until it is done
+            everything = asyncio.ensure_future(self.env.app.update_queue.join())
+            await asyncio.wait([everything], timeout=WAIT)
+            finished = everything.done()
+            everything.cancel()
+        if not finished:
             seen.cancel()
             await self._stuck(batch)
             return

@@ -235,37 +235,6 @@ async def test_a_stop_during_a_slow_flush_still_writes_every_outcome(db, monkeyp
     assert await statuses(db) == {"sent": delivered, "pending": 30 - delivered}
 
 
-async def test_the_pacer_keeps_telegrams_window_even_when_the_loop_is_late():
-    """Never more than `rate` sends in any one second, also when sends wake up late because
-    the event loop was busy (simulated by blocking it now and then)."""
-    import time
-
-    from bot.outbox import Pacer
-
-    pacer, sent = Pacer(25), []
-
-    async def sender(n: int) -> None:
-        for i in range(20):
-            await pacer.wait()
-            sent.append(time.monotonic())
-            if (n + i) % 7 == 0:
-                time.sleep(0.06)  # noqa: ASYNC251 (on purpose: a busy loop, the next sends wake late)
-
-    await asyncio.gather(*(sender(n) for n in range(4)))
-    sent.sort()
-    assert len(sent) == 80
-    most = max(sum(1 for t in sent if start <= t < start + 1.0) for start in sent)
-    assert most <= 25
-
-
-async def test_fractional_rates_never_exceed_the_rate_in_any_second():
-    from bot.outbox import Pacer
-
-    assert (Pacer(1.5).limit, Pacer(1.5).period) == (1, 1.0 + Pacer.MARGIN)
-    assert (Pacer(29.5).limit, Pacer(29.5).period) == (29, 1.0 + Pacer.MARGIN)
-    assert (Pacer(0.5).limit, Pacer(0.5).period) == (1, 2.0 + Pacer.MARGIN)
-
-
 async def test_each_claimed_row_carries_its_readers_language_and_sent_at_reads_back(
         db, monkeypatch):
     """The claim looks up each recipient's language (the notice is rendered in it), and the
