@@ -36,6 +36,8 @@ FEATURE = Feature(
     ],
     inputs=answers.INPUTS,
     renderers=RENDERERS,
+    # the teasers depend on the pledge and the reader's language only: once per batch
+    shared_renderers=frozenset({pledges.PUBLISHED, pledges.REMINDER, pledges.RESIGN}),
     effects=pledges.EFFECTS,
     menu=[MenuCommand("pledges", N_("Pledges to read and sign"), "resident", 40),
           MenuCommand("pledge", N_("Write and follow pledges"), "manager", 130)],
