@@ -95,5 +95,11 @@ class Database:
                 f"(at {current or 'nothing'}, code needs {head}): run `linli db upgrade`."
             )
 
+    @classmethod
+    def for_bot(cls, url: str, concurrent_updates: int) -> Database:
+        """The bot's database: a connection for each update handled at once, and for the
+        outbox (claiming, recording) and the scheduled jobs beside them."""
+        return cls(url, pool_size=concurrent_updates + 4)
+
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -31,7 +31,7 @@ async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    db = Database(settings.database_url)
+    db = Database.for_bot(settings.database_url, settings.concurrent_updates)
     await db.check()
     app = build_application(settings, db, token=token)
     try:
