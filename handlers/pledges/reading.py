@@ -27,10 +27,17 @@ NOT_REGISTERED = N_("You are not registered yet. Send /start to join your commun
 async def sign_state(call: Call[object], pledge: Pledge,
                      person: Person | None) -> tuple[str, InlineKeyboardMarkup | None]:
     """The line under the pledge: signed already, closed, not for you, or the sign button."""
-    _ = call._
+    standing = await pledges.reading(call.session, pledge_id=pledge.id, person=person)
+    return state_line(call._, standing, person)
+
+
+def state_line(_: Translator, standing: pledges.Standing,
+               person: Person | None) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Where the reader stands, from what was read with the pledge (no further queries)."""
+    pledge = standing.pledge
     if person is None:
         return _(NOT_REGISTERED), None
-    signature = await pledges.my_signature(call.session, pledge=pledge, person=person)
+    signature = pledges.covering(standing)
     if signature is not None and signature.version == pledge.version:
         return _("✅ Already signed on {date}.",
                  date=pledges.local_time(signature.signed_at, _.tz)), None
@@ -38,7 +45,7 @@ async def sign_state(call: Call[object], pledge: Pledge,
         return _("This pledge closed on {date}; signing is no longer possible.",
                  date=pledges.local_date(pledge.ended_at(), _.tz)), None
     try:
-        await pledges.eligible_household(call.session, pledge, person)
+        pledges.eligible_home(standing)
     except NotAllowed as error:
         return translate_error(error, _), None  # (a place's name in it is escaped)
     prompt = (_("You signed an earlier version. Please sign the new text.")
@@ -48,12 +55,12 @@ async def sign_state(call: Call[object], pledge: Pledge,
 
 async def show_pledge(call: Call[object], pledge_id: int) -> None:
     """Send the whole pledge (in parts if long), its attachment, then where I stand."""
-    pledge = await pledges.get_pledge(call.session, pledge_id)
+    standing = await pledges.reading(call.session, pledge_id=pledge_id, person=call.person)
+    pledge = standing.pledge
     if pledge.status == PledgeStatus.DRAFT:
         raise NotFound(N_("This pledge no longer exists."))
-    where = await pledges.where(call.session, pledge)
-    state, markup = await sign_state(call, pledge, call.person)
-    for part in full_text(call._, pledge, where):
+    state, markup = state_line(call._, standing, call.person)
+    for part in full_text(call._, pledge, standing.where):
         await call.reply(part)
     if pledge.attachment_id and pledge.attachment_kind == "photo":
         await call.send_photo(pledge.attachment_id)

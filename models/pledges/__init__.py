@@ -3,7 +3,8 @@ edit, extend or close it; residents sign it; staff follow who has not.
 
 One module per use case: `core` (the tables, loading, who may manage, who must sign),
 `drafting` (the draft's steps, each asking for what it needs next), `publishing` (publish, the
-automatic reminders and the closing report), `signing` (by the resident, or assisted),
+automatic reminders and the closing report), `signatures` (the table, and where one person
+stands under one pledge, read at once), `signing` (by the resident, or assisted),
 `following` (progress, who has not signed, reminders, exports) and `changes` (a new version,
 extend, close). Everything a caller needs is importable from here.
 """
@@ -103,16 +104,24 @@ from models.pledges.publishing import (
     schedule_missing_reports,
     schedule_reminders,
 )
+from models.pledges.signatures import (
+    Home,
+    Signature,
+    SignatureBrief,
+    SignedHow,
+    Standing,
+    covering,
+    eligible_home,
+    signer_key,
+    stand,
+)
 from models.pledges.signing import (
     MyPledge,
-    Signature,
     SignatureView,
     Signed,
-    SignedHow,
     assisted_candidate,
-    eligible_household,
-    my_signature,
     open_for,
+    reading,
     sign,
     sign_for_resident,
     sign_pledge,

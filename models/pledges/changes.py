@@ -35,7 +35,7 @@ from models.pledges.core import (
     text_hash,
 )
 from models.pledges.publishing import cancel_reminders, report_closing, schedule_reminders
-from models.pledges.signing import Signature
+from models.pledges.signatures import Signature
 
 CLOSED_NOW = N_("This pledge is closed.")
 

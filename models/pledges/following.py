@@ -32,7 +32,8 @@ from models.pledges.core import (
     viewer_paths,
     where,
 )
-from models.pledges.signing import Signature, signatures_of
+from models.pledges.signatures import Signature
+from models.pledges.signing import signatures_of
 from models.schedule import DueItem
 
 __all__ = ["Tally", "UnitProgress", "tally_by_child"]

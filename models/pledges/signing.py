@@ -1,31 +1,29 @@
 """Signing a pledge (签署承诺书): by the resident, or assisted (代签) by a grid worker for an
 elderly resident who agreed in person; and what a resident sees of their pledges.
 
-A signature counts one signing unit — the person, or for one-per-household pledges the
-household — and `signer_key` names that unit. UNIQUE(pledge_id, signer_key) is what makes a
-second signature impossible, also when two taps race in two processes: the loser's INSERT fails
-and is answered like any other repeat. Re-signing a newer text updates the same row.
+What a press needs to know — the pledge, where the person stands under it, the household they
+would sign for and its signature so far — is read in one statement (`signatures.stand`); a
+signature is then one INSERT (or, for a newer text, one UPDATE of the same row). When two taps
+race in two processes, UNIQUE(pledge_id, signer_key) makes the loser's INSERT fail, and it is
+answered like any other repeat.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, Select, String, UniqueConstraint, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
 from models import audit
-from models.base import ID, Base, utcnow
-from models.errors import N_, Conflict, NotAllowed, NotFound
+from models.base import utcnow
+from models.errors import N_, Conflict, NotFound
 from models.outbox import enqueue
-from models.people import Membership, MembershipStatus, Person, Relation
+from models.people import Membership, MembershipStatus, Person
 from models.permissions import MANAGERS, require_role, require_scope_over_person
-from models.places import Place, ancestors, label
+from models.places import Place, get_place
 from models.pledges.core import (
     ASSISTED,
     Pledge,
@@ -34,89 +32,18 @@ from models.pledges.core import (
     get_pledge,
     local_date,
     local_time,
-    place_of,
     viewer_paths,
 )
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
-
-
-class SignedHow(enum.StrEnum):
-    SELF = "self"
-    ASSISTED = "assisted"  # 代签: by a grid worker, for a resident who agreed in person
-
-
-class Signature(Base):
-    """One signing unit's signature of one pledge, with the version of the text it agreed to."""
-
-    __tablename__ = "signature"
-    __table_args__ = (
-        UniqueConstraint("pledge_id", "signer_key"),
-        Index("ix_signature_pledge_id_household_id", "pledge_id", "household_id"),
-        Index("ix_signature_pledge_id_person_id", "pledge_id", "person_id"),
-    )
-
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    household_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="RESTRICT"))
-    signer_key: Mapped[str] = mapped_column(String(32))  # "p:<person id>" or "h:<household id>"
-    version: Mapped[int]
-    text_hash: Mapped[str] = mapped_column(String(64))
-    how: Mapped[SignedHow] = mapped_column(String(16))
-    assisted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"))
-    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
-
-
-def new_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    return f"{raw[:4]}-{raw[4:]}"
-
-
-def signer_key(pledge: Pledge, person_id: int, household_id: int) -> str:
-    return (f"h:{household_id}" if Signers(pledge.signers).per_household
-            else f"p:{person_id}")
-
-
-async def eligible_household(session: AsyncSession, pledge: Pledge, person: Person) -> Place:
-    """The household the person signs for, or NotAllowed saying why they may not sign."""
-    place = await place_of(session, pledge)
-    rows = (await session.execute(
-        select(Membership, Place).join(Place, Place.id == Membership.household_id)
-        .where(Membership.person_id == person.id).order_by(Membership.id))).all()
-    approved = [(m, h) for m, h in rows if m.status == MembershipStatus.APPROVED]
-    if not approved:
-        raise NotAllowed(N_("Only verified residents can sign. Your registration has not been "
-                            "approved yet; send /me to see it."))
-    inside = [(m, h) for m, h in approved if h.path.startswith(place.path)]
-    if not inside:
-        raise NotAllowed(N_("This pledge is for residents of {place}; you are not registered "
-                            "there."), place=place.name)
-    signers = Signers(pledge.signers)
-    if signers in (Signers.OWNER, Signers.LANDLORD):
-        inside = [(m, h) for m, h in inside if m.relation == Relation.OWNER]
-        if not inside:
-            raise NotAllowed(N_("This pledge is for owners only."))
-    if signers == Signers.LANDLORD:
-        rented = set(await session.scalars(select(Membership.household_id).where(
-            Membership.household_id.in_([h.id for _m, h in inside]),
-            Membership.relation == Relation.TENANT,
-            Membership.status == MembershipStatus.APPROVED)))
-        inside = [(m, h) for m, h in inside if h.id in rented]
-        if not inside:
-            raise NotAllowed(N_("This pledge is for landlords of rented households."))
-    if signers.per_household:
-        # an owner of two flats signs for the first one not yet signed
-        keys = [signer_key(pledge, person.id, h.id) for _m, h in inside]
-        done = set(await session.scalars(select(Signature.signer_key).where(
-            Signature.pledge_id == pledge.id, Signature.signer_key.in_(keys),
-            Signature.version == pledge.version)))
-        for _m, h in inside:
-            if signer_key(pledge, person.id, h.id) not in done:
-                return h
-    return inside[0][1]
+from models.pledges.signatures import (
+    Signature,
+    SignatureBrief,
+    SignedHow,
+    Standing,
+    eligible_home,
+    new_code,
+    signer_key,
+    stand,
+)
 
 
 async def signature_for(
@@ -138,12 +65,23 @@ class Signed:
 async def _already(
     session: AsyncSession, pledge: Pledge, existing: Signature, tz: dt.tzinfo
 ) -> Conflict:
-    if Signers(pledge.signers).per_household or existing.how == SignedHow.ASSISTED:
-        signer = await session.get(Person, existing.person_id)
+    signer = (await session.get(Person, existing.person_id)
+              if _names_signer(pledge, existing.how) else None)
+    return _repeat(pledge, existing.how, existing.signed_at, signer.name if signer else None, tz)
+
+
+def _names_signer(pledge: Pledge, how: str) -> bool:
+    return Signers(pledge.signers).per_household or how == SignedHow.ASSISTED
+
+
+def _repeat(pledge: Pledge, how: str, signed_at: dt.datetime, signer: str | None,
+            tz: dt.tzinfo) -> Conflict:
+    """A second signature of one unit: when it signed (and who, if it may have been someone
+    else of the household, or a grid worker for them)."""
+    if _names_signer(pledge, how):
         return Conflict(N_("Already signed on {date} ({name})."),
-                        date=local_time(existing.signed_at, tz),
-                        name=signer.name if signer else "—")
-    return Conflict(N_("Already signed on {date}."), date=local_time(existing.signed_at, tz))
+                        date=local_time(signed_at, tz), name=signer or "—")
+    return Conflict(N_("Already signed on {date}."), date=local_time(signed_at, tz))
 
 
 def signatures_of(pledge: Pledge) -> Select[int, int]:
@@ -159,7 +97,8 @@ async def sign_pledge(
     """Sign the pledge's current text (`version` is what the signer read); once per unit.
     `assisted_by`: the grid worker signing for the resident, who is told (and audited)."""
     now = now or utcnow()
-    pledge = await get_pledge(session, pledge_id)
+    standing = await stand(session, pledge_id=pledge_id, person=person)
+    pledge = standing.pledge
     if pledge.status == PledgeStatus.DRAFT:
         raise NotFound(N_("This pledge no longer exists."))
     if not pledge.is_open(now):
@@ -168,41 +107,56 @@ async def sign_pledge(
     if version != pledge.version:
         raise Conflict(N_("The text of this pledge has changed. Please read the new version "
                           "and sign again."))
-    household = await eligible_household(session, pledge, person)
+    home = eligible_home(standing)
     if assisted_by is not None:
-        await require_role(session, person_id=assisted_by.id, place=household, roles=MANAGERS)
-    how = SignedHow.ASSISTED if assisted_by is not None else SignedHow.SELF
-    existing = await signature_for(session, pledge, person.id, household.id)
+        await require_role(session, person_id=assisted_by.id, roles=MANAGERS,
+                           place=await get_place(session, home.household_id))
+    existing = home.signature
     if existing is not None and existing.version >= pledge.version:
-        raise await _already(session, pledge, existing, tz)
-    resigned = existing is not None
-    signature = existing or Signature(pledge_id=pledge.id,
-                                      signer_key=signer_key(pledge, person.id, household.id))
-    signature.person_id, signature.household_id = person.id, household.id
-    signature.version, signature.text_hash = pledge.version, pledge.text_hash
-    signature.how, signature.assisted_by_id = how, assisted_by.id if assisted_by else None
-    signature.signed_at, signature.code = now, new_code()
-    session.add(signature)
-    person_id, household_id = person.id, household.id  # a rollback below expires the objects
+        raise _repeat(pledge, existing.how, existing.signed_at, existing.signer_name, tz)
+    person_id = person.id  # a rollback below expires the objects
+    signature = Signature(
+        pledge_id=pledge.id, signer_key=signer_key(pledge, person_id, home.household_id),
+        person_id=person_id, household_id=home.household_id, version=pledge.version,
+        text_hash=pledge.text_hash, how=SignedHow.ASSISTED if assisted_by else SignedHow.SELF,
+        assisted_by_id=assisted_by.id if assisted_by else None, signed_at=now,
+        code=new_code())
     try:
-        await session.flush()
+        await _write(session, signature, existing)
     except IntegrityError:
         # a concurrent tap won the race: answer like a repeat, and write nothing
         await session.rollback()
         pledge = await get_pledge(session, pledge_id)
-        existing = await signature_for(session, pledge, person_id, household_id)
-        if existing is None:
+        again = await signature_for(session, pledge, person_id, home.household_id)
+        if again is None:
             raise
-        raise await _already(session, pledge, existing, tz) from None
+        raise await _already(session, pledge, again, tz) from None
     if assisted_by is not None:
         # the resident learns of it, with the certificate, whoever pressed the button
-        enqueue(session, chat_id=person.telegram_id, person_id=person.id,
+        enqueue(session, chat_id=person.telegram_id, person_id=person_id,
                 kind=ASSISTED, payload={"signature_id": signature.id})
         audit.record(session, actor_id=assisted_by.id, action="pledge.sign_assisted",
-                     subject="pledge", subject_id=pledge.id, place_id=household.id,
-                     person_id=person.id, signature_id=signature.id)
+                     subject="pledge", subject_id=pledge.id, place_id=home.household_id,
+                     person_id=person_id, signature_id=signature.id)
     await session.commit()
-    return Signed(signature, pledge, person, resigned)
+    return Signed(signature, pledge, person, existing is not None)
+
+
+async def _write(session: AsyncSession, signature: Signature,
+                 existing: SignatureBrief | None) -> None:
+    """One statement: the new signature's INSERT, or the UPDATE renewing the unit's earlier
+    one (a newer text signed; the row and its id stay)."""
+    if existing is None:
+        session.add(signature)
+        await session.flush()
+        return
+    signature.id = existing.id
+    await session.execute(update(Signature).where(Signature.id == existing.id).values(
+        {column: getattr(signature, column) for column in _RENEWED}))
+
+
+_RENEWED = ("person_id", "household_id", "version", "text_hash", "how", "assisted_by_id",
+            "signed_at", "code")
 
 
 sign = sign_pledge  # (the name tests and the demo know)
@@ -243,9 +197,15 @@ async def signing_as(session: AsyncSession, *, pledge_id: int,
                      person: Person) -> tuple[Pledge, str]:
     """Before confirming: the pledge, and the household (as read) the person would sign for;
     NotAllowed saying why they may not sign."""
-    pledge = await get_pledge(session, pledge_id)
-    household = await eligible_household(session, pledge, person)
-    return pledge, label(await ancestors(session, household))
+    standing = await stand(session, pledge_id=pledge_id, person=person)
+    return standing.pledge, eligible_home(standing).label
+
+
+async def reading(session: AsyncSession, *, pledge_id: int,
+                  person: Person | None) -> Standing:
+    """A pledge as a resident (or someone not registered yet) opens it: the pledge, where it
+    applies, and where they stand under it (see `covering`, `eligible_home`)."""
+    return await stand(session, pledge_id=pledge_id, person=person)
 
 
 @dataclass(frozen=True)
@@ -297,16 +257,3 @@ async def open_for(
             .order_by(Signature.version.desc()))
         out.append(MyPledge(pledge, signature))
     return out
-
-
-async def my_signature(
-    session: AsyncSession, *, pledge: Pledge, person: Person
-) -> Signature | None:
-    """The signature that covers me for this pledge (mine, or my household's), if any."""
-    homes = list(await session.scalars(
-        select(Membership.household_id).where(Membership.person_id == person.id,
-                                              Membership.status == MembershipStatus.APPROVED)))
-    keys = [signer_key(pledge, person.id, h) for h in homes] or [f"p:{person.id}"]
-    return await session.scalar(select(Signature).where(
-        Signature.pledge_id == pledge.id, Signature.signer_key.in_(keys))
-        .order_by(Signature.version.desc()))
