@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy import BigInteger, bindparam, cast, exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, participation
 from models.base import utcnow
-from models.errors import N_, Conflict, NotAllowed
+from models.errors import N_, Conflict, NotAllowed, NotFound
 from models.notices.drafts import author_scopes
 from models.notices.sending import require_manager
 from models.notices.tables import (
@@ -36,21 +37,32 @@ from models.places import Place, subtree_filter
 REMINDER_SUBJECT = "notice"  # in the shared reminder log (models/participation/)
 
 
+# Whether the notice exists, reached the person, and was confirmed by them already: one
+# statement (built once), so a press of "Got it" reads once and writes once.
+_ACK_STATE = select(
+    Notice.id,
+    exists().where(OutboxMessage.topic == bindparam("topic"),
+                   OutboxMessage.person_id == bindparam("person_id")).label("received"),
+    exists().where(NoticeAck.notice_id == Notice.id,
+                   NoticeAck.person_id == bindparam("person_id")).label("acked"),
+).where(Notice.id == bindparam("notice_id"))
+
+
 async def acknowledge(session: AsyncSession, *, notice_id: int, person: Person) -> bool:
     """Record "Got it"; only someone the notice was sent to may. False if already done."""
-    await get_notice(session, notice_id)
-    received = await session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.topic == f"notice:{notice_id}", OutboxMessage.person_id == person.id
-    ).limit(1))
-    if received is None:
+    state = (await session.execute(_ACK_STATE, {
+        "notice_id": notice_id, "person_id": person.id, "topic": f"notice:{notice_id}"})).first()
+    if state is None:
+        raise NotFound(N_("This notice no longer exists."))
+    if not state.received:
         raise NotAllowed(N_("This notice was not sent to you."))
-    if await session.scalar(select(NoticeAck.id).where(NoticeAck.notice_id == notice_id,
-                                                       NoticeAck.person_id == person.id)):
+    if state.acked:
         return False
-    session.add(NoticeAck(notice_id=notice_id, person_id=person.id))
     try:
+        await session.execute(insert(NoticeAck).values(notice_id=notice_id,
+                                                       person_id=person.id))
         await session.commit()
-    except Exception:  # the same tap twice at once: the constraint keeps one
+    except IntegrityError:  # the same tap twice at once: the constraint keeps one
         await session.rollback()
         return False
     return True
