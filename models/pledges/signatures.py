@@ -34,6 +34,7 @@ from sqlalchemy import (
     cast,
     exists,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,7 +130,7 @@ DEPTH = len(LEVELS)  # the longest chain of places: street … household
 _PLACE = [aliased(Place, name=f"pp{i}") for i in range(DEPTH)]  # the pledge's place, upwards
 _HOME = [aliased(Place, name=f"hh{i}") for i in range(DEPTH)]  # the household, upwards
 _SIG, _SIGNER, _TENANT = aliased(Signature), aliased(Person), aliased(Membership)
-_KEY = case((Pledge.signers.in_([s.value for s in Signers if s.per_household]),
+_KEY = case((or_(*[Pledge.signers == literal(s.value) for s in Signers if s.per_household]),
              literal("h:") + cast(Membership.household_id, String)),
             else_=literal("p:") + cast(bindparam("person_id", type_=Integer), String))
 
