@@ -238,6 +238,8 @@ class OutboxSender:
             key = (row.kind, repr(sorted(row.payload.items())), language)
             if row.kind in SHARED_KINDS and key in cache:
                 out.append(cache[key])
+                if cache[key] is None:  # no longer worth sending, for this row too
+                    self.outcomes.append(Outcome(row.id, OutboxStatus.SKIPPED))
                 continue
             try:
                 message = await renderer(session, row.payload, tr(language, self.tz))
