@@ -7,10 +7,12 @@ its own per test (search_path), dropped afterwards; SQLite is a file in the test
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -113,6 +115,36 @@ async def resident(session: AsyncSession, staff: Person, telegram_id: int, room:
     await decide_membership(session, membership_id=request.membership.id, decider=staff,
                             approve=True)
     return p
+
+
+async def published_pledge(session: AsyncSession, staff: Person, where: str, title: str,
+                           body: str, *, signers: Any, days: int = 10) -> int:
+    """A pledge written step by step and published by `staff` to the place named `where`
+    (its announcement is in the outbox); its id."""
+    from models.base import utcnow
+    from models.pledges import (
+        add_text,
+        finish_body,
+        publish,
+        set_attachment,
+        set_closing,
+        set_scope,
+        set_signers,
+        start_draft,
+    )
+
+    draft, _ = await start_draft(session, author=staff)
+    await add_text(session, author=staff, text=title)
+    await add_text(session, author=staff, text=body)
+    await finish_body(session, pledge_id=draft.id, author=staff)
+    await set_attachment(session, pledge_id=draft.id, author=staff, file_id=None, kind=None)
+    await set_scope(session, pledge_id=draft.id, author=staff,
+                    place_id=(await place(session, where)).id)
+    await set_signers(session, pledge_id=draft.id, author=staff, signers=signers)
+    await set_closing(session, pledge_id=draft.id, author=staff,
+                      closes_at=utcnow() + dt.timedelta(days=days))
+    await publish(session, pledge_id=draft.id, author=staff)
+    return draft.id
 
 
 COMMUNITY = "城东街道/阳光社区"

@@ -20,7 +20,6 @@ appends each finding to that file. The number of updates run is printed per test
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 import os
@@ -42,24 +41,15 @@ from bot.emulator.client import EmulatorError
 from bot.emulator.updates import absorb
 from bot.webhook import InboxWorker, create_webhook_app
 from models import Base
-from models.base import utcnow
 from models.inbox import InboxUpdate
 from models.people import Membership, MembershipStatus, Person, Role
 from models.places import Place
 from models.pledges import (
     Signature,
     Signers,
-    add_text,
-    finish_body,
-    publish,
-    set_attachment,
-    set_closing,
-    set_scope,
-    set_signers,
-    start_draft,
 )
 from tests import fuzz_updates as fz
-from tests.conftest import COMMUNITY, person, place
+from tests.conftest import COMMUNITY, person, place, published_pledge
 
 SECRET = "fuzz-secret_token-0123456789"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -109,19 +99,11 @@ async def sign_by_deep_link(env, user: int, pledge_id: int) -> None:
 async def publish_pledge(env) -> int:
     async with env.db.session() as s:
         staff = await person(s, STAFF, "Director Wang", language="en")
-        draft, _ = await start_draft(s, author=staff)
-        await add_text(s, author=staff, text="Keep the stairwell free")
-        await add_text(s, author=staff, text="I will keep the stairwell free of bicycles.")
-        await finish_body(s, pledge_id=draft.id, author=staff)
-        await set_attachment(s, pledge_id=draft.id, author=staff, file_id=None, kind=None)
-        await set_scope(s, pledge_id=draft.id, author=staff,
-                        place_id=(await place(s, COMMUNITY)).id)
-        await set_signers(s, pledge_id=draft.id, author=staff, signers=Signers.RESIDENT)
-        await set_closing(s, pledge_id=draft.id, author=staff,
-                          closes_at=utcnow() + dt.timedelta(days=10))
-        await publish(s, pledge_id=draft.id, author=staff)
+        pledge_id = await published_pledge(
+            s, staff, COMMUNITY, "Keep the stairwell free",
+            "I will keep the stairwell free of bicycles.", signers=Signers.RESIDENT)
     await env.drain_outbox()
-    return draft.id
+    return pledge_id
 
 
 async def flow_results(env) -> tuple[dict[int, str], Counter[int]]:

@@ -16,24 +16,15 @@ from bot.botapi import BotApi
 from bot.emulator.client import serve
 from bot.emulator.state import World
 from bot.outbox import OutboxSender
-from models.base import utcnow
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Role
 from models.pledges import (
     PUBLISHED,
     Signers,
-    add_text,
     close_pledge,
-    finish_body,
-    publish,
-    set_attachment,
-    set_closing,
-    set_scope,
-    set_signers,
-    start_draft,
 )
 from tests.botenv import TOKEN
-from tests.conftest import COMMUNITY, person, place, resident
+from tests.conftest import COMMUNITY, person, published_pledge, resident
 
 pytestmark = pytest.mark.usefixtures("places")
 ROOMS = [f"{COMMUNITY}/第一网格/1栋/1单元/{n}" for n in (101, 102, 201, 202, 301, 302)]
@@ -50,18 +41,10 @@ async def announce(db) -> tuple[int, list[int]]:
             chats.append(1 + i)
         await s.execute(OutboxMessage.__table__.delete())  # (the join messages)
         await s.commit()
-        draft, _ = await start_draft(s, author=staff)
-        await add_text(s, author=staff, text="No fireworks")
-        await add_text(s, author=staff, text="I will not set off fireworks in the estate.")
-        await finish_body(s, pledge_id=draft.id, author=staff)
-        await set_attachment(s, pledge_id=draft.id, author=staff, file_id=None, kind=None)
-        await set_scope(s, pledge_id=draft.id, author=staff,
-                        place_id=(await place(s, COMMUNITY)).id)
-        await set_signers(s, pledge_id=draft.id, author=staff, signers=Signers.HOUSEHOLD)
-        await set_closing(s, pledge_id=draft.id, author=staff,
-                          closes_at=utcnow() + dt.timedelta(days=7))
-        await publish(s, pledge_id=draft.id, author=staff)
-        return draft.id, chats
+        pledge_id = await published_pledge(
+            s, staff, COMMUNITY, "No fireworks", "I will not set off fireworks in the estate.",
+            signers=Signers.HOUSEHOLD, days=7)
+        return pledge_id, chats
 
 
 async def drain(db, world: World) -> None:

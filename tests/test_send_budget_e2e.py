@@ -7,7 +7,6 @@ person's presses stay in order, and a slow press of one person keeps nobody else
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections import Counter
 
 import pytest
@@ -17,23 +16,12 @@ from telegram.ext import CallbackQueryHandler
 from bench.synth import FIRST_TELEGRAM_ID, generate
 from bot.emulator import World
 from models import notices
-from models.base import utcnow
 from models.notices import Target
 from models.outbox import OutboxMessage
 from models.people import Role
-from models.pledges import (
-    Signers,
-    add_text,
-    finish_body,
-    publish,
-    set_attachment,
-    set_closing,
-    set_scope,
-    set_signers,
-    start_draft,
-)
+from models.pledges import Signers
 from tests.botenv import TOKEN, running_bot
-from tests.conftest import person, place
+from tests.conftest import person, place, published_pledge
 
 STREET = "合成街道"
 STAFF = 1
@@ -45,16 +33,8 @@ SIGN_PROMPT = "您读过了吗？请在下方签署。"
 
 async def publish_pledge(db, staff) -> None:
     async with db.session() as s:
-        draft, _ = await start_draft(s, author=staff)
-        await add_text(s, author=staff, text="文明养犬")
-        await add_text(s, author=staff, text="我承诺：出门牵绳，及时清理。")
-        await finish_body(s, pledge_id=draft.id, author=staff)
-        await set_attachment(s, pledge_id=draft.id, author=staff, file_id=None, kind=None)
-        await set_scope(s, pledge_id=draft.id, author=staff, place_id=(await place(s, STREET)).id)
-        await set_signers(s, pledge_id=draft.id, author=staff, signers=Signers.RESIDENT)
-        await set_closing(s, pledge_id=draft.id, author=staff,
-                          closes_at=utcnow() + dt.timedelta(days=10))
-        await publish(s, pledge_id=draft.id, author=staff)
+        await published_pledge(s, staff, STREET, "文明养犬", "我承诺：出门牵绳，及时清理。",
+                               signers=Signers.RESIDENT)
 
 
 async def send_notice(db, staff) -> None:
