@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, ForeignKey, String, func, select
+from sqlalchemy import BigInteger, ForeignKey, String, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -126,17 +126,19 @@ async def bound_group_count(session: AsyncSession) -> int:
 async def move_binding(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> bool:
     """A group became a supergroup (a new chat id): its binding follows it; commits.
 
-    Telegram sends the move twice (a service message in the old chat and one in the new); the
-    second finds nothing left to move. False when the old chat was not bound."""
-    binding = await binding_of(session, old_chat_id)
-    if binding is None or old_chat_id == new_chat_id:
+    Telegram sends the move twice (a service message in the old chat and one in the new), and
+    the two may be handled at the same time: each statement re-reads the row, so the second
+    finds nothing left to move. False when the old chat was not bound (any more)."""
+    if old_chat_id == new_chat_id:
         return False
-    if await binding_of(session, new_chat_id) is not None:  # bound again meanwhile: keep that
-        await session.delete(binding)
+    if await binding_of(session, new_chat_id) is not None:  # moved already, or bound again
+        done = await session.execute(delete(ChatBinding)
+                                     .where(ChatBinding.chat_id == old_chat_id))
     else:
-        binding.chat_id = new_chat_id
+        done = await session.execute(update(ChatBinding).where(ChatBinding.chat_id == old_chat_id)
+                                     .values(chat_id=new_chat_id))
     await session.commit()
-    return True
+    return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
 async def end_binding(session: AsyncSession, *, chat_id: int, why: str) -> bool:
