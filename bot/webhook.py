@@ -3,8 +3,8 @@
 A wrong `X-Telegram-Bot-Api-Secret-Token` gets 403 (compared in constant time); a body over
 MAX_BODY_BYTES gets 413 before it is read whole; a body that is not a JSON object with an
 `update_id` Telegram could send gets 400 and nothing is stored. The update is written to the
-inbox (unique `update_id`) and committed *before* the 200, then processed by one worker in
-order; a re-delivery is answered 200 and not processed again, and whatever a crash left
+inbox (unique `update_id`) and committed *before* the 200, then processed by the inbox worker;
+a re-delivery is answered 200 and not processed again, and whatever a crash left
 unprocessed is processed at the next start. Stored updates go through the same update processor
 as polled ones (bot/processing.py): each person's in the order Telegram numbered them, different
 people's side by side. Each is read on its own: one the library cannot read is marked with the
