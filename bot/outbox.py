@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -26,7 +25,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
-from bot.botapi import ApiError, Blocked, BotApi, Migrated, Rejected, RetryLater, Unavailable
+from bot.botapi import (
+    ApiError,
+    Blocked,
+    BotApi,
+    Migrated,
+    Rejected,
+    RetryLater,
+    Unavailable,
+    encode,
+)
 from bot.db import Database
 from bot.i18n import Translator, tr
 from bot.sending import PAID_RATE, LocalBudget, SendBudget
@@ -88,7 +96,10 @@ class OutboxSender:
         # A batch is about five seconds of sending (and well within a lease): a reply that
         # arrives during a broadcast waits seconds, not minutes, behind it.
         self.batch = max(1, min(500, int(rate * 5), int(rate * lease.total_seconds() / 3)))
-        self._markups: dict[int, tuple[InlineKeyboardMarkup, str]] = {}
+        # each rendered message's method and encoded form, built once, not once per send
+        self._forms: dict[int, tuple[Rendered, str, bytes]] = {}
+        self._hungry = asyncio.Event()  # the queue fell to half a batch: claim the next one
+        self._busy = False  # the last claim found rows (the next one need not look first)
         self.outcomes: list[Outcome] = []
         self._queued: set[int] = set()  # claimed ids waiting or in flight here
         self._cancelled: set[int] = set()  # of those, cancelled meanwhile: not to be sent
@@ -103,12 +114,14 @@ class OutboxSender:
         database; `wakeup` cuts the idle wait short when new rows arrive."""
         queue: asyncio.Queue[tuple[Claimed, Rendered] | None] = asyncio.Queue()
         stopping = asyncio.Event()
+        self._hungry = asyncio.Event()
         flusher = asyncio.create_task(self._flush_every(FLUSH_SECONDS, stopping))
         tasks = [asyncio.create_task(self._worker(api, queue)) for _ in range(self.concurrency)]
         try:
             while True:
                 if queue.qsize() > self.batch // 2:
-                    await asyncio.sleep(0.01)
+                    self._hungry.clear()
+                    await self._hungry.wait()  # a sender sets it when the queue is at half
                     continue
                 try:
                     claimed = await self._claim_into(queue)
@@ -182,13 +195,19 @@ class OutboxSender:
                 return
 
     async def flush(self) -> None:
-        """Write outcomes; and learn which queued rows were cancelled meanwhile."""
+        """Write outcomes; and learn which queued rows were cancelled meanwhile (one
+        transaction). Nothing to write and nothing queued: nothing to do."""
         outcomes, self.outcomes = self.outcomes, []
+        if not (outcomes or self._queued or self._moved_groups or self._gone_groups):
+            return
         try:
             async with self.db.session() as session:
                 if outcomes:
-                    await record(session, outcomes)
-                self._cancelled |= await take_cancelled_claims(session) & self._queued
+                    await record(session, outcomes, commit=False)
+                if self._queued:
+                    self._cancelled |= (await take_cancelled_claims(session, commit=False)
+                                        & self._queued)
+                await session.commit()
                 await self._follow_groups(session)
         except BaseException:  # keep them for the next flush, or they would be sent again
             self.outcomes[:0] = outcomes
@@ -208,10 +227,12 @@ class OutboxSender:
 
     async def _claim_into(self, queue: asyncio.Queue[tuple[Claimed, Rendered] | None]) -> int:
         """Claim one batch, render it and queue it for the senders; return how many rows."""
-        if len(self._markups) > 10_000:
-            self._markups.clear()
+        if len(self._forms) > 10_000:
+            self._forms.clear()
         async with self.db.session() as session:
-            rows = await claim(session, limit=self.batch, lease=self.lease)
+            # busy, the next rows are as good as there: no need to look before claiming
+            rows = await claim(session, limit=self.batch, lease=self.lease, look=not self._busy)
+            self._busy = bool(rows)
             if not rows:
                 return 0
             self._rendering = [row.id for row in rows]  # a stop meanwhile hands them back
@@ -266,6 +287,8 @@ class OutboxSender:
             item = await queue.get()
             if item is None:  # stopping
                 return
+            if queue.qsize() <= self.batch // 2 and not self._hungry.is_set():
+                self._hungry.set()
             row, message = item
             if row.id in self._cancelled:  # its notice was cancelled while it waited here
                 self._cancelled.discard(row.id)
@@ -311,20 +334,8 @@ class OutboxSender:
         return Outcome(row.id, OutboxStatus.SENT, message_id=message_id)
 
     async def _deliver(self, api: BotApi, chat_id: int, message: Rendered) -> int:
-        params: dict[str, Any] = {"chat_id": chat_id, "parse_mode": "HTML",
-                                  "reply_markup": self._markup_json(message)}
-        if self.paid:
-            params["allow_paid_broadcast"] = True
-        if message.photo:
-            method, params = "sendPhoto", params | {"photo": message.photo,
-                                                    "caption": message.text}
-        elif message.document:
-            method, params = "sendDocument", params | {"document": message.document,
-                                                       "caption": message.text}
-        else:
-            method, params = "sendMessage", params | {"text": message.text}
-        sent = await api.call(method, params)
-        message_id = int(sent["message_id"])
+        method, encoded = self._form(message)
+        message_id = await api.send(method, chat_id, encoded)
         if message.pin:
             try:
                 await api.call("pinChatMessage", {"chat_id": chat_id, "message_id": message_id,
@@ -333,13 +344,23 @@ class OutboxSender:
                 log.info("could not pin in chat %s: %s", chat_id, error.description)
         return message_id
 
-    def _markup_json(self, message: Rendered) -> str | None:
-        """The keyboard as JSON, serialised once per rendered message, not once per send."""
-        if message.markup is None:
-            return None
-        key = id(message.markup)
-        cached = self._markups.get(key)
-        if cached is None or cached[0] is not message.markup:
-            cached = (message.markup, json.dumps(message.markup.to_dict()))
-            self._markups[key] = cached
-        return cached[1]
+    def _form(self, message: Rendered) -> tuple[str, bytes]:
+        """The method and encoded form (all but the chat) of a rendered message, built once
+        per rendered message, not once per send: a broadcast shares a few."""
+        key = id(message)
+        cached = self._forms.get(key)
+        if cached is None or cached[0] is not message:
+            params: dict[str, Any] = {
+                "parse_mode": "HTML", "allow_paid_broadcast": True if self.paid else None,
+                "reply_markup": None if message.markup is None else message.markup.to_dict()}
+            if message.photo:
+                method = "sendPhoto"
+                params |= {"photo": message.photo, "caption": message.text}
+            elif message.document:
+                method = "sendDocument"
+                params |= {"document": message.document, "caption": message.text}
+            else:
+                method = "sendMessage"
+                params["text"] = message.text
+            cached = self._forms[key] = (message, method, encode(params))
+        return cached[1], cached[2]

@@ -153,18 +153,22 @@ class Claimed:
 
 async def claim(
     session: AsyncSession, *, limit: int, lease: dt.timedelta, now: dt.datetime | None = None,
+    look: bool = True,
 ) -> list[Claimed]:
     """Take up to `limit` due rows for sending (and rows whose lease ran out); commits.
 
-    One statement: UPDATE … WHERE id IN (the due rows) RETURNING what the sender needs, with
-    the recipient's language looked up per row. Broadcast rows share one payload, so each
-    distinct payload text is parsed once per batch."""
+    UPDATE … WHERE id IN (the due rows), then what the sender needs of them, with the
+    recipient's language looked up per row: on PostgreSQL as RETURNING, on SQLite read back as
+    one JSON value (see `_claimed_on_sqlite`). Broadcast rows share one payload, so each
+    distinct payload text is parsed once per batch. With `look`, a read finds out first
+    whether anything is due (an idle outbox is polled: no write lock for nothing); a sender
+    in the middle of a broadcast claims at once."""
     now = now or utcnow()
     table = cast(Table, OutboxMessage.__table__)
     is_due = (((table.c.status == OutboxStatus.PENDING) & (table.c.not_before <= now))
               | ((table.c.status == OutboxStatus.SENDING) & (table.c.claimed_at < now - lease)))
     # an idle outbox is polled every second: find that out by reading, without a write lock
-    if await session.scalar(select(table.c.id).where(is_due).limit(1)) is None:
+    if look and await session.scalar(select(table.c.id).where(is_due).limit(1)) is None:
         await session.rollback()
         return []
     due = (
@@ -173,16 +177,19 @@ async def claim(
         .order_by(table.c.topic.is_not(None), table.c.id)
         .limit(limit)
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+    if not sqlite:
         due = due.with_for_update(skip_locked=True)  # several workers share one outbox
     language = (select(Person.language).where(Person.id == table.c.person_id)
                 .scalar_subquery())
-    rows = (await session.execute(
-        update(table).where(table.c.id.in_(due))
-        .values(status=OutboxStatus.SENDING, claimed_at=now)
-        .returning(table.c.id, table.c.chat_id, table.c.person_id, table.c.kind,
-                   type_coerce(table.c.payload, Text), table.c.attempts, language)
-    )).all()
+    columns = (table.c.id, table.c.chat_id, table.c.person_id, table.c.kind,
+               type_coerce(table.c.payload, Text), table.c.attempts, language)
+    claiming = (update(table).where(table.c.id.in_(due))
+                .values(status=OutboxStatus.SENDING, claimed_at=now))
+    if sqlite:
+        rows = await _claimed_on_sqlite(session, claiming, columns, now)
+    else:
+        rows = list((await session.execute(claiming.returning(*columns))).all())
     await session.commit()
     payloads: dict[str, dict[str, Any]] = {}
     claimed = []
@@ -196,6 +203,21 @@ async def claim(
         claimed.append(Claimed(id_, chat_id, person_id, kind, parsed, attempts, lang))
     claimed.sort(key=lambda row: row.id)
     return claimed
+
+
+async def _claimed_on_sqlite(session: AsyncSession, claiming: Any, columns: Sequence[Any],
+                             now: dt.datetime) -> list[Any]:
+    """Claim, then read the claimed rows back as one JSON value. SQLite hands RETURNING rows
+    back one step each, and each step waits for the GIL held by the busy event loop thread
+    (the sends): a batch of 500 took 500 such hand-overs, one statement takes one. The rows
+    are those this claim marked (`claimed_at` = its moment, in the same write transaction:
+    no other writer comes between)."""
+    table = cast(Table, OutboxMessage.__table__)
+    await session.execute(claiming)
+    packed = await session.scalar(
+        select(func.json_group_array(func.json_array(*columns)))
+        .where(table.c.status == OutboxStatus.SENDING, table.c.claimed_at == now))
+    return cast(list[Any], json.loads(packed or "[]"))
 
 
 @dataclass(frozen=True)
@@ -214,10 +236,21 @@ class Outcome:
 
 # the drivers' own placeholders for three parameters (aiosqlite, asyncpg)
 PLACEHOLDERS = {"qmark": ("?", "?", "?"), "numeric_dollar": ("$1", "$2", "$3")}
+# Sent rows on SQLite: [[message_id, id], …] as one JSON parameter, then the sending time. A
+# message that went out is sent, even if its broadcast was cancelled meanwhile. (The CTE is
+# materialised so that each row is found by its id, not the table scanned for each.)
+SENT_ON_SQLITE = (
+    "WITH sent(message_id, id) AS MATERIALIZED (SELECT json_extract(value, '$[0]'),"
+    " json_extract(value, '$[1]') FROM json_each(?))"
+    " UPDATE outbox_message SET status = 'sent', message_id = sent.message_id, sent_at = ?,"
+    " attempts = attempts + 1, claimed_at = NULL, error = NULL"
+    " FROM sent WHERE outbox_message.id = sent.id AND status IN ('sending', 'cancelled')")
 
 
-async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
-    """Write a batch of outcomes in one transaction (and mark blocked people unreachable)."""
+async def record(session: AsyncSession, outcomes: Sequence[Outcome], *,
+                 commit: bool = True) -> None:
+    """Write a batch of outcomes in one transaction (and mark blocked people unreachable);
+    commits unless told not to (the caller commits it with more)."""
     if not outcomes:
         return
     now = utcnow()
@@ -231,14 +264,17 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
         to_db = OutboxMessage.__table__.c.sent_at.type.dialect_impl(dialect).bind_processor(
             dialect)
         when = to_db(now) if to_db else now
-        p = PLACEHOLDERS[dialect.paramstyle]
-        # a message that went out is sent, even if its broadcast was cancelled meanwhile
-        await connection.exec_driver_sql(
-            f"UPDATE outbox_message SET status = 'sent', message_id = {p[0]}, sent_at = {p[1]},"
-            " attempts = attempts + 1, claimed_at = NULL, error = NULL"
-            f" WHERE id = {p[2]} AND status IN ('sending', 'cancelled')",
-            [(message_id, when, id_) for message_id, id_ in sent],
-        )
+        if dialect.name == "sqlite":  # one statement, one step (see _claimed_on_sqlite)
+            await connection.exec_driver_sql(SENT_ON_SQLITE, (json.dumps(sent), when))
+        else:
+            p = PLACEHOLDERS[dialect.paramstyle]
+            # a message that went out is sent, even if its broadcast was cancelled meanwhile
+            await connection.exec_driver_sql(
+                f"UPDATE outbox_message SET status = 'sent', message_id = {p[0]},"
+                f" sent_at = {p[1]}, attempts = attempts + 1, claimed_at = NULL, error = NULL"
+                f" WHERE id = {p[2]} AND status IN ('sending', 'cancelled')",
+                [(message_id, when, id_) for message_id, id_ in sent],
+            )
     for outcome in outcomes:
         if outcome.status == OutboxStatus.SENT and outcome.retry_at is None:
             continue
@@ -263,7 +299,8 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
     if unreachable:
         await session.execute(update(Person).where(Person.id.in_(unreachable))
                               .values(unreachable_at=now))
-    await session.commit()
+    if commit:
+        await session.commit()
 
 
 async def release(session: AsyncSession, ids: Sequence[int]) -> None:
@@ -300,13 +337,15 @@ async def cancel_topic(session: AsyncSession, topic: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def take_cancelled_claims(session: AsyncSession) -> set[int]:
+async def take_cancelled_claims(session: AsyncSession, *, commit: bool = True) -> set[int]:
     """Rows cancelled after a sender claimed them (they still carry `claimed_at`); clears the
-    mark so each is reported once. Cheap when nothing was cancelled, which is nearly always."""
+    mark so each is reported once (commits, unless told not to). Cheap when nothing was
+    cancelled, which is nearly always."""
     ids = set(await session.scalars(select(OutboxMessage.id).where(
         OutboxMessage.status == OutboxStatus.CANCELLED, OutboxMessage.claimed_at.is_not(None))))
     if ids:
         await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
                               .values(claimed_at=None))
-        await session.commit()
+        if commit:
+            await session.commit()
     return ids

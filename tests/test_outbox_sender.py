@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
+import pytest
 from sqlalchemy import func, select
 
 from bench.broadcast_seed import seed_broadcast
@@ -210,10 +211,10 @@ async def test_a_stop_during_a_slow_flush_still_writes_every_outcome(db, monkeyp
     real_record = bot.outbox.record
     flushing = asyncio.Event()
 
-    async def slow_record(session, outcomes):
+    async def slow_record(session, outcomes, **options):
         flushing.set()
         await asyncio.sleep(0.3)
-        await real_record(session, outcomes)
+        await real_record(session, outcomes, **options)
         flushing.clear()
 
     monkeypatch.setattr(bot.outbox, "record", slow_record)
@@ -259,3 +260,45 @@ async def test_each_claimed_row_carries_its_readers_language_and_sent_at_reads_b
             raw = (await s.execute(select(func.length(OutboxMessage.sent_at),
                                           func.length(OutboxMessage.created_at)))).all()
             assert {a for a, b in raw} == {b for a, b in raw} == {26}
+
+
+async def test_a_send_reads_the_message_id_however_telegram_spells_the_answer():
+    """The outbox's lean send posts the form `call` would post, reads the message id from a
+    compact answer without decoding it, decodes any other answer in full, and maps errors as
+    `call` does."""
+    import json
+
+    import httpx
+
+    from bot.botapi import Blocked, RetryLater, encode, form
+
+    params = {"parse_mode": "HTML", "text": "📢 <b>公告</b> & more", "allow_paid_broadcast": True,
+              "reply_markup": {"inline_keyboard": [[{"text": "✅", "callback_data": "na:1"}]]}}
+    answers = [b'{"ok":true,"result":{"message_id":41,"chat":{"id":7}}}',
+               json.dumps({"ok": True, "result": {"chat": {"id": 7}, "message_id": 42}}).encode(),
+               b'{"ok":false,"error_code":429,"description":"Too Many Requests",'
+               b'"parameters":{"retry_after":3}}',
+               b'{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked"}']
+    posted: list[bytes] = []
+
+    def telegram(request: httpx.Request) -> httpx.Response:
+        posted.append(request.content)
+        assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+        return httpx.Response(200, content=answers[len(posted) - 1])
+
+    api = BotApi("http://telegram.test/botTOKEN")
+    api.http = httpx.AsyncClient(transport=httpx.MockTransport(telegram))
+    try:
+        encoded = encode(params)
+        assert await api.send("sendMessage", 7, encoded) == 41
+        assert await api.send("sendMessage", -1007, encoded) == 42
+        with pytest.raises(RetryLater) as waited:
+            await api.send("sendMessage", 7, encoded)
+        assert waited.value.seconds == 3
+        with pytest.raises(Blocked):
+            await api.send("sendMessage", 7, encoded)
+    finally:
+        await api.close()
+    expected = httpx.Request("POST", "http://x", data={"chat_id": "7", **form(params)})
+    assert posted[0] == expected.read()
+    assert posted[1].startswith(b"chat_id=-1007&")
