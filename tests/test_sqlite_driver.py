@@ -1,0 +1,82 @@
+"""The SQLite driver (bot/sqlite_driver.py): each statement one trip to the connection's
+thread, and nothing lost on the way — rows, counts, ids, errors, rollbacks, streaming."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import Database
+
+
+@pytest.fixture
+async def db(tmp_path: Path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}")
+    async with database.session() as s:
+        await s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+        await s.commit()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch):
+    """Every call queued to an aiosqlite connection's thread, by the function's name."""
+    seen: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        seen.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return seen
+
+
+async def test_rows_counts_and_ids_come_back_as_written(db):
+    async with db.session() as s:
+        inserted = await s.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        assert inserted.lastrowid == 1 and inserted.rowcount == 1
+        await s.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "b"}, {"v": "c"}])
+        await s.commit()
+    async with db.session() as s:
+        rows = (await s.execute(text("SELECT id, v FROM t ORDER BY id"))).all()
+        assert [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
+        changed = await s.execute(text("UPDATE t SET v = v || '!' WHERE id > 1"))
+        assert changed.rowcount == 2
+        await s.commit()
+        streamed = [tuple(r) async for r in await s.stream(text("SELECT v FROM t ORDER BY id"))]
+        assert streamed == [("a",), ("b!",), ("c!",)]
+
+
+async def test_an_error_and_a_rollback_leave_nothing_half_written(db):
+    async with db.session() as s:
+        await s.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        await s.commit()
+    async with db.session() as s:
+        await s.execute(text("INSERT INTO t (v) VALUES ('b')"))
+        with pytest.raises(IntegrityError):
+            await s.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        await s.rollback()
+        await s.execute(text("INSERT INTO t (v) VALUES ('c')"))
+        await s.rollback()
+    async with db.session() as s:
+        assert (await s.execute(text("SELECT v FROM t"))).scalars().all() == ["a"]
+
+
+async def test_a_statement_is_one_trip_and_a_read_needs_no_commit(db, trips):
+    async with db.session() as s:  # a press that only reads
+        await s.execute(text("SELECT count(*) FROM t"))
+        await s.execute(text("SELECT v FROM t"))
+        await s.commit()
+    assert trips == ["_run_statement", "_run_statement"]
+    trips.clear()
+    async with db.session() as s:  # one that writes
+        await s.execute(text("SELECT count(*) FROM t"))
+        await s.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        await s.commit()
+    assert trips == ["_run_statement", "_run_statement", "commit"]
