@@ -57,13 +57,16 @@ async def test_a_broadcast_and_500_presses_share_telegrams_limits(db):
     world.add_users(1, first_id=STAFF)
     world.add_users(info.persons, first_id=residents[0], language_codes=["zh-hans"])
     async with running_bot(db, world=world, rate_limit=True, outbox_rate=RATE) as env:
+        announced = env.mark()
         await publish_pledge(db, staff)
         await env.drain_outbox()
+        pressing = residents[:PRESSING]
+        for user in pressing:  # each has the announcement with its button to press
+            await env.wait(user, "文明养犬", since=announced, timeout=60)
         await env.outbox_settled(timeout=60)
         since = env.mark()
         await send_notice(db, staff)  # the whole street: a broadcast of ~660 messages
         await env.drain_outbox()
-        pressing = residents[:PRESSING]
 
         at_once = asyncio.Semaphore(60)  # the test's own HTTP client holds 100 connections
 
