@@ -162,6 +162,18 @@ def keyboard(*rows: Sequence[tuple[str, ButtonData]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[data.button(label) for label, data in row] for row in rows])
 
 
+def relabelled(markup: object, data: str | None,
+               label: str) -> InlineKeyboardMarkup | None:
+    """The keyboard `markup` with the button carrying `data` relabelled (its data kept), or
+    None when it has no such button."""
+    if not isinstance(markup, InlineKeyboardMarkup) or data is None or not any(
+            b.callback_data == data for row in markup.inline_keyboard for b in row):
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(shorten(label, BUTTON), callback_data=data)
+         if b.callback_data == data else b for b in row] for row in markup.inline_keyboard])
+
+
 def rows(buttons: Sequence[InlineKeyboardButton],
          columns: int) -> list[list[InlineKeyboardButton]]:
     return [list(buttons[i:i + columns]) for i in range(0, len(buttons), columns)]

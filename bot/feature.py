@@ -29,7 +29,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes, filters
 
-from bot.buttons import ButtonData
+from bot.buttons import ButtonData, relabelled
 from bot.deps import Deps, deps
 from bot.i18n import Translator, from_telegram, tr
 from models.errors import DomainError, NotAllowed, NotRegistered
@@ -121,6 +121,22 @@ class Call(Generic[D]):
         try:
             await self.update.callback_query.edit_message_text(  # type: ignore[union-attr]
                 text, reply_markup=markup, parse_mode=ParseMode.HTML)
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+
+    async def mark(self, label: str) -> None:
+        """Leave a lasting mark on a one-time action: the pressed button is relabelled
+        ("✅ Got it · 1 Dec"), keeping its data, so pressing it again is harmless; the other
+        buttons of the message stay. An edit, so no database work and no send budget."""
+        query = self.update.callback_query
+        message = query.message if query is not None else None
+        markup = getattr(message, "reply_markup", None)
+        marked = relabelled(markup, query.data, label) if query is not None else None
+        if query is None or marked is None:
+            return  # (a forged press names a button the message does not have)
+        try:
+            await query.edit_message_reply_markup(marked)
         except BadRequest as error:
             if "not modified" not in str(error).lower():
                 raise

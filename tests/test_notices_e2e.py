@@ -3,6 +3,8 @@ staff watch progress and acknowledgements per building, and remind the others.""
 
 from __future__ import annotations
 
+from bot.i18n import tr
+from models.base import utcnow
 from models.onboarding import decide_membership, request_membership
 from models.people import Relation, Role
 from tests.conftest import COMMUNITY, person, place
@@ -55,7 +57,9 @@ async def test_compose_send_acknowledge_and_remind(env):
 
     toast = await env.tap(2, "✅ Got it", message_id=english["message_id"])
     assert toast["text"] == "Thank you, noted."
-    toast = await env.tap(2, "✅ Got it", message_id=english["message_id"])
+    day = tr("en", env.app.bot_data["deps"].settings.tz).short_day(utcnow())
+    await env.wait_for(2, "Water cut", since=since, button=f"✅ Got it · {day}")  # (#13)
+    toast = await env.tap(2, f"✅ Got it · {day}", message_id=english["message_id"])
     assert toast["text"] == "You already confirmed this notice."
 
     listed = await env.say(staff, "/notices", "Notices in your area")

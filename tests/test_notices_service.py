@@ -153,8 +153,11 @@ async def test_acknowledge_and_remind_only_the_others(session, community):
     await session.execute(OutboxMessage.__table__.update().values(status="sent"))
     await session.commit()
     one = await person(session, 1, "resident 1")
-    assert await svc.acknowledge(session, notice_id=d.id, person=one) is True
-    assert await svc.acknowledge(session, notice_id=d.id, person=one) is False
+    first = await svc.acknowledge(session, notice_id=d.id, person=one, now=T0)
+    again = await svc.acknowledge(session, notice_id=d.id, person=one,
+                                  now=T0 + dt.timedelta(days=1))
+    assert (first.first, first.at) == (True, T0)
+    assert (again.first, again.at) == (False, T0)  # when it was recorded, not pressed again
     outsider = await person(session, 4, "resident 4")
     with pytest.raises(NotAllowed):
         await svc.acknowledge(session, notice_id=d.id, person=outsider)

@@ -17,7 +17,9 @@ from sqlalchemy import event
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
+from bot.i18n import tr
 from models import notices as svc
+from models.base import utcnow
 from tests.botenv import BotEnv
 from tests.conftest import person
 from tests.test_notices_e2e import B1
@@ -119,14 +121,17 @@ async def test_got_it_statements(env):
         await svc.confirm(s, notice_id=draft.id, author=staff)
     await env.drain_outbox()
     got = await env.wait(2, "Water cut", since=since)
+    day = tr("en", env.app.bot_data["deps"].settings.tz).short_day(utcnow())
     async with counting(env) as counter:
         before = len(counter.seen)
         toast = await env.tap(2, "✅ Got it", message_id=got["message_id"])
         update_id = counter.seen[before]
         await asyncio.wait_for(counter.handled(update_id).wait(), 15)
         first = counter.statements.get(update_id, [])
+        # the button now keeps the day it was pressed (#13): press that mark again
+        marked = await env.wait_for(2, "Water cut", since=since, button=f"✅ Got it · {day}")
         before = len(counter.seen)
-        again = await env.tap(2, "✅ Got it", message_id=got["message_id"])
+        again = await env.tap(2, f"✅ Got it · {day}", message_id=marked["message_id"])
         update_id = counter.seen[before]
         await asyncio.wait_for(counter.handled(update_id).wait(), 15)
         second = counter.statements.get(update_id, [])

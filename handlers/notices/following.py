@@ -31,9 +31,10 @@ def first_line(notice: Notice, language: str) -> str:
 
 async def acknowledge(call: Call[b.GotIt]) -> None:
     """A recipient pressed "Got it"."""
-    first = await svc.acknowledge(call.session, notice_id=call.data.notice_id,
-                                  person=call.actor)
-    await call.toast(call._("Thank you, noted.") if first else
+    ack = await svc.acknowledge(call.session, notice_id=call.data.notice_id,
+                                person=call.actor)
+    await call.mark(call._("✅ Got it · {day}", day=call._.short_day(ack.at)))
+    await call.toast(call._("Thank you, noted.") if ack.first else
                      call._("You already confirmed this notice."))
 
 

@@ -29,7 +29,10 @@ async def confirm(call: Call[Confirm]) -> None:
     """Sign, and answer with the certificate."""
     done = await pledges.sign_pledge(call.session, pledge_id=call.data.pledge_id,
                                      person=call.me, version=call.data.version, tz=call.tz)
-    await call.edit(certificate(call._, done.pledge, done.person, done.signature))
+    # the confirm button stays as a lasting mark; pressing it again signs nothing twice
+    mark = call._("✅ Signed · {day}", day=call._.short_day(done.signature.signed_at))
+    await call.edit(certificate(call._, done.pledge, done.person, done.signature),
+                    keyboard([(mark, call.data)]))
     await call.toast(call._("Signed."))
 
 

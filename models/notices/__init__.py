@@ -31,6 +31,7 @@ from models.notices.drafts import (
 )
 from models.notices.following import (
     AckLine,
+    Acknowledged,
     acknowledge,
     acknowledgements,
     managed_by,
@@ -71,8 +72,9 @@ from models.tags import tag_person, tag_person_check  # (tags moved to models/ta
 
 __all__ = [
     "FEATURE", "HEADING_ROOM", "INPUT_STEPS", "LANGUAGES", "MAX_CAPTION", "MAX_TEXT", "NOTICE",
-    "NOTICE_GROUP", "NOTICE_REMINDER", "NOTICE_SEND", "AckLine", "Notice", "NoticeAck",
-    "NoticeStatus", "Preview", "Progress", "Target", "acknowledge", "acknowledgements",
+    "NOTICE_GROUP", "NOTICE_REMINDER", "NOTICE_SEND", "AckLine", "Acknowledged", "Notice",
+    "NoticeAck", "NoticeStatus", "Preview", "Progress", "Target", "acknowledge",
+    "acknowledgements",
     "ask_language_text", "ask_time", "audience_of", "author_scopes", "cancel", "check_text",
     "confirm", "finish", "get_notice", "managed_by", "open_draft", "own_draft", "own_notice",
     "parse_time", "preview", "progress", "received_by", "remind_unacknowledged",

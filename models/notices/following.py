@@ -43,29 +43,42 @@ _ACK_STATE = select(
     Notice.id,
     exists().where(OutboxMessage.topic == bindparam("topic"),
                    OutboxMessage.person_id == bindparam("person_id")).label("received"),
-    exists().where(NoticeAck.notice_id == Notice.id,
-                   NoticeAck.person_id == bindparam("person_id")).label("acked"),
+    select(NoticeAck.acked_at).where(NoticeAck.notice_id == Notice.id,
+                                     NoticeAck.person_id == bindparam("person_id"))
+    .scalar_subquery().label("acked_at"),
 ).where(Notice.id == bindparam("notice_id"))
 
 
-async def acknowledge(session: AsyncSession, *, notice_id: int, person: Person) -> bool:
-    """Record "Got it"; only someone the notice was sent to may. False if already done."""
+@dataclass(frozen=True)
+class Acknowledged:
+    """A "Got it": whether this press recorded it, and when it was recorded (for the mark the
+    button keeps: "✅ Got it · 1 Dec")."""
+
+    first: bool
+    at: dt.datetime
+
+
+async def acknowledge(session: AsyncSession, *, notice_id: int, person: Person,
+                      now: dt.datetime | None = None) -> Acknowledged:
+    """Record "Got it"; only someone the notice was sent to may. `first` is False if it was
+    already done (then `at` is when)."""
+    now = now or utcnow()
     state = (await session.execute(_ACK_STATE, {
         "notice_id": notice_id, "person_id": person.id, "topic": f"notice:{notice_id}"})).first()
     if state is None:
         raise NotFound(N_("This notice no longer exists."))
     if not state.received:
         raise NotAllowed(N_("This notice was not sent to you."))
-    if state.acked:
-        return False
+    if state.acked_at is not None:
+        return Acknowledged(False, state.acked_at)
     try:
         await session.execute(insert(NoticeAck).values(notice_id=notice_id,
-                                                       person_id=person.id))
+                                                       person_id=person.id, acked_at=now))
         await session.commit()
     except IntegrityError:  # the same tap twice at once: the constraint keeps one
         await session.rollback()
-        return False
-    return True
+        return Acknowledged(False, now)
+    return Acknowledged(True, now)
 
 
 @dataclass(frozen=True)
