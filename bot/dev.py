@@ -4,8 +4,8 @@ Standard library only, because it runs before anything is installed. It makes `.
 installs linli with its test extra (again only when pyproject.toml changed), makes sure the
 local PostgreSQL the tests use is up, and then runs the command inside the venv. pytest's
 "no tests ran" (exit 5) is turned into a failure so CI can never pass on nothing. The browser
-tests need Debian's Chromium and the posters a CJK font; `test` installs them with apt-get
-when they are missing.
+tests need Debian's Chromium and an emoji font, the posters a CJK font; `test` installs them
+with apt-get when they are missing.
 """
 
 from __future__ import annotations
@@ -64,10 +64,13 @@ def ensure_postgres() -> None:
 
 
 # Debian packages the tests need, each with a file that shows it is installed: Chromium for
-# the browser tests (Playwright must never download one), a CJK font for the QR posters.
+# the browser tests (Playwright must never download one), a CJK font for the QR posters and
+# the page, and a colour emoji font so the bot's buttons (✅, 📤, ✏️) do not show as empty boxes
+# in the browser tests and the README's screenshots.
 DEBIAN_PACKAGES = {
     "chromium": Path("/usr/bin/chromium"),
     "fonts-wqy-microhei": Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    "fonts-noto-color-emoji": Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
 }
 
 
