@@ -2,39 +2,65 @@
 
 The sandbox, the browser and the tests share one event loop per module (Playwright's async
 API), so no thread is needed and nothing is left running between tests. The browser only ever
-does what a visitor does: click personas, buttons and tools, and read what appears. Every wait
-is one of Playwright's auto-waiting expectations.
+does what a visitor does: click (on a phone, tap) personas, buttons and tools, and read what
+appears. Every wait is one of Playwright's auto-waiting expectations. The steps a visitor takes
+are shared with `python -m bot.screenshots` (`bot/screenshots.py`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from bot.sandbox import SandboxOptions, run_sandbox
+from bot.screenshots import (
+    BUILDING_3,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    COMMUNITY,
+    PHONE,
+    UNIT_2,
+    be,
+    join,
+    open_pledge,
+    press,
+    request_of,
+    tap,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-CHROMIUM = Path("/usr/bin/chromium")
 HAVE_CHROMIUM = CHROMIUM.exists()
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 # A 1×1 PNG, for the file picker.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
                     "0000000d49444154789c6360f8cf000000030101001805dd8d0000000049454e44ae426082")
+# The smallest PDF a reader opens: one empty page.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]"
+       b"/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+async def _sandbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    db_path = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite"
+    async with run_sandbox(SandboxOptions(db_path=db_path, port=0, api_port=0)) as running:
+        yield running.page_url
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def sandbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    db_path = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite"
-    async with run_sandbox(SandboxOptions(db_path=db_path, port=0, api_port=0)) as running:
-        yield running.page_url
+    async for url in _sandbox(tmp_path_factory):
+        yield url
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def fresh_sandbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A sandbox of its own, for a test that needs the demo's newcomers still new."""
+    async for url in _sandbox(tmp_path_factory):
+        yield url
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -56,15 +82,17 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     await context.close()
 
 
+@pytest_asyncio.fixture(loop_scope="module")
+async def phone(browser: Browser) -> AsyncIterator[Page]:
+    """A phone: 390 × 844 CSS pixels, a touch screen, in the community's time zone."""
+    context = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                        timezone_id="Asia/Shanghai")
+    yield await context.new_page()
+    await context.close()
+
+
 def persona(page: Page, name: str) -> Locator:
     return page.locator("#personas").get_by_role("button", name=re.compile(re.escape(name)))
-
-
-async def tap(page: Page, label: str, then: str) -> None:
-    """Press the newest inline button with this label; wait until the chat shows `then`."""
-    chat = page.locator("#messages")
-    await chat.get_by_role("button", name=label, exact=True).last.click()
-    await expect(chat).to_contain_text(then)
 
 
 async def test_join_and_get_approved_by_clicking_only(sandbox: str, page: Page) -> None:
@@ -128,10 +156,173 @@ async def test_photo_and_location_in_a_group(sandbox: str, page: Page) -> None:
     await page.locator("#chats").get_by_role("button", name=re.compile("1栋 邻里群")).click()
     await expect(page.locator("#conv-title")).to_have_text("1栋 邻里群")
     await page.locator("#text").fill("楼道灯坏了")
-    await page.locator("#photo-input").set_input_files(
+    await page.locator("#file-input").set_input_files(
         files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": PNG}])
     photo = chat.locator(".msg.me").filter(has_text="楼道灯坏了")
     await expect(photo.locator("img.photo")).to_be_visible()
     await page.get_by_role("button", name="分享位置").click()
     await page.locator("#popup").get_by_role("button", name=re.compile("小区正门")).click()
     await expect(chat.locator(".msg.me .location")).to_contain_text("30.27412, 120.15536")
+
+
+async def fits(page: Page) -> None:
+    """What the page shows fits the window: nothing wider than it, no button whose label spills
+    out of it or reaches past the window's edge, and (when it is there) a chat input wide
+    enough to write in."""
+    found = await page.evaluate("""() => {
+      const shown = [...document.querySelectorAll('.kb')].filter((b) => b.offsetParent);
+      const input = document.getElementById('text');
+      return {
+        page: document.documentElement.scrollWidth, window: window.innerWidth,
+        buttons: shown.length,
+        spilling: shown.filter((b) => b.scrollWidth > b.clientWidth + 1 ||
+          b.scrollHeight > b.clientHeight + 1).map((b) => b.textContent),
+        outside: shown.filter((b) => b.getBoundingClientRect().right > window.innerWidth)
+          .map((b) => b.textContent),
+        input: input.offsetParent ? input.getBoundingClientRect().width : null,
+      };
+    }""")
+    assert found["page"] <= found["window"], found
+    assert found["spilling"] == [] and found["outside"] == [], found
+    if found["input"] is not None:
+        assert found["input"] >= 150, found  # about ten Chinese characters, twenty letters
+
+
+async def test_on_a_phone_a_newcomer_joins_and_signs_by_tapping(fresh_sandbox: str,
+                                                                phone: Page) -> None:
+    page, chat, toast = phone, phone.locator("#messages"), phone.locator("#toast")
+    await page.goto(fresh_sandbox)
+    await press(page.locator(".langs").get_by_role("button", name="English"))
+    # one column: the chat; the persona list and the inspector wait behind their buttons
+    await expect(page.locator("#who-button")).to_have_text(re.compile("Who are you?"))
+    await expect(page.locator("#personas-panel")).to_be_hidden()
+    await expect(page.locator("#inspector")).to_be_hidden()
+    await expect(chat).to_contain_text("Press “Who are you?” at the top")
+    await fits(page)
+
+    await press(page.locator("#who-button"))
+    await expect(page.locator("#personas-panel")).to_be_in_viewport()
+    await fits(page)
+    await join(page, "安娜 Anna Schmidt", "✓ English", COMMUNITY, BUILDING_3, UNIT_2, "301",
+               "Tenant")
+    await expect(page.locator("#who-button")).to_contain_text("You are安娜 Anna Schmidt")
+    await expect(page.locator("#personas-panel")).to_be_hidden()  # closed when she was picked
+    await fits(page)
+
+    await be(page, "王芳 Wang Fang")
+    await expect(page.locator("#who-button")).to_contain_text("王芳 Wang Fang")
+    request = await request_of(page, "Anna Schmidt")
+    await fits(page)
+    await press(request.get_by_role("button", name="✅ 批准"))
+    await expect(toast).to_have_text("已处理。")
+    await expect(toast).to_be_in_viewport(ratio=1)  # over the chat, not off-screen
+    await expect(request).to_contain_text("✅ 已由王芳 Wang Fang批准")
+
+    await be(page, "安娜 Anna Schmidt")
+    await expect(chat).to_contain_text("Welcome")
+    await open_pledge(page, "Have you read it?")
+    await fits(page)
+    await tap(page, "✍️ I agree and sign", "the version of the text will be recorded")
+    await fits(page)
+    await tap(page, "✅ Confirm and sign", "Verification code")
+    await expect(toast).to_have_text("Signed.")
+    await expect(toast).to_be_in_viewport(ratio=1)
+    certificate = chat.locator(".msg").filter(has_text="Verification code")
+    await expect(certificate).to_contain_text("Name: 安娜 Anna Schmidt")
+    await expect(certificate).to_be_in_viewport(ratio=1)
+    await fits(page)
+
+
+async def test_on_a_phone_the_chat_list_and_the_inspector_open_from_their_buttons(
+        sandbox: str, phone: Page) -> None:
+    page = phone
+    await page.goto(sandbox)
+    await press(page.locator(".langs").get_by_role("button", name="中文"))
+    await be(page, "李秀英 Li Xiuying")
+    await press(page.get_by_role("button", name="聊天", exact=True))
+    chats = page.locator("#chats-panel")
+    await expect(chats).to_be_in_viewport()
+    await press(chats.get_by_role("button", name=re.compile("1栋 邻里群")))
+    await expect(chats).to_be_hidden()
+    await expect(page.locator("#conv-title")).to_have_text("1栋 邻里群")
+    await fits(page)
+
+    inspector = page.locator("#inspector")
+    await press(page.get_by_role("button", name="检查器"))
+    await expect(inspector).to_be_in_viewport()
+    await expect(page.get_by_role("button", name="检查器")).to_have_attribute(
+        "aria-expanded", "true")
+    await expect(inspector.locator("tr.call").first).to_be_visible()
+    await fits(page)
+    await page.keyboard.press("Escape")
+    await expect(inspector).to_be_hidden()
+
+
+async def test_the_file_picker_sends_a_pdf_as_a_document(sandbox: str, page: Page) -> None:
+    chat = page.locator("#messages")
+    await page.goto(sandbox)
+    await page.locator(".langs").get_by_role("button", name="中文").click()
+    await be(page, "陈刚 Chen Gang")  # a grid worker: may send notices
+    picker = page.locator("#file-input")
+    accepted = (await picker.get_attribute("accept") or "").split(",")
+    for kind in ("image/*", ".pdf", "application/pdf", ".doc", ".docx", ".xls", ".xlsx"):
+        assert kind in accepted
+    await page.get_by_role("button", name="命令").click()
+    await page.locator("#popup").get_by_role("button").filter(
+        has_text=re.compile("^/notice(?!s)")).click()
+    await expect(chat).to_contain_text("也可以发送照片或文件（PDF、Word、Excel）")
+
+    await page.locator("#text").fill("1栋 消防演练安排")
+    await picker.set_input_files(
+        files=[{"name": "演练安排.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    sent = chat.locator(".msg.me").filter(has_text="1栋 消防演练安排")
+    await expect(sent.locator(".document")).to_contain_text("演练安排.pdf")
+    await expect(sent.locator("img.photo")).to_have_count(0)
+    # the bot took it as the notice's document and asks the next step
+    await expect(chat).to_contain_text("发给谁？请选择区域。")
+    await expect(page.locator("#calls")).to_contain_text("sendMessage")
+
+
+async def test_an_inspector_row_shows_its_details_when_clicked(sandbox: str, page: Page) -> None:
+    chat = page.locator("#messages")
+    await page.goto(sandbox)
+    await page.locator(".langs").get_by_role("button", name="English").click()
+    await be(page, "黄磊 Huang Lei")
+    rows = page.locator("#calls tr.call").filter(has_text="sendMessage").filter(
+        has_text="黄磊 Huang Lei")
+    before = await rows.count()
+    await page.get_by_role("button", name="Commands").click()
+    await page.locator("#popup").get_by_role("button").filter(has_text="/me").click()
+    await expect(chat).to_contain_text("我的房屋")
+    await expect(rows).to_have_count(before + 1)  # the newest is on top
+
+    await rows.first.click()
+    details = page.locator("#calls tr.details")
+    await expect(rows.first).to_have_attribute("aria-expanded", "true")
+    await expect(details).to_contain_text("黄磊 Huang Lei (1010)")
+    await expect(details).to_contain_text("200 OK")
+    await expect(details).to_contain_text("我的房屋")  # what the bot sent
+    await rows.first.click()
+    await expect(details).to_have_count(0)
+
+
+async def test_a_message_that_grows_when_edited_scrolls_into_view(browser: Browser,
+                                                                  sandbox: str) -> None:
+    # a short window, so the sign button's message growing into the confirmation passes the
+    # bottom of the chat unless the page scrolls to it
+    context = await browser.new_context(viewport={"width": 390, "height": 560},
+                                        has_touch=True, is_mobile=True)
+    page = await context.new_page()
+    chat = page.locator("#messages")
+    await page.goto(sandbox)
+    await page.locator(".langs").get_by_role("button", name="中文").tap()
+    await be(page, "李秀英 Li Xiuying")
+    await open_pledge(page, "您读过了吗？请在下方签署。")
+    asking = chat.locator(".msg").last
+    await expect(asking).to_be_in_viewport(ratio=1)
+    height = (await asking.bounding_box() or {"height": 0})["height"]
+    await tap(page, "✍️ 我同意并签署", "✅ 确认并签署")
+    grown = chat.locator(".msg").filter(has=page.get_by_role("button", name="✅ 确认并签署"))
+    assert (await grown.bounding_box() or {"height": 0})["height"] > height + 40
+    await expect(grown).to_be_in_viewport(ratio=1)  # down to its last button
+    await context.close()

@@ -18,7 +18,13 @@ const state = {
   chatNames: new Map(),
   unread: new Set(),
   usedKeyboards: new Set(), // one-time reply keyboards already used
+  panel: null, // the open drawer on a narrow screen: "personas", "chats", "inspector" or null
 };
+
+// Where the page is narrow, the inspector (up to 1100 px) and the persona and chat lists (up to
+// 760 px, a phone) are drawers over the chat; the same widths as in style.css.
+const inspectorDrawer = window.matchMedia("(max-width: 1100px)");
+const phone = window.matchMedia("(max-width: 760px)");
 
 function t(key, params) {
   let text = state.strings[key] ?? key;
@@ -101,6 +107,46 @@ async function setLanguage(lang) {
   if (state.chat) { renderHeader(); await reloadChat(); }
 }
 
+// --- drawers (narrow screens) -------------------------------------------------------------
+
+function showPanel(name) {
+  state.panel = name;
+  document.body.dataset.panel = name || "";
+  $("backdrop").hidden = !name;
+  syncToggles();
+}
+
+function togglePanel(name) {
+  showPanel(state.panel === name ? null : name);
+}
+
+function syncToggles() {
+  $("who-button").setAttribute("aria-expanded", String(state.panel === "personas"));
+  $("chats-button").setAttribute("aria-expanded", String(state.panel === "chats"));
+  const inspector = inspectorDrawer.matches ? state.panel === "inspector"
+    : !document.body.classList.contains("no-inspector");
+  $("inspector-toggle").setAttribute("aria-expanded", String(inspector));
+}
+
+// A drawer the page became wide enough to show as a column is closed.
+function onResize() {
+  if ((!phone.matches && ["personas", "chats"].includes(state.panel)) ||
+      (!inspectorDrawer.matches && state.panel === "inspector")) showPanel(null);
+  else syncToggles();
+}
+
+// The "who am I" button: the persona acting now, or the question when there is none yet.
+function renderWho() {
+  const p = persona();
+  $("who-button").replaceChildren(...[
+    p ? avatar(p.name, p.id) : null,
+    h("span", { class: "who-text" }, p ? h("small", {}, t("you_are")) : null,
+      h("strong", {}, p ? p.name : t("who"))),
+    h("span", { class: "caret", "aria-hidden": "true" }, "▾")].filter(Boolean));
+  $("chats-button").hidden = !p;
+  $("who-button").title = t("switch_persona");
+}
+
 // --- personas -------------------------------------------------------------------------------
 
 const refreshPersonas = refresher(async () => {
@@ -112,6 +158,7 @@ const refreshPersonas = refresher(async () => {
     h("span", { class: "persona-text" }, h("strong", { class: "persona-name" }, p.name),
       p.roles.map((line) => h("span", { class: "role" }, line)),
       p.note ? h("span", { class: "note" }, p.note) : null)))));
+  renderWho();
 });
 
 function persona() {
@@ -125,6 +172,8 @@ async function selectPersona(id) {
   for (const b of document.querySelectorAll(".persona")) {
     b.setAttribute("aria-pressed", String(Number(b.dataset.id) === id));
   }
+  renderWho();
+  if (state.panel === "personas") showPanel(null);
   await refreshChats();
   await openChat(id); // the private chat with the bot
 }
@@ -147,6 +196,7 @@ const refreshChats = refresher(async () => {
       h("span", { class: "preview" }, chat.type === "private" ? (chat.last || t("private_chat"))
         : (chat.last || t("members", { count: chat.members })))),
     state.unread.has(chat.id) ? h("span", { class: "dot", "aria-hidden": "true" }) : null))));
+  $("chats-dot").hidden = !state.chats.some((c) => state.unread.has(c.id));
 });
 
 function renderHeader() {
@@ -161,6 +211,7 @@ async function openChat(chatId) {
   if (!chat) return;
   state.chat = chat;
   state.unread.delete(chatId);
+  if (state.panel === "chats") showPanel(null);
   closePopup();
   renderHeader();
   await reloadChat();
@@ -185,23 +236,41 @@ const refreshMessages = refresher(async () => {
   if (state.chat !== chat) return; // switched meanwhile
   const box = $("messages");
   const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  const view = box.getBoundingClientRect();
   const ctx = { me: state.me, actions: actions(), t, group: chat.type !== "private",
     botName: state.chats.find((c) => c.type === "private")?.title || t("bot") };
   let appended = false;
+  let follow = null; // an edited message that was in view, or the latest: keep it in view
   for (const m of changed) {
     state.chatSeq = Math.max(state.chatSeq, m.seq);
     const node = messageNode(m, ctx);
     const old = box.querySelector(`.msg[data-id="${m.message_id}"]`);
-    if (old) old.replaceWith(node); else { box.append(node); appended = true; }
+    if (old) {
+      const was = old.getBoundingClientRect();
+      if ((was.bottom > view.top && was.top < view.bottom) || old === box.lastElementChild) {
+        follow = node;
+      }
+      old.replaceWith(node);
+    } else { box.append(node); appended = true; }
     state.messages.set(m.message_id, m);
   }
   if (!state.messages.size) box.replaceChildren(h("p", { class: "placeholder" }, t("empty")));
   else box.querySelector(".placeholder")?.remove();
   if (appended && (nearBottom || changed.length === state.messages.size)) {
     box.scrollTop = box.scrollHeight;
+  } else if (follow) {
+    reveal(box, follow);
   }
   renderInputArea();
 });
+
+// Scroll just enough that a message that grew is seen to its last button, never past its top.
+function reveal(box, node) {
+  const view = box.getBoundingClientRect();
+  const rect = node.getBoundingClientRect();
+  const below = rect.bottom - view.bottom + 8;
+  if (below > 0) box.scrollTop += Math.min(below, Math.max(0, rect.top - view.top - 8));
+}
 
 // The newest reply keyboard the bot sent here, unless removed or already used (one-time).
 function replyKeyboard() {
@@ -267,15 +336,20 @@ async function press(message, button, node) {
   node.classList.remove("busy");
 }
 
-async function sendPhoto(file) {
+// An image goes as a photo, anything else (a PDF, a Word or Excel file…) as a document with
+// its type, as Telegram's apps send them; the text typed so far is its caption.
+async function sendFile(file) {
   const form = new FormData();
   form.append("user_id", state.me);
   form.append("chat_id", state.chat.id);
   const caption = $("text").value.trim();
   if (caption) form.append("caption", caption);
   form.append("file", file, file.name);
+  const photo = /^image\/(png|jpeg|gif|webp)$/.test(file.type);
+  if (!photo && file.type) form.append("mime_type", file.type);
   $("text").value = "";
-  await attempt(() => api("/control/send_photo", { method: "POST", body: form }));
+  await attempt(() => api(photo ? "/control/send_photo" : "/control/send_document",
+    { method: "POST", body: form }));
 }
 
 function sendLocation(latitude, longitude) {
@@ -351,12 +425,41 @@ const refreshCalls = refresher(async () => {
     if (call.method === "getUpdates") continue; // the polling loop would drown the rest
     const name = state.chatNames.get(call.chat_id) || (call.chat_id ?? "");
     const status = call.ok ? "200 OK" : `${call.error_code} ${call.description}`;
-    body.prepend(h("tr", { class: call.ok ? "ok" : "error" }, h("td", {}, call.method),
-      h("td", { title: String(call.chat_id ?? "") }, String(name)),
-      h("td", { title: call.ok ? call.description : status }, status)));
+    const row = h("tr", { class: `call ${call.ok ? "ok" : "error"}`, tabindex: "0",
+      "aria-expanded": "false", onclick: () => toggleDetails(row, call),
+      onkeydown: (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          toggleDetails(row, call);
+        }
+      } }, h("td", {}, call.method),
+    h("td", { title: String(call.chat_id ?? "") }, String(name)),
+    h("td", { title: call.ok ? call.description : status }, status));
+    body.prepend(row);
   }
   while (body.children.length > 300) body.lastChild.remove();
 });
+
+// A call's row opens (and closes) a row under it with everything the emulator recorded.
+function toggleDetails(row, call) {
+  const next = row.nextElementSibling;
+  if (next && next.classList.contains("details")) {
+    next.remove();
+    row.setAttribute("aria-expanded", "false");
+    return;
+  }
+  const chat = call.chat_id === null || call.chat_id === undefined ? "—"
+    : `${state.chatNames.get(call.chat_id) || ""} (${call.chat_id})`.trim();
+  const time = new Date(call.time * 1000).toLocaleTimeString(
+    state.lang === "zh_CN" ? "zh-CN" : "en-GB");
+  const pairs = [[t("method"), call.method], [t("call_number"), `#${call.seq}`],
+    [t("time"), time], [t("chat"), chat],
+    [t("status"), call.ok ? "200 OK" : String(call.error_code)]];
+  if (call.description) pairs.push([call.ok ? t("content") : t("error"), call.description]);
+  row.setAttribute("aria-expanded", "true");
+  row.after(h("tr", { class: "details" }, h("td", { colspan: "3" },
+    h("dl", {}, pairs.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])))));
+}
 
 async function loadChatNames() {
   for (const chat of await api("/control/chats")) state.chatNames.set(chat.id, chat.name);
@@ -409,11 +512,20 @@ function wire() {
     button.addEventListener("click", () => setLanguage(button.dataset.lang));
   }
   $("inspector-toggle").addEventListener("click", () => {
+    if (inspectorDrawer.matches) return togglePanel("inspector");
     const hidden = document.body.classList.toggle("no-inspector");
-    $("inspector-toggle").setAttribute("aria-expanded", String(!hidden));
     localStorage.setItem("linli.inspector", hidden ? "hidden" : "shown");
+    return syncToggles();
   });
-  if (localStorage.getItem("linli.inspector") === "hidden") $("inspector-toggle").click();
+  if (localStorage.getItem("linli.inspector") === "hidden") {
+    document.body.classList.add("no-inspector");
+  }
+  $("who-button").addEventListener("click", () => togglePanel("personas"));
+  $("chats-button").addEventListener("click", () => togglePanel("chats"));
+  $("backdrop").addEventListener("click", () => showPanel(null));
+  phone.addEventListener("change", onResize);
+  inspectorDrawer.addEventListener("change", onResize);
+  syncToggles();
   $("start").addEventListener("click", () => sendText("/start"));
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -427,15 +539,15 @@ function wire() {
   $("location-button").addEventListener("click", () => togglePopup("location"));
   $("poster-button").addEventListener("click", () => togglePopup("posters"));
   $("start-poster").addEventListener("click", () => togglePopup("posters"));
-  $("photo-button").addEventListener("click", () => $("photo-input").click());
-  $("photo-input").addEventListener("change", (event) => {
+  $("file-button").addEventListener("click", () => $("file-input").click());
+  $("file-input").addEventListener("change", (event) => {
     const file = event.target.files[0];
     event.target.value = "";
-    if (file) sendPhoto(file);
+    if (file) sendFile(file);
   });
   $("alert-ok").addEventListener("click", () => { $("alert").hidden = true; });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") { closePopup(); $("alert").hidden = true; }
+    if (event.key === "Escape") { closePopup(); showPanel(null); $("alert").hidden = true; }
   });
 }
 
