@@ -149,7 +149,8 @@ async def run_outbox(app_bot: Bot, d: Deps) -> None:
     sender = OutboxSender(d.db, RENDERERS, default_language=s.default_language, tz=s.tz,
                           rate=s.send_rate, paid_broadcast=s.paid_broadcast,
                           concurrency=s.outbox_concurrency, budget=d.budget,
-                          lease=dt.timedelta(seconds=s.outbox_lease_seconds))
+                          lease=dt.timedelta(seconds=s.outbox_lease_seconds),
+                          quiet=s.quiet, clock=lambda: d.clock())
     try:
         await sender.run(api, d.outbox_wakeup)
     finally:

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.quiet_hours import QuietHours
+
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 LANGUAGES = ("zh_CN", "en")
 
@@ -67,6 +69,10 @@ class Settings(BaseSettings):
     join_reminder_hours: float = Field(
         default=24.0, description="Remind staff of a join request still waiting after this"
     )
+    quiet_hours: str = Field(
+        default="21:00-08:00", description="HH:MM-HH:MM on the community's clock in which "
+        "only urgent messages go out; empty: none"
+    )
 
     @field_validator("default_language")
     @classmethod
@@ -83,6 +89,20 @@ class Settings(BaseSettings):
         except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
             raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Shanghai") from None
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        try:
+            QuietHours.parse(value, dt.UTC)
+        except ValueError:
+            raise ValueError(f"{value!r} is not like 21:00-08:00 (or empty for none)") from None
+        return value
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        """The quiet hours in the community's zone (None: none)."""
+        return QuietHours.parse(self.quiet_hours, self.tz)
 
     @property
     def send_rate(self) -> float:

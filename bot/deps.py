@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from telegram.ext import CallbackContext
 from bot.config import Settings
 from bot.db import Database
 from bot.sending import SendBudget
+from models.base import utcnow
 
 
 @dataclass
@@ -22,6 +24,8 @@ class Deps:
     # the features the bot runs (bot/registry.py FEATURES), for menus built inside handlers
     features: Sequence[Any] = ()
     budget: SendBudget | None = None  # the one send budget: replies and the outbox share it
+    # what time it is, for the outbox's quiet hours and the tick (tests set the hour)
+    clock: Callable[[], dt.datetime] = utcnow
 
     def wake_outbox(self) -> None:
         """Tell the outbox sender there is something new to send."""

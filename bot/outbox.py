@@ -49,11 +49,13 @@ from models.outbox import (
     release,
     take_cancelled_claims,
 )
+from models.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 FLUSH_SECONDS = 0.25  # how often outcomes are written (a kill re-sends at most this much)
 GRACE_SECONDS = 5.0  # on a clean stop, how long sends already on the wire may take
+EDIT_WAIT_SECONDS = 2.0  # an edit whose message is not sent yet looks again after this
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ class OutboxSender:
         rate: float = 30.0, paid_broadcast: bool = False, concurrency: int = 8,
         lease: dt.timedelta = dt.timedelta(seconds=60), poll_seconds: float = 1.0,
         backoff_seconds: float = 1.0, tz: dt.tzinfo | None = None,
-        budget: SendBudget | None = None,
+        budget: SendBudget | None = None, quiet: QuietHours | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.db = db
         self.renderers = renderers
@@ -89,6 +92,8 @@ class OutboxSender:
         # the bot's send budget (shared with its replies); alone, one of its own
         self.budget = budget or LocalBudget(rate, paid_rate=rate if paid_broadcast
                                             else PAID_RATE)
+        self.quiet = quiet  # quiet hours: only urgent rows go (None: none)
+        self.clock = clock  # what time it is (tests set the hour)
         self.concurrency = concurrency
         self.lease = lease
         self.poll_seconds = poll_seconds
@@ -231,7 +236,8 @@ class OutboxSender:
             self._forms.clear()
         async with self.db.session() as session:
             # busy, the next rows are as good as there: no need to look before claiming
-            rows = await claim(session, limit=self.batch, lease=self.lease, look=not self._busy)
+            rows = await claim(session, limit=self.batch, lease=self.lease, look=not self._busy,
+                               now=self.clock(), quiet=self.quiet)
             self._busy = bool(rows)
             if not rows:
                 return 0
@@ -304,12 +310,22 @@ class OutboxSender:
             self.outcomes.append(outcome)
 
     async def _send(self, api: BotApi, row: Claimed, message: Rendered) -> Outcome:
+        if row.edits_id is not None:
+            if row.edited_status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+                # the message it edits is not there yet: wait for it
+                return Outcome(row.id, OutboxStatus.PENDING, count_attempt=False,
+                               retry_at=utcnow() + dt.timedelta(seconds=EDIT_WAIT_SECONDS))
+            if row.edited_status != OutboxStatus.SENT or row.edit_message_id is None:
+                return Outcome(row.id, OutboxStatus.SKIPPED)  # it never went out
         wait = await self.budget.broadcast(row.chat_id, paid=self.paid)
         if wait > 0:  # this chat's own limit: try again when it allows
             return Outcome(row.id, OutboxStatus.PENDING, count_attempt=False,
                            retry_at=utcnow() + dt.timedelta(seconds=wait))
         try:
-            message_id = await self._deliver(api, row.chat_id, message)
+            if row.edit_message_id is not None:
+                message_id = await self._edit(api, row.chat_id, row.edit_message_id, message)
+            else:
+                message_id = await self._deliver(api, row.chat_id, message)
         except RetryLater as error:
             self.budget.hold(row.chat_id, error.seconds)
             return Outcome(row.id, OutboxStatus.PENDING, error="429", count_attempt=False,
@@ -342,6 +358,24 @@ class OutboxSender:
                                                   "disable_notification": True})
             except ApiError as error:  # not an admin there: the message itself went out
                 log.info("could not pin in chat %s: %s", chat_id, error.description)
+        return message_id
+
+    async def _edit(self, api: BotApi, chat_id: int, message_id: int,
+                    message: Rendered) -> int:
+        """Replace a message the outbox sent with `message` (its text or caption and its
+        buttons: none removes them)."""
+        params: dict[str, Any] = {
+            "chat_id": chat_id, "message_id": message_id, "parse_mode": "HTML",
+            "reply_markup": None if message.markup is None else message.markup.to_dict()}
+        if message.photo or message.document:
+            method, params["caption"] = "editMessageCaption", message.text
+        else:
+            method, params["text"] = "editMessageText", message.text
+        try:
+            await api.call(method, params)
+        except Rejected as error:
+            if "not modified" not in error.description:  # already says so: done
+                raise
         return message_id
 
     def _form(self, message: Rendered) -> tuple[str, bytes]:

@@ -99,7 +99,8 @@ async def run_sandbox(options: SandboxOptions) -> AsyncIterator[Sandbox]:
         await demo.seed(db)
         await demo.seed_examples(db)  # once; also for a sandbox from before they existed
         settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
-                            default_language="zh_CN", tick_seconds=5.0)
+                            default_language="zh_CN", tick_seconds=5.0,
+                            quiet_hours="")  # a demo answers at any hour
         # as a deployed bot set up as the README says (BotFather /setprivacy → Disable), so
         # the demo groups behave as they will for a community office
         world = World(SANDBOX_TOKEN, bot_first_name="邻里 linli", privacy_mode=False)

@@ -20,9 +20,11 @@ from handlers import labels
 from models.errors import NotAllowed
 from models.onboarding import (
     JOIN_DECIDED,
+    JOIN_HANDLED,
     JOIN_REMINDED,
     JOIN_REQUEST,
     decide_membership,
+    decided_by,
     membership_view,
     pending_for,
 )
@@ -83,8 +85,26 @@ async def render_decided(session: Session, payload: dict[str, Any],
     return Rendered(text, None)
 
 
+def verdict_text(_: Translator, membership: Membership, decider: Person | None) -> str:
+    name = escape(decider.name if decider else "—")
+    return (_("✅ Approved by {name}", name=name)
+            if membership.status == MembershipStatus.APPROVED
+            else _("❌ Rejected by {name}", name=name))
+
+
+async def render_handled(session: Session, payload: dict[str, Any],
+                         _: Translator) -> Rendered | None:
+    """An approver's copy of a request, once someone decided it: who and how, no buttons."""
+    membership, person, where = await membership_view(session, int(payload["membership_id"]))
+    if membership.status == MembershipStatus.PENDING:
+        return None
+    decider = await decided_by(session, membership)
+    return Rendered(request_text(_, person, where, membership) + "\n"
+                    + verdict_text(_, membership, decider))
+
+
 RENDERERS = {JOIN_REQUEST: render_request, JOIN_REMINDED: render_reminder,
-             JOIN_DECIDED: render_decided}
+             JOIN_DECIDED: render_decided, JOIN_HANDLED: render_handled}
 
 
 async def approve(call: Call[Approve]) -> None:
@@ -104,11 +124,8 @@ async def decide(call: Call[Any], membership_id: int, *, approve: bool) -> None:
     decision = await decide_membership(call.session, membership_id=membership_id,
                                        decider=staff, approve=approve)
     call.wake_outbox()
-    approved = decision.membership.status == MembershipStatus.APPROVED
-    verdict = (_("✅ Approved by {name}", name=escape(staff.name)) if approved
-               else _("❌ Rejected by {name}", name=escape(staff.name)))
     await call.edit(request_text(_, decision.resident, decision.label, decision.membership)
-                    + "\n" + verdict)
+                    + "\n" + verdict_text(_, decision.membership, staff))
     await call.toast(_("Done."))
 
 

@@ -37,5 +37,5 @@ async def run_tick(db: Database, *, now: dt.datetime | None = None) -> int:
 
 async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     """JobQueue callback: run the due items and wake the outbox if any fired."""
-    if await run_tick(deps(context).db):
+    if await run_tick(deps(context).db, now=deps(context).clock()):
         deps(context).wake_outbox()

@@ -2,7 +2,8 @@
 
 `request_membership` writes the pending membership, tells every approver in scope through the
 outbox and schedules a reminder for when nobody has decided in time; `decide_membership`
-re-checks the decider's role on the server, whatever the button said.
+re-checks the decider's role on the server, whatever the button said, and edits every copy of
+the request the approvers were sent to say who decided and how (no buttons left).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from models import audit
 from models.base import utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import declare_kind, enqueue
+from models.outbox_edits import enqueue_edits
 from models.people import Membership, MembershipStatus, Person, Relation, record_consent
 from models.permissions import MANAGERS, holders, is_manager, places_with_role, require_role
 from models.places import (
@@ -34,7 +36,8 @@ from models.schedule import DueItem, declare_due_kind, schedule
 
 JOIN_REMINDER = "join.remind"
 JOIN_REQUEST, JOIN_REMINDED, JOIN_DECIDED = "join.request", "join.reminder", "join.decided"
-declare_kind(JOIN_REQUEST, JOIN_REMINDED, JOIN_DECIDED)
+JOIN_HANDLED = "join.handled"  # an approver's copy of a request, edited once it was decided
+declare_kind(JOIN_REQUEST, JOIN_REMINDED, JOIN_DECIDED, JOIN_HANDLED)
 declare_due_kind(JOIN_REMINDER)
 NOT_A_HOUSEHOLD = N_("Please choose a room (household), not a building or unit.")
 
@@ -94,10 +97,16 @@ async def request_membership(
     await session.flush()
     for approver in await holders(session, place=household, roles=MANAGERS):
         enqueue(session, chat_id=approver.telegram_id, person_id=approver.id,
-                kind=JOIN_REQUEST, payload={"membership_id": membership.id})
+                kind=JOIN_REQUEST, payload={"membership_id": membership.id},
+                subject=subject_of(membership))
     schedule(session, kind=JOIN_REMINDER, due_at=now + remind_after, ref_id=membership.id)
     await session.commit()
     return JoinRequest(membership, household, where, created=True)
+
+
+def subject_of(membership: Membership) -> str:
+    """What the approvers' copies of a request are about (models/outbox.py `subject`)."""
+    return f"membership:{membership.id}"
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,9 @@ async def decide_membership(
     resident = await session.get_one(Person, membership.person_id)
     enqueue(session, chat_id=resident.telegram_id, person_id=resident.id, kind=JOIN_DECIDED,
             payload={"membership_id": membership.id})
+    # every approver's copy (the request, its reminder) now says who decided, without buttons
+    await enqueue_edits(session, subject=subject_of(membership), kind=JOIN_HANDLED,
+                        payload={"membership_id": membership.id})
     audit.record(session, actor_id=decider.id,
                  action="membership.approve" if approve else "membership.reject",
                  subject="membership", subject_id=membership.id, place_id=household.id,
@@ -165,6 +177,13 @@ async def membership_view(session: AsyncSession,
     person = await session.get_one(Person, membership.person_id)
     where = await household_label(session, await get_place(session, membership.household_id))
     return membership, person, where
+
+
+async def decided_by(session: AsyncSession, membership: Membership) -> Person | None:
+    """Who approved or rejected a request (None: nobody yet, or no longer known)."""
+    if membership.decided_by_id is None:
+        return None
+    return await session.get(Person, membership.decided_by_id)
 
 
 async def pending_for(session: AsyncSession, *,
@@ -203,7 +222,8 @@ async def remind_pending_join(session: AsyncSession, item: DueItem, now: dt.date
     household = await get_place(session, membership.household_id)
     for approver in await holders(session, place=household, roles=MANAGERS):
         enqueue(session, chat_id=approver.telegram_id, person_id=approver.id,
-                kind=JOIN_REMINDED, payload={"membership_id": membership.id})
+                kind=JOIN_REMINDED, payload={"membership_id": membership.id},
+                subject=subject_of(membership))
 
 
 # What a resident picks after each step: community → building → unit → room. Grids are skipped:

@@ -3,7 +3,15 @@ change that caused it, so nothing is lost when the process dies and nothing is s
 
 A row names its recipient and a `kind` with a JSON payload, not finished text: the sender
 renders it in the recipient's language at send time (models know no translations). `topic`
-groups the rows of one broadcast ("notice:42") for progress and cancelling.
+groups the rows of one broadcast ("notice:42") for progress and cancelling; `subject` names
+the object a message is about ("membership:7"), so that whatever was sent about it can be
+edited later for everyone who got it (`enqueue_edits`: an approver's decision shown on every
+other approver's copy; models/outbox_edits.py). An edit is an outbox row of its own pointing
+at the row it edits (`edits_id`): claimed, paced and recorded like a send, after a crash too.
+
+Quiet hours (`QuietHours`): a row that is not `urgent` is not due while they last; it goes
+when they end. Urgent rows (a flood warning, an edit, a reply to someone who just acted) go
+at once.
 
 Sending is claim → send → record. A claim moves rows to `sending` with a lease; a sender that
 dies leaves them there, and once the lease has run out the next claim takes them again — so a
@@ -22,6 +30,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Select,
@@ -40,6 +49,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
 from models.people import Person
+from models.quiet_hours import QuietHours
 
 
 class OutboxStatus(enum.StrEnum):
@@ -63,6 +73,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_message_status_not_before", "status", "not_before"),
         Index("ix_outbox_message_topic_status", "topic", "status"),
+        Index("ix_outbox_message_subject", "subject"),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -72,6 +83,11 @@ class OutboxMessage(Base):
     )
     kind: Mapped[str] = mapped_column(String(48))
     topic: Mapped[str | None] = mapped_column(String(48))
+    subject: Mapped[str | None] = mapped_column(String(48))  # the object it is about
+    # an edit of the message this row sent (None: a new message)
+    edits_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="CASCADE"))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # goes in quiet hours too
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -84,12 +100,16 @@ class OutboxMessage(Base):
 
 
 _KINDS: set[str] = set()
+_URGENT_KINDS: set[str] = set()
 
 
-def declare_kind(*kinds: str) -> None:
+def declare_kind(*kinds: str, urgent: bool = False) -> None:
     """Declare the outbox kinds a feature's verbs enqueue (at import); the wiring checks at
-    start-up that each has a renderer, and enqueueing an undeclared kind fails at once."""
+    start-up that each has a renderer, and enqueueing an undeclared kind fails at once.
+    `urgent` kinds (an answer to someone who just acted) are never held by quiet hours."""
     _KINDS.update(kinds)
+    if urgent:
+        _URGENT_KINDS.update(kinds)
 
 
 def declared_kinds() -> frozenset[str]:
@@ -105,12 +125,14 @@ def _declared(kind: str) -> str:
 def enqueue(
     session: AsyncSession, *, chat_id: int, kind: str, payload: dict[str, Any],
     person_id: int | None = None, not_before: dt.datetime | None = None,
-    topic: str | None = None,
+    topic: str | None = None, subject: str | None = None, urgent: bool = False,
 ) -> OutboxMessage:
-    """Add a message to the outbox; it is sent once the surrounding transaction commits."""
+    """Add a message to the outbox; it is sent once the surrounding transaction commits.
+    `subject` names the object it is about (to edit it later); `urgent`: in quiet hours too."""
     row = OutboxMessage(chat_id=chat_id, person_id=person_id, kind=_declared(kind),
-                        payload=payload,
-                        topic=topic, status=OutboxStatus.PENDING, attempts=0,
+                        payload=payload, topic=topic, subject=subject,
+                        urgent=urgent or kind in _URGENT_KINDS,
+                        status=OutboxStatus.PENDING, attempts=0,
                         not_before=not_before or utcnow())
     session.add(row)
     return row
@@ -119,7 +141,7 @@ def enqueue(
 async def enqueue_select(
     session: AsyncSession, people: Select[*tuple[Any, ...]], *, kind: str,
     payload: dict[str, Any],
-    topic: str | None = None, now: dt.datetime | None = None,
+    topic: str | None = None, now: dt.datetime | None = None, urgent: bool = False,
 ) -> int:
     """One outbox row per row of `people` (columns: chat id, person id), as a single
     INSERT … SELECT in the caller's transaction — audiences of 100,000 never become Python
@@ -128,10 +150,12 @@ async def enqueue_select(
     who = people.subquery()
     chat_id, person_id = list(who.c)[:2]
     result = await session.execute(insert(OutboxMessage).from_select(
-        ["chat_id", "person_id", "kind", "topic", "payload", "status", "attempts", "not_before",
-         "created_at"],
+        ["chat_id", "person_id", "kind", "topic", "payload", "urgent", "status", "attempts",
+         "not_before", "created_at"],
         select(chat_id, person_id, literal(_declared(kind)), literal(topic, String()),
-               literal(payload, OutboxMessage.payload.type), literal(OutboxStatus.PENDING.value),
+               literal(payload, OutboxMessage.payload.type),
+               literal(urgent or kind in _URGENT_KINDS),
+               literal(OutboxStatus.PENDING.value),
                literal(0), literal(now, OutboxMessage.not_before.type),
                literal(now, OutboxMessage.created_at.type)),
     ))
@@ -149,11 +173,15 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int
     language: str | None
+    # an edit: the row whose message it edits, that message's id and that row's status
+    edits_id: int | None = None
+    edit_message_id: int | None = None
+    edited_status: str | None = None
 
 
 async def claim(
     session: AsyncSession, *, limit: int, lease: dt.timedelta, now: dt.datetime | None = None,
-    look: bool = True,
+    look: bool = True, quiet: QuietHours | None = None,
 ) -> list[Claimed]:
     """Take up to `limit` due rows for sending (and rows whose lease ran out); commits.
 
@@ -162,11 +190,13 @@ async def claim(
     one JSON value (see `_claimed_on_sqlite`). Broadcast rows share one payload, so each
     distinct payload text is parsed once per batch. With `look`, a read finds out first
     whether anything is due (an idle outbox is polled: no write lock for nothing); a sender
-    in the middle of a broadcast claims at once."""
+    in the middle of a broadcast claims at once. In `quiet` hours only urgent rows are due."""
     now = now or utcnow()
     table = cast(Table, OutboxMessage.__table__)
     is_due = (((table.c.status == OutboxStatus.PENDING) & (table.c.not_before <= now))
               | ((table.c.status == OutboxStatus.SENDING) & (table.c.claimed_at < now - lease)))
+    if quiet is not None and quiet.holds(now):
+        is_due = is_due & table.c.urgent
     # an idle outbox is polled every second: find that out by reading, without a write lock
     if look and await session.scalar(select(table.c.id).where(is_due).limit(1)) is None:
         await session.rollback()
@@ -182,8 +212,14 @@ async def claim(
         due = due.with_for_update(skip_locked=True)  # several workers share one outbox
     language = (select(Person.language).where(Person.id == table.c.person_id)
                 .scalar_subquery())
+    edited = table.alias("edited")
+    edited_id = (select(edited.c.message_id).where(edited.c.id == table.c.edits_id)
+                 .scalar_subquery())
+    edited_status = (select(edited.c.status).where(edited.c.id == table.c.edits_id)
+                     .scalar_subquery())
     columns = (table.c.id, table.c.chat_id, table.c.person_id, table.c.kind,
-               type_coerce(table.c.payload, Text), table.c.attempts, language)
+               type_coerce(table.c.payload, Text), table.c.attempts, language,
+               table.c.edits_id, edited_id, edited_status)
     claiming = (update(table).where(table.c.id.in_(due))
                 .values(status=OutboxStatus.SENDING, claimed_at=now))
     if sqlite:
@@ -193,14 +229,14 @@ async def claim(
     await session.commit()
     payloads: dict[str, dict[str, Any]] = {}
     claimed = []
-    for id_, chat_id, person_id, kind, payload, attempts, lang in rows:
+    for id_, chat_id, person_id, kind, payload, attempts, lang, *edit in rows:
         if isinstance(payload, dict):  # asyncpg decodes JSON itself
             parsed: dict[str, Any] = payload
         elif payload in payloads:
             parsed = payloads[payload]
         else:
             parsed = payloads[payload] = json.loads(payload) if payload else {}
-        claimed.append(Claimed(id_, chat_id, person_id, kind, parsed, attempts, lang))
+        claimed.append(Claimed(id_, chat_id, person_id, kind, parsed, attempts, lang, *edit))
     claimed.sort(key=lambda row: row.id)
     return claimed
 

@@ -183,8 +183,9 @@ async def running_bot(db: Database, *, world: World | None = None, rate_limit: b
                       **settings: Any) -> AsyncIterator[BotEnv]:
     """The bot against an emulator (`world`: one with Telegram's limits on, say). Replies pass
     the send budget unless `rate_limit`; the outbox keeps to it either way."""
+    # no quiet hours unless a test sets them: a test run at night must not wait for morning
     config = Settings(database_url=db.url, default_language="zh_CN", tick_seconds=3600,
-                      **settings)
+                      **{"quiet_hours": "", **settings})
     async with serve(world or World(token=TOKEN)) as em:
         app = build_application(config, db, token=TOKEN, base_url=em.bot_base_url,
                                 base_file_url=em.file_base_url, rate_limit=rate_limit)

@@ -190,3 +190,9 @@ def fuzz_long(request: pytest.FixtureRequest) -> int:
     if raw not in ("", "0", "1"):
         return max(1, int(raw))
     return 20 if request.config.getoption("--fuzz-long") or raw == "1" else 1
+
+
+@pytest.fixture(autouse=True)
+def no_quiet_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No quiet hours unless a test sets them: a test run at night must not wait for morning."""
+    monkeypatch.setenv("LINLI_QUIET_HOURS", "")

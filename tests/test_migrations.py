@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 
 from bot.db import Database, SchemaError
 from bot.migrate import head_revision, upgrade_engine
 from models import Base
+from models.base import UTCDateTime, utcnow
 
 
 async def test_migrations_match_models(db_url):
@@ -58,7 +59,7 @@ async def test_drafts_waiting_for_text_keep_waiting_after_the_upgrade(db_url):
     """A staff member halfway through a draft when 0006 is applied: their next message still
     goes to it (0006 records the question the draft was waiting for)."""
     from models.asks import Ask
-    from models.notices import Notice, NoticeStatus, Target
+    from models.notices import NoticeStatus, Target
     from models.people import Person
     from models.pledges import Pledge, PledgeStatus, Signers, Step
 
@@ -74,11 +75,17 @@ async def test_drafts_waiting_for_text_keep_waiting_after_the_upgrade(db_url):
                          signers=Signers.HOUSEHOLD, text_hash="", status=PledgeStatus.DRAFT)
             old = Pledge(**blank, title="", step=Step.TITLE)
             new = Pledge(**blank, title="t", step=Step.BODY)
-            notice = Notice(author_id=announcer.id, texts={}, step="text", target=Target.ALL,
-                            status=NoticeStatus.DRAFT, pin_groups=False, recipients=0)
-            s.add_all([old, new, notice])
+            s.add_all([old, new])
+            await s.flush()
+            # the notice table as 0005 has it (the model has columns added since)
+            notice_id = await s.scalar(text(
+                "INSERT INTO notice (author_id, texts, step, target, status, pin_groups,"
+                " recipients, created_at) VALUES (:author, '{}', 'text', :target, :status,"
+                " false, 0, :now) RETURNING id").bindparams(bindparam("now", type_=UTCDateTime())),
+                {"author": announcer.id, "target": Target.ALL.value,
+                 "status": NoticeStatus.DRAFT.value, "now": utcnow()})
             await s.commit()
-            ids = (writer.id, announcer.id, new.id, notice.id, old.id)
+            ids = (writer.id, announcer.id, new.id, notice_id, old.id)
         await upgrade_engine(db.engine)
         async with db.session() as s:
             asked = {(a.person_id, a.feature, a.step, a.object_id)

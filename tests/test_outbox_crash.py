@@ -31,7 +31,7 @@ def start_bot(db_url: str, api: str, files: str, log) -> subprocess.Popen[bytes]
     env |= {"LINLI_BOT_TOKEN": TOKEN, "LINLI_DATABASE_URL": db_url, "LINLI_API_BASE_URL": api,
             "LINLI_API_FILE_URL": files, "LINLI_OUTBOX_RATE": str(RATE),
             "LINLI_OUTBOX_CONCURRENCY": str(CONCURRENCY), "LINLI_OUTBOX_LEASE_SECONDS": "2",
-            "LINLI_TICK_SECONDS": "3600"}
+            "LINLI_TICK_SECONDS": "3600", "LINLI_QUIET_HOURS": ""}
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log,
                             stderr=log)
 

@@ -69,6 +69,7 @@ class Notice(Base):
     media_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
     media_file_id: Mapped[str | None] = mapped_column(String(255))
     pin_groups: Mapped[bool] = mapped_column(default=False)
+    urgent: Mapped[bool] = mapped_column(default=False)  # goes in quiet hours too (a flood)
     step: Mapped[str] = mapped_column(String(16), default="text")
     status: Mapped[NoticeStatus] = mapped_column(String(16), default=NoticeStatus.DRAFT,
                                                  index=True)
