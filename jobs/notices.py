@@ -31,7 +31,7 @@ async def report_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
         for notice in await svc.sending(session):
             progress = await svc.progress(session, notice)
             author = await session.get(Person, notice.author_id)
-            _ = tr(author.language if author else d.settings.default_language)
+            _ = tr(author.language if author else d.settings.default_language, d.settings.tz)
             if progress.done:
                 await svc.finish(session, notice)
                 text = _("✅ Notice #{id} delivered: sent {sent}, failed {failed}, unreachable "
@@ -43,6 +43,10 @@ async def report_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
                          failed=progress.failed + progress.blocked,
                          remaining=progress.remaining,
                          eta=eta_text(_, progress.remaining, d.settings.send_rate))
+                quiet, now = d.settings.quiet, d.clock()
+                if not notice.urgent and quiet is not None and quiet.holds(now):
+                    text += "\n" + _("🌙 Quiet hours: the rest goes out at {time}.",
+                                     time=_.when(quiet.ends(now), zone=True))
             if notice.progress_message_id is None or last.get(notice.id) == text:
                 continue
             last[notice.id] = text

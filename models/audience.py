@@ -113,9 +113,10 @@ async def count(session: AsyncSession, audience: Audience) -> int:
 
 async def enqueue_all(
     session: AsyncSession, audience: Audience, *, kind: str, payload: dict[str, Any],
-    topic: str | None = None,
+    topic: str | None = None, urgent: bool = False,
 ) -> int:
-    """Put one outbox row per recipient, in the caller's transaction. Returns the count."""
+    """Put one outbox row per recipient, in the caller's transaction (`urgent`: also in quiet
+    hours). Returns the count."""
     people = recipients(audience).subquery()
     return await enqueue_select(session, select(people.c.chat_id, people.c.person_id),
-                                kind=kind, payload=payload, topic=topic)
+                                kind=kind, payload=payload, topic=topic, urgent=urgent)

@@ -9,9 +9,9 @@ edited later for everyone who got it (`enqueue_edits`: an approver's decision sh
 other approver's copy; models/outbox_edits.py). An edit is an outbox row of its own pointing
 at the row it edits (`edits_id`): claimed, paced and recorded like a send, after a crash too.
 
-Quiet hours (`QuietHours`): a row that is not `urgent` is not due while they last; it goes
-when they end. Urgent rows (a flood warning, an edit, a reply to someone who just acted) go
-at once.
+Quiet hours (models/quiet_hours.py): a row that is not `urgent` is not due while they last;
+it goes when they end. Urgent rows (a flood warning, an edit) go at once. Replies to someone
+who just acted are the handlers' own, never in the outbox, and never held.
 
 Sending is claim → send → record. A claim moves rows to `sending` with a lease; a sender that
 dies leaves them there, and once the lease has run out the next claim takes them again — so a
@@ -100,16 +100,12 @@ class OutboxMessage(Base):
 
 
 _KINDS: set[str] = set()
-_URGENT_KINDS: set[str] = set()
 
 
-def declare_kind(*kinds: str, urgent: bool = False) -> None:
+def declare_kind(*kinds: str) -> None:
     """Declare the outbox kinds a feature's verbs enqueue (at import); the wiring checks at
-    start-up that each has a renderer, and enqueueing an undeclared kind fails at once.
-    `urgent` kinds (an answer to someone who just acted) are never held by quiet hours."""
+    start-up that each has a renderer, and enqueueing an undeclared kind fails at once."""
     _KINDS.update(kinds)
-    if urgent:
-        _URGENT_KINDS.update(kinds)
 
 
 def declared_kinds() -> frozenset[str]:
@@ -131,7 +127,7 @@ def enqueue(
     `subject` names the object it is about (to edit it later); `urgent`: in quiet hours too."""
     row = OutboxMessage(chat_id=chat_id, person_id=person_id, kind=_declared(kind),
                         payload=payload, topic=topic, subject=subject,
-                        urgent=urgent or kind in _URGENT_KINDS,
+                        urgent=urgent,
                         status=OutboxStatus.PENDING, attempts=0,
                         not_before=not_before or utcnow())
     session.add(row)
@@ -154,7 +150,7 @@ async def enqueue_select(
          "not_before", "created_at"],
         select(chat_id, person_id, literal(_declared(kind)), literal(topic, String()),
                literal(payload, OutboxMessage.payload.type),
-               literal(urgent or kind in _URGENT_KINDS),
+               literal(urgent),
                literal(OutboxStatus.PENDING.value),
                literal(0), literal(now, OutboxMessage.not_before.type),
                literal(now, OutboxMessage.created_at.type)),

@@ -25,6 +25,7 @@ FEATURE = Feature(
         On(b.TargetChosen, composing.target_chosen),
         On(b.TagChosen, composing.tag_chosen),
         On(b.Pin, composing.pin),
+        On(b.Urgent, composing.urgent),
         On(b.OwnText, composing.own_text),
         On(b.ScheduleMenu, composing.schedule_menu),
         On(b.TypeTime, composing.type_time),

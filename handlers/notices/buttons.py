@@ -59,6 +59,12 @@ class Pin(ButtonData, prefix="nt:pin"):
     notice_id: int
 
 
+class Urgent(ButtonData, prefix="nt:urg"):
+    """Mark the draft urgent, or not (it goes in quiet hours too)."""
+
+    notice_id: int
+
+
 class OwnText(ButtonData, prefix="nt:l"):
     """Add the text for readers of one language."""
 

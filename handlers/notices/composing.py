@@ -101,7 +101,7 @@ async def take_time(call: Call[Ask]) -> None:
 async def scheduled(call: Call[Any], notice: Notice, at: dt.datetime) -> None:
     local = at.astimezone(call.tz).strftime("%Y-%m-%d %H:%M")
     await call.show(call._("🕒 Scheduled for {time}. It will go to everyone in the area as it "
-                           "is then.", time=local),
+                           "is then.", time=local) + quiet_note(call, notice, at),
                     keyboard([(call._("✖ Cancel this notice"), b.Cancel(notice.id))]))
 
 
@@ -199,6 +199,8 @@ async def preview_lines(call: Call[Any], notice: Notice) -> list[str]:
                            text=escape(shorten(text, 60))))
     if notice.pin_groups:
         lines.append(_("Also pinned in {count} group chat(s).", count=view.groups))
+    if notice.urgent:
+        lines.append(_("🚨 Urgent: it goes out at once, at night too."))
     title = _("<b>Preview</b> — this is what people will get:")
     # the notice itself: all of it, unless it is so long the lines below leave no room
     room = MESSAGE - visible_len("\n".join([title, "", "", *lines])) - 1
@@ -209,9 +211,10 @@ async def preview_lines(call: Call[Any], notice: Notice) -> list[str]:
 def preview_keyboard(_: Translator, notice: Notice) -> InlineKeyboardMarkup:
     nid = notice.id
     pin = _("📌 Pin in groups: on") if notice.pin_groups else _("📌 Pin in groups: off")
+    urgent = _("🚨 Urgent: on") if notice.urgent else _("🚨 Urgent: off")
     rows = [[b.SendNow(nid).button(_("📤 Send now")),
              b.ScheduleMenu(nid).button(_("🕒 Schedule…"))],
-            [b.Pin(nid).button(pin)]]
+            [b.Pin(nid).button(pin), b.Urgent(nid).button(urgent)]]
     missing = [lang for lang in svc.LANGUAGES if lang not in notice.texts]
     if missing:
         rows.append([b.OwnText(nid, lang).button(_(LANGUAGE_BUTTON[lang])) for lang in missing])
@@ -234,6 +237,22 @@ async def pin(call: Call[b.Pin]) -> None:
     notice = await draft(call)
     await svc.toggle_pin(call.session, draft=notice)
     await show_preview(call, notice)
+
+
+async def urgent(call: Call[b.Urgent]) -> None:
+    """Mark it urgent (it goes at once, in quiet hours too), or not."""
+    notice = await draft(call)
+    await svc.toggle_urgent(call.session, draft=notice)
+    await show_preview(call, notice)
+
+
+def quiet_note(call: Call[Any], notice: Notice, at: dt.datetime) -> str:
+    """For a notice that is not urgent, due in quiet hours: when it will really go."""
+    quiet = call.settings.quiet
+    if notice.urgent or quiet is None or not quiet.holds(at):
+        return ""
+    return "\n" + call._("🌙 That is in the quiet hours: it will go out at {time}. Mark it "
+                         "urgent to send it at once.", time=call._.when(quiet.ends(at), zone=True))
 
 
 async def own_text(call: Call[b.OwnText]) -> None:
@@ -295,7 +314,8 @@ async def send_now(call: Call[b.SendNow]) -> None:
     notice = await draft(call)
     sent = await svc.confirm(call.session, notice_id=notice.id, author=call.me)
     call.wake_outbox()
-    await call.edit(call._("📤 Sending to {count} people…", count=sent.recipients))
+    await call.edit(call._("📤 Sending to {count} people…", count=sent.recipients)
+                    + quiet_note(call, sent, call.deps.clock()))
     message = call.message
     await svc.set_progress_message(call.session, notice_id=sent.id, chat_id=message.chat_id,
                                    message_id=message.message_id)

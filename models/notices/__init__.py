@@ -28,6 +28,7 @@ from models.notices.drafts import (
     set_text,
     start_draft,
     toggle_pin,
+    toggle_urgent,
 )
 from models.notices.following import (
     AckLine,
@@ -80,5 +81,5 @@ __all__ = [
     "parse_time", "preview", "progress", "received_by", "remind_unacknowledged",
     "require_manager", "schedule_at", "send_scheduled", "sendable", "sending", "set_place",
     "set_progress_message", "set_target", "set_text", "start_draft", "tag_person",
-    "tag_person_check", "toggle_pin",
+    "tag_person_check", "toggle_pin", "toggle_urgent",
 ]

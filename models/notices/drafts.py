@@ -189,6 +189,13 @@ async def toggle_pin(session: AsyncSession, *, draft: Notice) -> Notice:
     return draft
 
 
+async def toggle_urgent(session: AsyncSession, *, draft: Notice) -> Notice:
+    """Urgent (a flood warning): it goes at once, in quiet hours too."""
+    draft.urgent = not draft.urgent
+    await session.commit()
+    return draft
+
+
 @dataclass(frozen=True)
 class Preview:
     notice: Notice

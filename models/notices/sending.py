@@ -69,12 +69,15 @@ async def schedule_at(session: AsyncSession, *, notice_id: int, author: Person,
 
 async def _dispatch(session: AsyncSession, notice: Notice, place: Place,
                     now: dt.datetime) -> None:
+    # an urgent notice (a flood warning) goes in quiet hours too; any other waits for them
+    # to end (models/quiet_hours.py)
     notice.recipients = await enqueue_all(session, audience_of(notice, place), kind=NOTICE,
-                                          payload={"notice_id": notice.id}, topic=notice.topic)
+                                          payload={"notice_id": notice.id}, topic=notice.topic,
+                                          urgent=notice.urgent)
     if notice.pin_groups:
         for group in await groups_under(session, place, GroupPurpose.PLACE):
             enqueue(session, chat_id=group.chat_id, kind=NOTICE_GROUP, topic=notice.topic,
-                    payload={"notice_id": notice.id})
+                    payload={"notice_id": notice.id}, urgent=notice.urgent)
     notice.status = NoticeStatus.SENDING
     notice.sent_at = now
 
