@@ -65,4 +65,5 @@ async def test_decided_request_sends_no_reminder(db, session):
                             approve=True)
     assert await run_tick(db, now=T0 + dt.timedelta(days=2)) == 1
     assert await reminders(session) == []
-    assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+    # the request, the answer to the resident, the edit of the approver's copy: no reminder
+    assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
