@@ -10,19 +10,18 @@ because the emulator lives in memory while the database persists between runs.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import get_settings
 from bot.db import Database
 from bot.emulator.state import World
 from bot.i18n import N_, from_telegram, tr
 from handlers import labels
 from models import notices, pledges
-from models.base import utcnow
 from models.groups import GroupPurpose, bind_chat
 from models.onboarding import decide_membership, memberships_of, request_membership
 from models.people import (
@@ -192,6 +191,15 @@ PLEDGE_BODY = (
     "二、劝导家人、亲友及租户共同遵守；\n"
     "三、发现违规燃放及时向社区或网格员反映。"
 )
+# the same pledge for residents who read English (a foreign tenant signs what they can read)
+PLEDGE_TITLE_EN = "Sunshine Community: no fireworks at Spring Festival"
+PLEDGE_BODY_EN = (
+    "For the safety of residents and their property, and under the city's rules on "
+    "fireworks, our household pledges:\n"
+    "1. Not to set off fireworks or firecrackers in the community during Spring Festival;\n"
+    "2. To ask our family, friends and tenants to do the same;\n"
+    "3. To tell the community office or our grid worker when we see fireworks set off."
+)
 
 
 async def seed_examples(db: Database) -> bool:
@@ -224,13 +232,17 @@ async def _seed_notice_and_pledge(session: AsyncSession, staff: Person, signer: 
     await pledges.add_text(session, author=staff, text=PLEDGE_TITLE)
     await pledges.add_text(session, author=staff, text=PLEDGE_BODY)
     await pledges.finish_body(session, pledge_id=pledge.id, author=staff)
+    await pledges.begin_translation(session, pledge_id=pledge.id, author=staff, language="en")
+    await pledges.add_text(session, author=staff, text=PLEDGE_TITLE_EN)
+    await pledges.add_text(session, author=staff, text=PLEDGE_BODY_EN)
+    await pledges.finish_translation(session, pledge_id=pledge.id, author=staff)
     await pledges.set_attachment(session, pledge_id=pledge.id, author=staff, file_id=None,
                                  kind=None)
     await pledges.set_scope(session, pledge_id=pledge.id, author=staff, place_id=community.id)
     await pledges.set_signers(session, pledge_id=pledge.id, author=staff,
                               signers=pledges.Signers.HOUSEHOLD)
     await pledges.set_closing(session, pledge_id=pledge.id, author=staff,
-                              closes_at=utcnow() + dt.timedelta(days=30))
+                              closes_at=pledges.end_of_day_in(30, get_settings().tz))
     await pledges.publish(session, pledge_id=pledge.id, author=staff)
     await sign(session, pledge_id=pledge.id, person=signer, version=1)
 

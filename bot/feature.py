@@ -303,9 +303,19 @@ async def who(session: AsyncSession, update: Update, context: ContextTypes.DEFAU
 
 
 def translate_error(error: DomainError, _: Translator) -> str:
-    """The error in the person's language; values are escaped, since answers are HTML."""
-    params = {k: escape(v) if isinstance(v, str) else v for k, v in error.params.items()}
-    return _.gettext(error.message, **params)
+    """The error in the person's language; values are escaped, since answers are HTML, and
+    a moment or a day reads as every other date does (`Translator.when`, `.day`)."""
+    return _.gettext(error.message, **{k: _shown(v, _) for k, v in error.params.items()})
+
+
+def _shown(value: object, _: Translator) -> object:
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dt.datetime):
+        return _.when(value, zone=True)
+    if isinstance(value, dt.date):
+        return _.day(value)
+    return value
 
 
 async def tell(update: Update, text: str) -> None:

@@ -29,6 +29,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def end_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The last second of `day` in the zone `tz`, in UTC: a closing "until that day,
+    inclusive"."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz).astimezone(dt.UTC)
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timestamp stored as UTC and returned time-zone aware."""
 

@@ -73,6 +73,7 @@ UNAUDITED = {
     "models.pledges.drafting.set_signers", "models.pledges.drafting.set_closing",
     "models.pledges.drafting.go_to_step", "models.pledges.drafting.resume_draft",
     "models.pledges.changes.begin_edit",  # collects the new text; saving it is audited
+    "models.pledges.drafting.begin_translation",  # likewise: finishing it is audited
 }
 # Shared parts that take an actor's id to pass it on, not verbs: the feature's verb that calls
 # them audits (remind_non_signers, remind_unacknowledged …)
@@ -202,6 +203,14 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
             w.s, pledge_id=w.pledge.id, person=w.neighbour, version=1, assisted_by=w.staff)),
         ("models.pledges.following.export_signatures", lambda w: pl.export_signatures(
             w.s, **p(w), file_format="csv")),
+        ("models.pledges.drafting.begin_translation", lambda w: pl.begin_translation(
+            w.s, pledge_id=w.pledge.id, author=w.staff, language="en")),
+        ("models.pledges.drafting.begin_translation", lambda w: pl.add_text(
+            w.s, author=w.staff, text="No fireworks", pledge_id=w.pledge.id)),
+        ("models.pledges.drafting.begin_translation", lambda w: pl.add_text(
+            w.s, author=w.staff, text="I pledge: no fireworks.", pledge_id=w.pledge.id)),
+        ("models.pledges.drafting.finish_translation", lambda w: pl.finish_translation(
+            w.s, pledge_id=w.pledge.id, author=w.staff)),
         ("models.pledges.changes.begin_edit", lambda w: pl.begin_edit(w.s, **p(w))),
         ("models.pledges.changes.begin_edit", lambda w: pl.add_text(
             w.s, author=w.staff, text="我承诺：不燃放烟花爆竹。", pledge_id=w.pledge.id)),
@@ -247,4 +256,4 @@ async def test_every_verb_that_changes_state_writes_an_audit_row(db, session):
     assert not unaudited, f"verbs that changed {unaudited} and wrote no audit row"
     actions = set(await session.scalars(select(AuditEntry.action)))
     assert {"membership.approve", "group.bind", "notice.confirm", "pledge.publish",
-            "pledge.sign_assisted", "pledge.close", "tag.set"} <= actions
+            "pledge.sign_assisted", "pledge.add_language", "pledge.close", "tag.set"} <= actions

@@ -93,7 +93,7 @@ async def test_a_notice_takes_input_only_while_it_asks_for_it(env):
     await env.tap(staff, data="nt:type:1", forge=True, message_id=when["message_id"])
     bad = await env.say(staff, "next Friday", "like 2026-12-01 08:30")  # asked again: refused
     assert bad and await asked(env, staff) == ("notices", "when", 1)
-    await env.say(staff, "2099-01-01 08:30", "Scheduled for 2099-01-01 08:30")
+    await env.say(staff, "2099-01-01 08:30", "Scheduled for 1 Jan 2099, 08:30 China time")
     assert await asked(env, staff) == ("elsewhere", "photo", 7)  # the other one is still open
     from models.audit import entries_for
 

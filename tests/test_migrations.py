@@ -3,15 +3,17 @@ bot refuses to start on a database that is behind."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import MetaData, Table, select
+from sqlalchemy import insert as insert_into
 
 from bot.db import Database, SchemaError
 from bot.migrate import head_revision, upgrade_engine
 from models import Base
-from models.base import UTCDateTime, utcnow
 
 
 async def test_migrations_match_models(db_url):
@@ -60,32 +62,35 @@ async def test_drafts_waiting_for_text_keep_waiting_after_the_upgrade(db_url):
     goes to it (0006 records the question the draft was waiting for)."""
     from models.asks import Ask
     from models.notices import NoticeStatus, Target
-    from models.people import Person
-    from models.pledges import Pledge, PledgeStatus, Signers, Step
+    from models.pledges import PledgeStatus, Signers, Step
 
     db = Database(db_url)
     try:
         await upgrade_engine(db.engine, "0005")
-        async with db.session() as s:
-            writer = Person(telegram_id=1, name="A", language="zh_CN")
-            announcer = Person(telegram_id=2, name="B", language="en")
-            s.add_all([writer, announcer])
-            await s.flush()
-            blank = dict(created_by_id=writer.id, step_by_id=writer.id, body="", version=0,
-                         signers=Signers.HOUSEHOLD, text_hash="", status=PledgeStatus.DRAFT)
-            old = Pledge(**blank, title="", step=Step.TITLE)
-            new = Pledge(**blank, title="t", step=Step.BODY)
-            s.add_all([old, new])
-            await s.flush()
-            # the notice table as 0005 has it (the model has columns added since)
-            notice_id = await s.scalar(text(
-                "INSERT INTO notice (author_id, texts, step, target, status, pin_groups,"
-                " recipients, created_at) VALUES (:author, '{}', 'text', :target, :status,"
-                " false, 0, :now) RETURNING id").bindparams(bindparam("now", type_=UTCDateTime())),
-                {"author": announcer.id, "target": Target.ALL.value,
-                 "status": NoticeStatus.DRAFT.value, "now": utcnow()})
-            await s.commit()
-            ids = (writer.id, announcer.id, new.id, notice_id, old.id)
+        # rows written as 0005 knew the tables (reflected: later columns do not exist yet)
+        old_schema = MetaData()
+        async with db.engine.begin() as conn:
+            await conn.run_sync(old_schema.reflect)
+            person, pledge, notice = (old_schema.tables[t] for t in ("person", "pledge", "notice"))
+
+            async def insert(table: Table, **values: object) -> int:
+                result = await conn.execute(insert_into(table).values(**values))
+                return int(result.inserted_primary_key[0])
+
+            now = dt.datetime.now(dt.UTC)
+            writer = await insert(person, telegram_id=1, name="A", language="zh_CN",
+                                  created_at=now)
+            announcer = await insert(person, telegram_id=2, name="B", language="en",
+                                     created_at=now)
+            blank = dict(created_by_id=writer, step_by_id=writer, body="", version=0,
+                         signers=Signers.HOUSEHOLD, text_hash="", status=PledgeStatus.DRAFT,
+                         created_at=now)
+            old = await insert(pledge, **blank, title="", step=Step.TITLE)
+            new = await insert(pledge, **blank, title="t", step=Step.BODY)
+            draft = await insert(notice, author_id=announcer, texts={}, step="text",
+                                 target=Target.ALL, status=NoticeStatus.DRAFT,
+                                 pin_groups=False, recipients=0, created_at=now)
+            ids = (writer, announcer, new, draft, old)
         await upgrade_engine(db.engine)
         async with db.session() as s:
             asked = {(a.person_id, a.feature, a.step, a.object_id)

@@ -128,7 +128,7 @@ async def test_publish_sign_progress_remind_export(env):
     toast = await env.tap(1, "✅ Confirm and sign", message_id=confirm["message_id"])
     assert toast["text"] == "Signed."
     certificate = await env.wait(1, "Verification code", since=since)
-    assert "Name: Ann" in certificate["text"] and "Version: 1" in certificate["text"]
+    assert "Name: Ann" in certificate["text"] and "version 1" in certificate["text"]
     async with env.db.session() as s:
         pledge = await s.scalar(select(Pledge))
         code = await s.scalar(select(Signature.code))
@@ -178,10 +178,12 @@ async def test_publish_sign_progress_remind_export(env):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == ["Name", "Household", "Version", "Signed at", "How", "Assisted by",
-                       "Verification code"]
-    assert [(r[0], r[1], r[2], r[4], r[6]) for r in rows[1:]] == [
-        ("Ann", "阳光社区 1栋 1单元 101", "1", "self", code),
-        ("Cai", "阳光社区 1栋 1单元 102", "1", "self", rows[2][6])]
+                       "Verification code", "Language of the text",
+                       "Fingerprint of the text (SHA-256)"]
+    assert [(r[0], r[1], r[2], r[4], r[6], r[7]) for r in rows[1:]] == [
+        ("Ann", "阳光社区 1栋 1单元 101", "1", "self", code, "中文"),
+        ("Cai", "阳光社区 1栋 1单元 102", "1", "self", rows[2][6], "中文")]
+    assert all(len(r[8]) == 64 for r in rows[1:])  # the SHA-256 of the text each one signed
     since = env.mark()
     await env.tap(STAFF, "⬇ XLSX", message_id=menu["message_id"])
     sent = await env.wait(STAFF, "2 signatures", since=since)
@@ -253,7 +255,8 @@ async def test_who_may_not_sign_is_told_why_and_nothing_is_written(env):
     menu = await env.tap_on(STAFF, "Owners' pledge · open", on=listed, expect="Status: open")
     ask = await env.tap_on(STAFF, "⏹ Close now", on=menu, expect="Nobody can sign after that")
     await env.tap_on(STAFF, "⏹ Close now", on=ask, expect="Closed on")
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d")
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    today = f"{now.day} {now:%b} {now.year}"  # "3 Dec 2026": as English readers write it
     toast = await env.tap(1, data=f"pl:c:{pledge_id}:1", forge=True,
                           message_id=notice["message_id"])
     assert toast["text"] == f"This pledge closed on {today}; signing is no longer possible."

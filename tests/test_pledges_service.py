@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -219,8 +220,11 @@ async def test_after_closing_signing_is_refused_with_the_date_it_closed(session,
     later = NOW + dt.timedelta(days=15)
     with pytest.raises(Conflict, match="closed on 2026-12-15"):
         await sign(session, pledge_id=pledge.id, person=people["owner101"], version=1, now=later)
-    await extend(session, pledge_id=pledge.id, by=people["staff"], days=7, now=later)
-    assert pledge.closes_at == later + dt.timedelta(days=7)
+    beijing = ZoneInfo("Asia/Shanghai")
+    await extend(session, pledge_id=pledge.id, by=people["staff"], days=7, now=later, tz=beijing)
+    # a week later, until the end of that day in the community's zone (not at the hour pressed)
+    assert pledge.closes_at.astimezone(beijing) == dt.datetime(2026, 12, 23, 23, 59, 59,
+                                                               tzinfo=beijing)
     await sign(session, pledge_id=pledge.id, person=people["owner101"], version=1, now=later)
     with pytest.raises(NotAllowed):
         await close_early(session, pledge_id=pledge.id, by=people["owner3"], now=later)
@@ -381,9 +385,11 @@ async def test_the_closing_report_goes_to_the_author_once_and_follows_an_extensi
     async with db.session() as tick:
         await run_due(tick, EFFECTS, now=closes + dt.timedelta(minutes=1))
     assert [k for _c, k, _p in await outbox(session)] == []
+    new_closing = pledge.closes_at
+    assert new_closing > closes + dt.timedelta(days=7)  # to the end of that day
     async with db.session() as tick:
-        await run_due(tick, EFFECTS, now=closes + dt.timedelta(days=7, minutes=1))
-        assert await run_due(tick, EFFECTS, now=closes + dt.timedelta(days=8)) == 0
+        await run_due(tick, EFFECTS, now=new_closing + dt.timedelta(minutes=1))
+        assert await run_due(tick, EFFECTS, now=new_closing + dt.timedelta(days=1)) == 0
     assert await outbox(session) == [(900, "pledge.closed", {"pledge_id": pledge.id})]
 
 
@@ -405,7 +411,8 @@ async def test_reopening_a_pledge_closed_early_gives_seven_days_from_today(sessi
     await extend(session, pledge_id=pledge.id, by=people["staff"], days=7,
                  now=NOW + dt.timedelta(days=2))
     assert pledge.status == PledgeStatus.OPEN
-    assert pledge.closes_at == NOW + dt.timedelta(days=9)  # not day 21
+    # the end of day 9 (UTC here), not day 21
+    assert pledge.closes_at == dt.datetime(2026, 12, 10, 23, 59, 59, tzinfo=dt.UTC)
 
 
 async def test_an_author_who_no_longer_manages_the_place_gets_no_report(session, people):

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.demo import GROUPS, PERSONAS, PLEDGE_TITLE, SIGNED_ID, STAFF_ID
+from bot.demo import GROUPS, PERSONAS, PLEDGE_TITLE, PLEDGE_TITLE_EN, SIGNED_ID, STAFF_ID
 from bot.emulator.client import EmulatorClient
 from bot.sandbox import Sandbox, SandboxError, SandboxOptions, run_sandbox
 from models.groups import ChatBinding
@@ -72,7 +72,8 @@ async def test_residents_find_a_notice_and_a_pledge_to_sign(tmp_path):
             await client.wait_bot_message(1007, contains="停水通知")  # 李秀英 reads Chinese
             await client.wait_bot_message(1007, contains=PLEDGE_TITLE)
             await client.wait_bot_message(1009, contains="Water cut")  # David Miller: English
-            await client.wait_bot_message(1009, contains=PLEDGE_TITLE)
+            # … and the pledge in English: the demo's pledge has an English text
+            await client.wait_bot_message(1009, contains=PLEDGE_TITLE_EN)
         async with sandbox.db.session() as s:
             pledge = await s.scalar(select(Pledge))
             assert pledge.status == PledgeStatus.OPEN and pledge.title == PLEDGE_TITLE

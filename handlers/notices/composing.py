@@ -99,9 +99,9 @@ async def take_time(call: Call[Ask]) -> None:
 
 
 async def scheduled(call: Call[Any], notice: Notice, at: dt.datetime) -> None:
-    local = at.astimezone(call.tz).strftime("%Y-%m-%d %H:%M")
     await call.show(call._("🕒 Scheduled for {time}. It will go to everyone in the area as it "
-                           "is then.", time=local) + quiet_note(call, notice, at),
+                           "is then.", time=call._.when(at, zone=True))
+                    + quiet_note(call, notice, at),
                     keyboard([(call._("✖ Cancel this notice"), b.Cancel(notice.id))]))
 
 

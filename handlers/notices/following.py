@@ -46,8 +46,8 @@ async def list_notices(call: Call[Any]) -> None:
     _ = call._
     notices = await svc.received_by(call.session, call.me)
     lines = [_("<b>Recent notices</b>")]
-    lines += [f"• {n.sent_at.astimezone(call.tz).strftime('%m-%d') if n.sent_at else ''} "
-              f"{first_line(n, _.language)}" for n in notices]
+    lines += [f"• {_.short_day(n.sent_at) if n.sent_at else ''} {first_line(n, _.language)}"
+              for n in notices]
     if not notices:
         lines.append(_("No notices yet."))
     await call.show(fit_lines(lines))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.buttons import keyboard
 from bot.feature import Call
-from handlers.pledges.buttons import BodyDone, SaveText
+from handlers.pledges.buttons import BodyDone, SaveText, TranslationDone
 from handlers.pledges.drafting import show_step
 from models import pledges
 from models.asks import Ask
@@ -22,13 +22,18 @@ async def take_text(call: Call[Ask]) -> None:
         return
     pledge = await pledges.add_text(call.session, author=call.me, text=message.text,
                                     tz=call.tz, pledge_id=call.data.object_id)
-    if asked not in (Step.BODY, Step.EDIT):
+    if asked not in (Step.BODY, Step.EDIT, Step.BODY_EN):
         await show_step(call, pledge, call.me, in_place=False)
         return
-    body = pledge.step == Step.BODY
-    done = ((call._("Done ▶"), BodyDone(pledge.id)) if body
-            else (call._("💾 Save as new version"), SaveText(pledge.id)))
-    size = utf16_len(pledge.body if body else pledge.pending_body or "")
+    if asked == Step.BODY:
+        done, size = (call._("Done ▶"), BodyDone(pledge.id)), utf16_len(pledge.body)
+    elif asked == Step.BODY_EN:
+        pending = pledge.texts.get(f"en{pledges.PENDING}", {})
+        done = (call._("Done ▶"), TranslationDone(pledge.id))
+        size = utf16_len(pending.get("body", ""))
+    else:
+        done = (call._("💾 Save as new version"), SaveText(pledge.id))
+        size = utf16_len(pledge.pending_body or "")
     await message.reply_text(
         call._("Added ({count} characters so far). Send more, or press the button when the "
                "text is complete.", count=size), reply_markup=keyboard([done]))
@@ -48,5 +53,5 @@ async def take_attachment(call: Call[Ask]) -> None:
     await show_step(call, pledge, call.me, in_place=False)
 
 
-INPUTS = {str(Step.TITLE): take_text, str(Step.BODY): take_text, str(Step.DATES): take_text,
-          str(Step.EDIT): take_text, str(Step.ATTACHMENT): take_attachment}
+INPUTS = {**{str(step): take_text for step in pledges.TEXT_STEPS},
+          str(Step.ATTACHMENT): take_attachment}

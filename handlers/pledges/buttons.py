@@ -19,16 +19,21 @@ class Read(ButtonData, prefix="pl:r"):
     pledge_id: int
 
 
+Language = Literal["zh_CN", "en"]  # the language of the text read (models.pledges.PRIMARY…)
+
+
 class Sign(ButtonData, prefix="pl:s"):
-    """"I agree and sign" under the text of `version`: asks to confirm."""
+    """"I agree and sign" under the text of `version` in `language`: asks to confirm."""
 
     pledge_id: int
     version: int
+    language: Language = "zh_CN"
 
 
 class Confirm(ButtonData, prefix="pl:c"):
     pledge_id: int
     version: int
+    language: Language = "zh_CN"
 
 
 class NotNow(ButtonData, prefix="pl:x"):
@@ -51,6 +56,17 @@ class BodyDone(ButtonData, prefix="pa:bd"):
 
 
 class NoAttachment(ButtonData, prefix="pa:na"):
+    pledge_id: int
+
+
+class Translate(ButtonData, prefix="pa:tr"):
+    """Write the pledge's text in another language (a draft's, or an open one's)."""
+
+    pledge_id: int
+    language: Literal["en"] = "en"
+
+
+class TranslationDone(ButtonData, prefix="pa:td"):
     pledge_id: int
 
 

@@ -3,8 +3,6 @@ it), seven more days, closing now (after a confirmation)."""
 
 from __future__ import annotations
 
-from html import escape
-
 from bot.buttons import keyboard
 from bot.feature import Call
 from handlers.pledges.buttons import (
@@ -15,9 +13,10 @@ from handlers.pledges.buttons import (
     Manage,
     NewText,
     SaveText,
+    Translate,
 )
 from handlers.pledges.drafting import staff
-from handlers.pledges.rendering import back
+from handlers.pledges.rendering import back, title
 from models import pledges
 from models.errors import StaleButton
 
@@ -36,8 +35,13 @@ async def save_text(call: Call[SaveText]) -> None:
     _, pid = call._, call.data.pledge_id
     new = await pledges.save_version(call.session, pledge_id=pid, by=await staff(call))
     rows = [[(_("Ask them to sign again"), AskResign(pid))]] if new.older_signatures else []
-    await call.show(_("Saved as version {version}. {count} signature(s) are for an earlier "
-                      "version.", version=new.pledge.version, count=new.older_signatures),
+    text = _("Saved as version {version}. {count} signature(s) are for an earlier version.",
+             version=new.pledge.version, count=new.older_signatures)
+    if new.dropped_languages:
+        text += "\n" + _("🌐 The English text was of the old version; until you add the new "
+                         "one, English-speaking residents read the Chinese text.")
+        rows.append([(_("🌐 Add the English text"), Translate(pid, "en"))])
+    await call.show(text,
                     keyboard(*rows, [(_("◀ Back"), Manage(pid))]))
 
 
@@ -54,9 +58,9 @@ async def extend(call: Call[Extend]) -> None:
     me, pid = await staff(call), call.data.pledge_id
     if call.data.days != 7:
         raise StaleButton()
-    pledge = await pledges.extend_pledge(call.session, pledge_id=pid, by=me, days=7)
+    pledge = await pledges.extend_pledge(call.session, pledge_id=pid, by=me, days=7, tz=call.tz)
     await call.edit(call._("Extended: signing is open until {date}.",
-                           date=pledges.local_time(pledge.closes_at, call.tz)),
+                           date=call._.deadline(pledge.closes_at)),
                     back(call._, pid))
 
 
@@ -64,7 +68,7 @@ async def ask_close(call: Call[AskClose]) -> None:
     _, pid = call._, call.data.pledge_id
     pledge = await pledges.closing_pledge(call.session, pledge_id=pid, by=await staff(call))
     await call.edit(_("Close «{title}» now? Nobody can sign after that.",
-                      title=escape(pledge.title)),
+                      title=title(_, pledge)),
                     keyboard([(_("⏹ Close now"), CloseNow(pid)), (_("Cancel"), Manage(pid))]))
 
 
@@ -72,6 +76,5 @@ async def close_now(call: Call[CloseNow]) -> None:
     pid = call.data.pledge_id
     pledge = await pledges.close_pledge(call.session, pledge_id=pid, by=await staff(call))
     call.wake_outbox()  # the final tally, to the author
-    await call.edit(call._("Closed on {date}.",
-                           date=pledges.local_date(pledge.closed_at, call.tz)),
+    await call.edit(call._("Closed on {date}.", date=call._.day(pledge.closed_at)),
                     back(call._, pid))

@@ -27,12 +27,14 @@ from handlers.pledges.buttons import (
     OpenPlace,
     Publish,
     SignerCode,
+    Translate,
+    TranslationDone,
 )
 from handlers.pledges.rendering import full_text, manage_keyboard, signers_label, status_of
 from models import pledges
 from models.errors import StaleButton
 from models.people import Person
-from models.pledges import Pledge, Signers, Step
+from models.pledges import Pledge, PledgeStatus, Signers, Step
 from models.telegram_limits import utf16_len
 
 SIGNER_CODES: dict[SignerCode, Signers] = {"r": Signers.RESIDENT, "h": Signers.HOUSEHOLD,
@@ -48,6 +50,10 @@ PROMPTS = {
     Step.SIGNERS: N_("Step 5 of 6: <b>who signs</b>?"),
     Step.DATES: N_("Step 6 of 6: <b>until when</b> can people sign? Press a button or send a "
                    "date as YYYY-MM-DD."),
+    Step.TITLE_EN: N_("🌐 <b>English text</b>, for residents who read English: send the "
+                      "<b>title</b> in English."),
+    Step.BODY_EN: N_("🌐 Now send the <b>full text in English</b>. A long text can come in "
+                     "several messages; press Done when it is complete."),
 }
 
 
@@ -60,7 +66,8 @@ async def all_pledges(call: Call[object]) -> None:
     """List the pledges I may follow, and offer to write a new one."""
     _ = call._
     listed = await pledges.pledges_for_manager(call.session, person=await staff(call))
-    rows = [[(f"{p.title or _('(untitled)')} · {status_of(_, p)}", Manage(p.id))]
+    rows = [[(f"{pledges.text_in(p, _.language).title or _('(untitled)')} · "
+              f"{status_of(_, p)}", Manage(p.id))]
             for p in listed]
     rows.append([(_("➕ New pledge"), NewDraft(0))])
     await call.show(_("<b>Pledges</b>") if listed else _("No pledges yet."), keyboard(*rows))
@@ -77,6 +84,8 @@ def _step_rows(_: Translator, pledge: Pledge, step: Step) -> tuple[str, Rows]:
         rows = [[(_("Done ▶"), BodyDone(pid))]]
         if pledge.body:
             text += "\n" + _("So far: {count} characters.", count=utf16_len(pledge.body))
+    elif step == Step.BODY_EN:
+        rows = [[(_("Done ▶"), TranslationDone(pid))]]
     elif step == Step.ATTACHMENT:
         rows = [[(_("Skip ▶"), NoAttachment(pid))]]
     elif step == Step.SIGNERS:
@@ -98,7 +107,10 @@ async def show_step(call: Call[object], pledge: Pledge, me: Person, *, in_place:
         text, rows = await scope_picker(call, pledge, me, browse, page)
     else:
         text, rows = _step_rows(call._, pledge, step)
-    rows.append([Discard(pledge.id).button(call._("🗑 Discard draft"))])
+    if pledge.status == PledgeStatus.DRAFT:
+        rows.append([Discard(pledge.id).button(call._("🗑 Discard draft"))])
+    else:  # the English text of a published pledge: it stays as it was until Done
+        rows.append([Manage(pledge.id).button(call._("Cancel"))])
     markup = InlineKeyboardMarkup(rows)
     await (call.show(text, markup) if in_place else call.reply(text, markup))
 
@@ -132,12 +144,19 @@ async def show_preview(call: Call[object], pledge: Pledge) -> None:
              "{count} people now.", count=reach)
     if pledge.attachment_id:
         text += "\n" + _("With an attachment.")
+    english = pledges.translated(pledge).get("en")
+    text += "\n" + (_("🌐 With an English text: «{title}», {count} characters.",
+                      title=escape(english["title"]), count=utf16_len(english["body"]))
+                    if english else
+                    _("🌐 No English text: English-speaking residents will read the Chinese "
+                      "text."))
     await call.reply(text, keyboard(
         [(_("📢 Publish"), Publish(pid))],
         [(_("Title"), GoTo(pid, Step.TITLE)), (_("Text"), GoTo(pid, Step.BODY)),
          (_("Attachment"), GoTo(pid, Step.ATTACHMENT))],
         [(_("Place"), GoTo(pid, Step.SCOPE)), (_("Who signs"), GoTo(pid, Step.SIGNERS)),
          (_("Closing date"), GoTo(pid, Step.DATES))],
+        [(_("🌐 English text"), Translate(pid, "en"))],
         [(_("🗑 Discard draft"), Discard(pid))]))
 
 
@@ -201,6 +220,26 @@ async def go_to(call: Call[GoTo]) -> None:
                                                author=me, step=call.data.step), me)
 
 
+async def translate(call: Call[Translate]) -> None:
+    """Write the text in English (a draft's, or an open pledge's current version's)."""
+    me = await staff(call)
+    pledge = await pledges.begin_translation(call.session, pledge_id=call.data.pledge_id,
+                                             author=me, language=call.data.language)
+    await show_step(call, pledge, me)
+
+
+async def translation_done(call: Call[TranslationDone]) -> None:
+    _, me = call._, await staff(call)
+    pledge = await pledges.finish_translation(call.session, pledge_id=call.data.pledge_id,
+                                              author=me)
+    if pledge.status == PledgeStatus.DRAFT:
+        await moved(call, pledge, me)
+        return
+    await call.edit(_("🌐 The English text is added to version {version}: residents who read "
+                      "English read and sign it from now on.", version=pledge.version),
+                    manage_keyboard(_, pledge))
+
+
 async def discard(call: Call[Discard]) -> None:
     await pledges.cancel_draft(call.session, pledge_id=call.data.pledge_id,
                                author=await staff(call))
@@ -221,4 +260,4 @@ async def publish(call: Call[Publish]) -> None:
 BUTTONS = {NewDraft: new_draft, BodyDone: body_done, NoAttachment: no_attachment,
            OpenPlace: open_place, ChoosePlace: choose_place, ChooseSigners: choose_signers,
            CloseIn: close_in, GoTo: go_to, Discard: discard, Publish: publish,
-           AllPledges: all_pledges}
+           AllPledges: all_pledges, Translate: translate, TranslationDone: translation_done}

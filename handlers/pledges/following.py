@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.buttons import keyboard, paged
 from bot.exports import csv_bytes, xlsx_bytes
 from bot.feature import Call
-from bot.i18n import N_
+from bot.i18n import LANGUAGE_NAMES, N_
 from bot.posters import poster_png
 from handlers.pledges.buttons import (
     AssistConfirm,
@@ -27,14 +27,21 @@ from handlers.pledges.buttons import (
     Remind,
 )
 from handlers.pledges.drafting import show_step, staff
-from handlers.pledges.rendering import manage_keyboard, signer_word, signers_label, status_of
+from handlers.pledges.rendering import (
+    manage_keyboard,
+    signer_word,
+    signers_label,
+    status_of,
+    title,
+)
 from models import pledges
 from models.places import PlaceKind
 from models.pledges import NOT_SIGNED_SHOWN, PledgeStatus
 from models.telegram_limits import CAPTION, button_label, fit_lines, shorten
 
 EXPORT_HEADER = (N_("Name"), N_("Household"), N_("Version"), N_("Signed at"), N_("How"),
-                 N_("Assisted by"), N_("Verification code"))
+                 N_("Assisted by"), N_("Verification code"), N_("Language of the text"),
+                 N_("Fingerprint of the text (SHA-256)"))
 HOW = {"self": N_("self"), "assisted": N_("assisted")}
 
 
@@ -48,11 +55,11 @@ async def manage(call: Call[Manage]) -> None:
         return
     seen = await pledges.summary(call.session, pledge=pledge, by=me)
     await call.edit("\n".join([
-        f"📜 <b>{escape(pledge.title)}</b>",
+        f"📜 <b>{title(_, pledge)}</b>",
         _("{place} · signed by {signers}", place=escape(seen.where),
           signers=signers_label(_, pledge.signers)),
         _("Status: {status} · version {version} · until {date}", status=status_of(_, pledge),
-          version=pledge.version, date=pledges.local_time(pledge.ended_at(), call.tz)),
+          version=pledge.version, date=_.deadline(pledge.ended_at())),
         _("Signed: {signed} / {expected}", signed=seen.signed, expected=seen.expected),
     ]), manage_keyboard(_, pledge))
 
@@ -64,7 +71,7 @@ async def progress(call: Call[Progress | ProgressPage]) -> None:
     report = await pledges.progress_report(call.session, pledge_id=data.pledge_id,
                                            by=await staff(call), node_id=data.node_id)
     pid, node = report.pledge.id, report.node
-    lines = [_("📊 <b>{title}</b> — {place}", title=escape(report.pledge.title),
+    lines = [_("📊 <b>{title}</b> — {place}", title=title(_, report.pledge),
                place=escape(report.where)),
              _("Signed: {signed} / {expected} {what}", signed=report.signed,
                expected=report.expected, what=signer_word(_, report.pledge)), ""]
@@ -144,7 +151,8 @@ async def export(call: Call[Export]) -> None:
         call.session, pledge_id=call.data.pledge_id, by=await staff(call), file_format=kind)
     header = [_(h) for h in EXPORT_HEADER]
     table = [(r.name, r.household, r.version, r.signed_at.astimezone(call.tz), _(HOW[r.how]),
-              r.assisted_by or "", r.code) for r in rows]
+              r.assisted_by or "", r.code, LANGUAGE_NAMES.get(r.language, r.language),
+              r.text_hash) for r in rows]
     payload = (csv_bytes(header, table) if kind == "csv"
                else xlsx_bytes(header, table, sheet=_("Signatures")))
     await call.send_document(payload, f"pledge-{pledge.id}.{kind}", shorten(

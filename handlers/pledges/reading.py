@@ -5,15 +5,13 @@ where I stand under it — signed already, closed, not for me (and why), or the 
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import InlineKeyboardMarkup
 
 from bot.buttons import keyboard
 from bot.feature import Call, translate_error
 from bot.i18n import Translator
 from handlers.pledges.buttons import Read, Sign
-from handlers.pledges.rendering import full_text
+from handlers.pledges.rendering import full_text, title
 from models import pledges
 from models.base import utcnow
 from models.errors import N_, NotAllowed, NotFound, StaleButton
@@ -40,17 +38,19 @@ def state_line(_: Translator, standing: pledges.Standing,
     signature = pledges.covering(standing)
     if signature is not None and signature.version == pledge.version:
         return _("✅ Already signed on {date}.",
-                 date=pledges.local_time(signature.signed_at, _.tz)), None
+                 date=_.when(signature.signed_at, zone=True)), None
     if not pledge.is_open(utcnow()):
         return _("This pledge closed on {date}; signing is no longer possible.",
-                 date=pledges.local_date(pledge.ended_at(), _.tz)), None
+                 date=_.day(pledge.ended_at())), None
     try:
         pledges.eligible_home(standing)
     except NotAllowed as error:
         return translate_error(error, _), None  # (a place's name in it is escaped)
     prompt = (_("You signed an earlier version. Please sign the new text.")
               if signature is not None else _("Have you read it? Sign below."))
-    return prompt, keyboard([(_("✍️ I agree and sign"), Sign(pledge.id, pledge.version))])
+    read_in = pledges.text_in(pledge, _.language).language  # the text the reader was shown
+    return prompt, keyboard([(_("✍️ I agree and sign"), Sign(pledge.id, pledge.version,
+                                                          read_in))])
 
 
 async def show_pledge(call: Call[object], pledge_id: int) -> None:
@@ -89,9 +89,9 @@ def _listing(_: Translator, mine: list[pledges.MyPledge]) -> tuple[str, InlineKe
         signed = item.signature is not None and item.signature.version == item.pledge.version
         mark = "✅" if signed else "⬜"
         lines.append(_("{mark} {title} (until {date})", mark=mark,
-                       title=escape(item.pledge.title),
-                       date=pledges.local_date(item.pledge.closes_at, _.tz)))
-        buttons.append([(f"{mark} {item.pledge.title}", Read(item.pledge.id))])
+                       title=title(_, item.pledge), date=_.deadline(item.pledge.closes_at)))
+        buttons.append([(f"{mark} {pledges.text_in(item.pledge, _.language).title}",
+                         Read(item.pledge.id))])
     return fit_lines(lines), keyboard(*buttons)
 
 

@@ -1,7 +1,8 @@
 """How pledges read: the header, the full text in parts, the certificate, the staff's menu of a
 pledge, and the outbox renderers (the announcement, reminders, a request to sign again, an
 assisted signature, the final tally to the author). Times are shown in the community's time
-zone, which the translator carries (`_.tz`).
+zone, which the translator carries (`_.tz`). A reader reads the pledge in their language where
+it has a text in it (`pledges.text_in`), and is told plainly when it exists only in Chinese.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.buttons import keyboard
 from bot.feature import Session
-from bot.i18n import N_, Translator
+from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.outbox import Rendered
 from handlers.pledges.buttons import (
     AllPledges,
@@ -27,6 +28,7 @@ from handlers.pledges.buttons import (
     Progress,
     Read,
     Remind,
+    Translate,
 )
 from models import pledges
 from models.base import utcnow
@@ -61,11 +63,20 @@ def status_of(_: Translator, pledge: Pledge) -> str:
     return _(STATUS[PledgeStatus(pledge.status)])
 
 
+def title(_: Translator, pledge: Pledge) -> str:
+    """The pledge's title in the reader's language (or its own), escaped."""
+    return escape(pledges.text_in(pledge, _.language).title)
+
+
 def header(_: Translator, pledge: Pledge, where: str) -> str:
-    return _("📜 <b>{title}</b>\n{place} · signed by {signers} · until {date}",
-             title=escape(pledge.title), place=escape(where),
-             signers=signers_label(_, pledge.signers),
-             date=pledges.local_date(pledge.closes_at, _.tz))
+    text = pledges.text_in(pledge, _.language)
+    head = _("📜 <b>{title}</b>\n{place} · signed by {signers} · until {date}",
+             title=escape(text.title), place=escape(where),
+             signers=signers_label(_, pledge.signers), date=_.deadline(pledge.closes_at))
+    if text.language != _.language:
+        head += "\n" + _("ℹ️ This pledge exists only in Chinese. You can still read it and sign "
+                         "it.")
+    return head
 
 
 def full_text(_: Translator, pledge: Pledge, where: str) -> list[str]:
@@ -73,7 +84,8 @@ def full_text(_: Translator, pledge: Pledge, where: str) -> list[str]:
     limit as it counts it (escaping adds nothing to what it counts)."""
     head = header(_, pledge, where)
     room = MESSAGE - COUNTER_ROOM
-    parts = split(pledge.body, room, first=room - visible_len(head) - 2)
+    body = pledges.text_in(pledge, _.language).body
+    parts = split(body, room, first=room - visible_len(head) - 2)
     out = [escape(p) for p in parts]
     out[0] = head + "\n\n" + out[0]
     if len(out) > 1:
@@ -82,10 +94,15 @@ def full_text(_: Translator, pledge: Pledge, where: str) -> list[str]:
 
 
 def certificate(_: Translator, pledge: Pledge, person: Person, signature: Signature) -> str:
-    lines = [_("✅ <b>Signed</b>: {title}", title=escape(pledge.title)),
+    """What was signed, by whom and when: the text's language, version and fingerprint."""
+    signed = pledges.text_in(pledge, signature.language)
+    lines = [_("✅ <b>Signed</b>: {title}", title=escape(signed.title)),
              _("Name: {name}", name=escape(person.name)),
-             _("Time: {time}", time=pledges.local_time(signature.signed_at, _.tz)),
-             _("Version: {version}", version=signature.version),
+             _("Time: {time}", time=_.when(signature.signed_at, zone=True)),
+             _("Text: {language}, version {version}", version=signature.version,
+               language=LANGUAGE_NAMES.get(signature.language, signature.language)),
+             _("Fingerprint of the text (SHA-256): <code>{hash}</code>",
+               hash=signature.text_hash[:16]),
              _("Verification code: <code>{code}</code>", code=signature.code)]
     if signature.how == SignedHow.ASSISTED:
         lines.append(_("Signed on your behalf by your grid worker, with your agreement."))
@@ -106,6 +123,8 @@ def manage_keyboard(_: Translator, pledge: Pledge) -> InlineKeyboardMarkup:
     pid = pledge.id
     if not pledge.is_open(utcnow()):
         return keyboard(*closed_rows(_, pid), [(_("◀ All pledges"), AllPledges())])
+    translate = ([[(_("🌐 Add the English text"), Translate(pid, "en"))]]
+                 if "en" not in pledges.translated(pledge) else [])
     return keyboard(
         [(_("📊 Progress"), Progress(pid, 0)),
          (_("⏰ Remind those who have not signed"), Remind(pid))],
@@ -113,6 +132,7 @@ def manage_keyboard(_: Translator, pledge: Pledge) -> InlineKeyboardMarkup:
         [(_("⬇ CSV"), Export(pid, "csv")), (_("⬇ XLSX"), Export(pid, "xlsx"))],
         [(_("✏️ New version of the text"), NewText(pid)), (_("+7 days"), Extend(pid, 7)),
          (_("⏹ Close now"), AskClose(pid))],
+        *translate,
         [(_("◀ All pledges"), AllPledges())],
     )
 
@@ -126,7 +146,7 @@ async def _teaser(session: Session, payload: dict[str, Any], _: Translator,
     if pledge is None or pledge.status != PledgeStatus.OPEN:
         return None  # closed or withdrawn meanwhile: nothing to ask any more
     where = await pledges.where(session, pledge)
-    body = shorten(pledge.body, TEASER)
+    body = shorten(pledges.text_in(pledge, _.language).body, TEASER)
     text = f"{intro}\n{header(_, pledge, where)}\n\n{escape(body)}"
     return Rendered(text, keyboard([(_("📖 Read and sign"), Read(pledge.id))]))
 
@@ -167,7 +187,7 @@ async def render_closed(session: Session, payload: dict[str, Any],
     tally = await pledges.summary(session, pledge=pledge, by=None)
     text = "\n".join([
         _("🔒 Signing ended on {date}: <b>{title}</b> — {place}",
-          date=pledges.local_date(pledge.ended_at(), _.tz), title=escape(pledge.title),
+          date=_.day(pledge.ended_at()), title=title(_, pledge),
           place=escape(tally.where)),
         _("Signed: {signed} / {expected} {what}", signed=tally.signed, expected=tally.expected,
           what=signer_word(_, pledge)),

@@ -17,18 +17,21 @@ async def ask_to_confirm(call: Call[Sign]) -> None:
     """Ask for confirmation before signing."""
     _, data, me = call._, call.data, call.me
     pledge, where = await pledges.signing_as(call.session, pledge_id=data.pledge_id, person=me)
-    text = _("Sign «{title}» as {name} ({place})? Your name, the time and the version of the "
-             "text will be recorded.", title=escape(pledge.title), name=escape(me.name),
-             place=escape(where))
+    read = pledges.text_in(pledge, data.language)
+    text = _("Sign «{title}» as {name} ({place})? Your name, the time, and the version and "
+             "language of the text will be recorded.", title=escape(read.title),
+             name=escape(me.name), place=escape(where))
     await call.edit(text, keyboard([(_("✅ Confirm and sign"), Confirm(data.pledge_id,
-                                                                       data.version)),
+                                                                       data.version,
+                                                                       data.language)),
                                     (_("Cancel"), NotNow(data.pledge_id))]))
 
 
 async def confirm(call: Call[Confirm]) -> None:
     """Sign, and answer with the certificate."""
     done = await pledges.sign_pledge(call.session, pledge_id=call.data.pledge_id,
-                                     person=call.me, version=call.data.version, tz=call.tz)
+                                     person=call.me, version=call.data.version,
+                                     language=call.data.language, tz=call.tz)
     # the confirm button stays as a lasting mark; pressing it again signs nothing twice
     mark = call._("✅ Signed · {day}", day=call._.short_day(done.signature.signed_at))
     await call.edit(certificate(call._, done.pledge, done.person, done.signature),

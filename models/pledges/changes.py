@@ -15,7 +15,7 @@ from sqlalchemy import func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit
-from models.base import utcnow
+from models.base import end_of_day, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed
 from models.outbox import enqueue_select
 from models.people import Person
@@ -33,6 +33,7 @@ from models.pledges.core import (
     move_to,
     require_manager,
     text_hash,
+    translated,
 )
 from models.pledges.publishing import cancel_reminders, report_closing, schedule_reminders
 from models.pledges.signatures import Signature
@@ -58,6 +59,7 @@ async def begin_edit(session: AsyncSession, *, pledge_id: int, by: Person) -> Pl
 class NewVersion:
     pledge: Pledge
     older_signatures: int
+    dropped_languages: tuple[str, ...] = ()  # their texts were of the old version
 
 
 async def save_version(
@@ -69,11 +71,15 @@ async def save_version(
     if pledge.step != Step.EDIT or not (pledge.pending_body or "").strip():
         raise Invalid(N_("Send the new text of the pledge first."))
     new_hash = text_hash(pledge.title, pledge.pending_body or "")
+    dropped: tuple[str, ...] = ()
     pledge.body, pledge.pending_body = pledge.pending_body or "", None
     await done_asking(session, pledge)
     if new_hash != pledge.text_hash:
         pledge.version += 1
         pledge.text_hash = new_hash
+        # the other languages' texts said the old words: readers of them read the new
+        # primary text until its translation is added to this version
+        dropped, pledge.texts = tuple(translated(pledge)), {}
         session.add(PledgeVersion(pledge_id=pledge.id, number=pledge.version, title=pledge.title,
                                   body=pledge.body, text_hash=new_hash, created_at=now or utcnow(),
                                   created_by_id=by.id))
@@ -82,7 +88,7 @@ async def save_version(
     audit.record(session, actor_id=by.id, action="pledge.new_version", subject="pledge",
                  subject_id=pledge.id, place_id=place.id, version=pledge.version)
     await session.commit()
-    return NewVersion(pledge, int(older or 0))
+    return NewVersion(pledge, int(older or 0), dropped)
 
 
 async def ask_to_resign(
@@ -138,9 +144,10 @@ close_early = close_pledge  # (the name tests know)
 
 async def extend_pledge(
     session: AsyncSession, *, pledge_id: int, by: Person, days: int,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, tz: dt.tzinfo = dt.UTC,
 ) -> Pledge:
-    """Move the closing date `days` later (from now if it has passed); reopens a closed one."""
+    """Move the closing date `days` later (from now if it has passed), to the end of that day
+    in the community's zone `tz`; reopens a closed one."""
     now = now or utcnow()
     if not 1 <= days <= 366:
         raise Invalid()
@@ -150,7 +157,7 @@ async def extend_pledge(
         raise Invalid()
     # a pledge closed early reopens from today, not from its old closing date
     start = now if pledge.status == PledgeStatus.CLOSED else max(pledge.closes_at or now, now)
-    pledge.closes_at = start + dt.timedelta(days=days)
+    pledge.closes_at = end_of_day(start.astimezone(tz).date() + dt.timedelta(days=days), tz)
     pledge.status, pledge.closed_at = PledgeStatus.OPEN, None
     await cancel_reminders(session, pledge.id)
     schedule_reminders(session, pledge, now)

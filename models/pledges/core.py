@@ -6,6 +6,11 @@ multi-step dialog survives a restart and any process can serve the next message.
 re-checks the author's role over the pledge's place, whatever the button said. The text signed is
 identified by a version number and a SHA-256 hash of title and body; each published text is kept
 in `pledge_version`, so a signature always points at the words the person agreed to.
+
+A pledge's own text (`title`, `body`) is in the community's language (`PRIMARY`); `texts` may
+add the same pledge in other languages (`{"en": {"title", "body", "hash"}}`), so a foreign
+tenant reads what they sign. A reader without a text of their own reads the primary one. A
+signature records which language's text it agreed to, and that text's hash.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import datetime as dt
 import enum
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +46,9 @@ CLOSING_REPORT = "pledge.closing_report"  # due item: the final tally to the aut
 MAX_TITLE = 200
 MAX_BODY = 30_000
 ONLY_MANAGERS = N_("Only staff and grid workers can write pledges.")
+PRIMARY = "zh_CN"  # the language of a pledge's own title and body
+OTHER_LANGUAGES = ("en",)  # the languages a pledge may add its text in
+PENDING = "~"  # texts["en~"]: an English text still being written (nobody reads it yet)
 
 PUBLISHED, REMINDER, RESIGN, ASSISTED, CLOSED = (
     "pledge.published", "pledge.reminder", "pledge.resign", "pledge.assisted", "pledge.closed")
@@ -78,9 +87,16 @@ class Step(enum.StrEnum):
     DATES = "dates"
     PREVIEW = "preview"
     EDIT = "edit"  # new text for a published pledge, collected in `pending_body`
+    TITLE_EN = "title_en"  # the English title, then the English text, into texts["en~"]
+    BODY_EN = "body_en"
+
+    @property
+    def language(self) -> str | None:
+        """The language of a translated text this step collects (None: the pledge's own)."""
+        return self.value.rsplit("_", 1)[1] if self in (Step.TITLE_EN, Step.BODY_EN) else None
 
 
-TEXT_STEPS = (Step.TITLE, Step.BODY, Step.DATES, Step.EDIT)
+TEXT_STEPS = (Step.TITLE, Step.BODY, Step.DATES, Step.EDIT, Step.TITLE_EN, Step.BODY_EN)
 INPUT_STEPS = (*TEXT_STEPS, Step.ATTACHMENT)  # steps that ask for a message (models/asks.py)
 
 
@@ -101,6 +117,8 @@ class Pledge(Base):
     status: Mapped[PledgeStatus] = mapped_column(String(16), default=PledgeStatus.DRAFT)
     step: Mapped[Step | None] = mapped_column(String(16))
     pending_body: Mapped[str | None] = mapped_column(Text)
+    # the text in other languages: {"en": {"title": …, "body": …, "hash": …}} (see PENDING)
+    texts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(default=0)
     text_hash: Mapped[str] = mapped_column(String(64), default="")
     opens_at: Mapped[dt.datetime | None]
@@ -135,12 +153,46 @@ class PledgeVersion(Base):
     title: Mapped[str] = mapped_column(String(MAX_TITLE))
     body: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64))
+    # this version in other languages, as `Pledge.texts` (added later for the current version)
+    texts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
 
 def text_hash(title: str, body: str) -> str:
     return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PledgeText:
+    """The words of a pledge one reader reads: in `language`, which is theirs or the primary."""
+
+    language: str
+    title: str
+    body: str
+    hash: str
+
+    def __bool__(self) -> bool:
+        return bool(self.title or self.body)
+
+
+def text_in(pledge: Pledge, language: str) -> PledgeText:
+    """The pledge's text for a reader of `language`: their own if it has one, else its own."""
+    own = (pledge.texts or {}).get(language) if language != PRIMARY else None
+    if own:
+        return PledgeText(language, own.get("title", ""), own.get("body", ""),
+                          own.get("hash", ""))
+    return PledgeText(PRIMARY, pledge.title, pledge.body, pledge.text_hash)
+
+
+def languages_of(pledge: Pledge) -> tuple[str, ...]:
+    """The languages the pledge can be read in: the primary, then any added."""
+    return (PRIMARY, *(lang for lang in OTHER_LANGUAGES if lang in (pledge.texts or {})))
+
+
+def translated(pledge: Pledge) -> dict[str, dict[str, str]]:
+    """The finished texts in other languages (nothing still being written)."""
+    return {k: v for k, v in (pledge.texts or {}).items() if k in OTHER_LANGUAGES}
 
 
 def duty_of(pledge: Pledge, paths: Sequence[str]) -> Duty:
@@ -214,14 +266,6 @@ async def staff_member(session: AsyncSession, person: Person | None) -> Person:
     if person is None or not await manager_places(session, person.id):
         raise NotAllowed(ONLY_MANAGERS)
     return person
-
-
-def local_date(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d") if moment else "—"
-
-
-def local_time(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 async def draft_of(session: AsyncSession, pledge_id: int, author: Person) -> Pledge:

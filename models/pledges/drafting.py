@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit
-from models.base import utcnow
-from models.errors import N_, Invalid, NotAllowed, NotFound, StaleButton
+from models.base import end_of_day, utcnow
+from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound, StaleButton
 from models.participation import reachable_count
 from models.people import Person
 from models.permissions import MANAGERS, require_role
@@ -22,10 +22,13 @@ from models.pledges.core import (
     MAX_BODY,
     MAX_TITLE,
     ONLY_MANAGERS,
+    OTHER_LANGUAGES,
+    PENDING,
     SCOPE_KINDS,
     TEXT_STEPS,
     Pledge,
     PledgeStatus,
+    PledgeVersion,
     Signers,
     Step,
     done_asking,
@@ -35,6 +38,8 @@ from models.pledges.core import (
     manager_places,
     move_to,
     place_of,
+    require_manager,
+    text_hash,
 )
 from models.telegram_limits import check_file_size, utf16_len
 
@@ -89,16 +94,14 @@ async def waiting_for_text(session: AsyncSession, person_id: int,
 def parse_date(text: str, tz: dt.tzinfo) -> dt.datetime:
     """YYYY-MM-DD → the end of that day in the community's time zone."""
     try:
-        day = dt.date.fromisoformat(text.strip())
-        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz).astimezone(dt.UTC)
+        return end_of_day(dt.date.fromisoformat(text.strip()), tz)
     except (ValueError, OverflowError):  # not a date, or one at the calendar's very edge
         raise Invalid(N_("Please send a date as YYYY-MM-DD, e.g. 2026-12-31.")) from None
 
 
 def end_of_day_in(days: int, tz: dt.tzinfo, now: dt.datetime | None = None) -> dt.datetime:
     """The end of the day `days` from today, in the community's time zone."""
-    day = (now or utcnow()).astimezone(tz).date() + dt.timedelta(days=days)
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz).astimezone(dt.UTC)
+    return end_of_day((now or utcnow()).astimezone(tz).date() + dt.timedelta(days=days), tz)
 
 
 async def add_text(
@@ -127,6 +130,84 @@ async def add_text(
     elif pledge.step == Step.DATES:
         await _set_closing(session, pledge, parse_date(text, tz), now or utcnow(),
                            author)
+    elif pledge.step in (Step.TITLE_EN, Step.BODY_EN):
+        await _add_translated(session, pledge, Step(pledge.step), text, author)
+    await session.commit()
+    return pledge
+
+
+async def _add_translated(session: AsyncSession, pledge: Pledge, step: Step, text: str,
+                          author: Person) -> None:
+    """The title, then the text, in another language, kept aside until it is finished."""
+    key = f"{step.language}{PENDING}"
+    pending = dict((pledge.texts or {}).get(key, {}))
+    if step == Step.TITLE_EN:
+        if utf16_len(text) > MAX_TITLE:
+            raise Invalid(N_("The title is too long (at most {limit} characters)."),
+                          limit=MAX_TITLE)
+        pending = {"title": text, "body": ""}
+        await move_to(session, pledge, Step.BODY_EN, author.id)
+    else:
+        pending["body"] = _append(pending.get("body", ""), text)
+    pledge.texts = {**(pledge.texts or {}), key: pending}  # (a new dict: JSON is not tracked)
+
+
+async def begin_translation(session: AsyncSession, *, pledge_id: int, author: Person,
+                            language: str) -> Pledge:
+    """Ask for the pledge's title and text in `language` (a draft's, or the current version's
+    of an open pledge that has none in that language yet: the published words never change
+    under a signature — a changed text is a new version)."""
+    if language not in OTHER_LANGUAGES:
+        raise Invalid()
+    pledge = await get_pledge(session, pledge_id)
+    if pledge.status == PledgeStatus.DRAFT:
+        pledge = await draft_of(session, pledge_id, author)
+    else:
+        await require_manager(session, author, pledge)
+        if not pledge.is_open(utcnow()):
+            raise Conflict(N_("This pledge is closed."))
+        if language in (pledge.texts or {}):
+            raise Conflict(N_("This version already has its English text. To change it, write "
+                              "a new version of the text."))
+        pledge.step_by_id = author.id
+    pledge.texts = {k: v for k, v in (pledge.texts or {}).items() if k != f"{language}{PENDING}"}
+    await move_to(session, pledge, Step.TITLE_EN, author.id)
+    await session.commit()
+    return pledge
+
+
+async def finish_translation(session: AsyncSession, *, pledge_id: int,
+                             author: Person) -> Pledge:
+    """The text in another language is complete: readers of that language read it from now
+    on (for an open pledge, the current version records it, audited)."""
+    pledge = await get_pledge(session, pledge_id)
+    step = Step(pledge.step) if pledge.step else None
+    if step != Step.BODY_EN or pledge.step_by_id != author.id:
+        raise StaleButton()
+    language = step.language or ""
+    pending = (pledge.texts or {}).get(f"{language}{PENDING}", {})
+    if not pending.get("body", "").strip():
+        raise Invalid(N_("Send the text of the pledge first."))
+    done = {"title": pending["title"], "body": pending["body"],
+            "hash": text_hash(pending["title"], pending["body"])}
+    texts = {k: v for k, v in pledge.texts.items() if k != f"{language}{PENDING}"}
+    pledge.texts = {**texts, language: done}
+    if pledge.status == PledgeStatus.DRAFT:
+        await draft_of(session, pledge_id, author)
+        await move_to(session, pledge, Step.PREVIEW, author.id)
+    else:
+        place = await require_manager(session, author, pledge)
+        if language in texts:
+            raise Conflict(N_("This version already has its English text. To change it, "
+                              "write a new version of the text."))
+        version = await session.scalar(select(PledgeVersion).where(
+            PledgeVersion.pledge_id == pledge.id, PledgeVersion.number == pledge.version))
+        if version is not None:
+            version.texts = {**(version.texts or {}), language: done}
+        await done_asking(session, pledge)
+        audit.record(session, actor_id=author.id, action="pledge.add_language",
+                     subject="pledge", subject_id=pledge.id, place_id=place.id,
+                     version=pledge.version, language=language, hash=done["hash"])
     await session.commit()
     return pledge
 

@@ -193,6 +193,8 @@ class SignatureRow:
     name: str
     household: str
     version: int
+    language: str
+    text_hash: str
     signed_at: dt.datetime
     how: str
     assisted_by: str | None
@@ -209,8 +211,8 @@ async def signature_rows(
     assister = aliased(Person)
     stmt = (
         select(Person.name, community.name, building.name, unit.name, household.name,
-               Signature.version, Signature.signed_at, Signature.how, assister.name,
-               Signature.code)
+               Signature.version, Signature.language, Signature.text_hash,
+               Signature.signed_at, Signature.how, assister.name, Signature.code)
         .select_from(Signature)
         .join(Person, Person.id == Signature.person_id)
         .join(household, household.id == Signature.household_id)
@@ -222,8 +224,9 @@ async def signature_rows(
         .where(Signature.pledge_id == pledge.id, under(paths, household.path))
         .order_by(Signature.signed_at, Signature.id)
     )
-    rows = [SignatureRow(name, f"{c} {b} {u} {h}", version, at, how, helper, code)
-            for name, c, b, u, h, version, at, how, helper, code
+    rows = [SignatureRow(name, f"{c} {b} {u} {h}", version, language, digest, at, how, helper,
+                         code)
+            for name, c, b, u, h, version, language, digest, at, how, helper, code
             in (await session.execute(stmt)).all()]
     return pledge, rows
 

@@ -31,6 +31,7 @@ from models.pledges.core import (
     duty_of,
     require_manager,
     text_hash,
+    translated,
 )
 from models.schedule import DueItem, DueStatus, schedule
 
@@ -63,9 +64,10 @@ async def publish_pledge(
     pledge.opens_at = pledge.published_at = now
     pledge.version = 1
     pledge.text_hash = text_hash(pledge.title, pledge.body)
+    pledge.texts = translated(pledge)  # (an English text left unfinished is not published)
     session.add(PledgeVersion(pledge_id=pledge.id, number=1, title=pledge.title,
-                              body=pledge.body, text_hash=pledge.text_hash, created_at=now,
-                              created_by_id=author.id))
+                              body=pledge.body, text_hash=pledge.text_hash,
+                              texts=pledge.texts, created_at=now, created_by_id=author.id))
     people = reachable(duty_of(pledge, [place.path])).subquery()
     notified = await enqueue_select(session, select(people.c.chat_id, people.c.person_id),
                                     kind=PUBLISHED, payload={"pledge_id": pledge.id},

@@ -70,7 +70,8 @@ class Signature(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="RESTRICT"))
     signer_key: Mapped[str] = mapped_column(String(32))  # "p:<person id>" or "h:<household id>"
     version: Mapped[int]
-    text_hash: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="zh_CN")  # of the text signed
+    text_hash: Mapped[str] = mapped_column(String(64))  # of that language's text
     how: Mapped[SignedHow] = mapped_column(String(16))
     assisted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"))

@@ -26,12 +26,12 @@ from models.permissions import MANAGERS, require_role, require_scope_over_person
 from models.places import Place, get_place
 from models.pledges.core import (
     ASSISTED,
+    PRIMARY,
     Pledge,
     PledgeStatus,
     Signers,
     get_pledge,
-    local_date,
-    local_time,
+    text_in,
     viewer_paths,
 )
 from models.pledges.signatures import (
@@ -79,9 +79,9 @@ def _repeat(pledge: Pledge, how: str, signed_at: dt.datetime, signer: str | None
     """A second signature of one unit: when it signed (and who, if it may have been someone
     else of the household, or a grid worker for them)."""
     if _names_signer(pledge, how):
-        return Conflict(N_("Already signed on {date} ({name})."),
-                        date=local_time(signed_at, tz), name=signer or "—")
-    return Conflict(N_("Already signed on {date}."), date=local_time(signed_at, tz))
+        return Conflict(N_("Already signed on {date} ({name})."), date=signed_at,
+                        name=signer or "—")
+    return Conflict(N_("Already signed on {date}."), date=signed_at)
 
 
 def signatures_of(pledge: Pledge) -> Select[int, int]:
@@ -92,10 +92,12 @@ def signatures_of(pledge: Pledge) -> Select[int, int]:
 
 async def sign_pledge(
     session: AsyncSession, *, pledge_id: int, person: Person, version: int,
-    assisted_by: Person | None = None, now: dt.datetime | None = None, tz: dt.tzinfo = dt.UTC,
+    language: str = PRIMARY, assisted_by: Person | None = None, now: dt.datetime | None = None,
+    tz: dt.tzinfo = dt.UTC,
 ) -> Signed:
-    """Sign the pledge's current text (`version` is what the signer read); once per unit.
-    `assisted_by`: the grid worker signing for the resident, who is told (and audited)."""
+    """Sign the pledge's current text (`version` and `language`: what the signer read); once
+    per unit. The signature records that language's text and its hash. `assisted_by`: the
+    grid worker signing for the resident, who is told (and audited)."""
     now = now or utcnow()
     standing = await stand(session, pledge_id=pledge_id, person=person)
     pledge = standing.pledge
@@ -103,8 +105,10 @@ async def sign_pledge(
         raise NotFound(N_("This pledge no longer exists."))
     if not pledge.is_open(now):
         raise Conflict(N_("This pledge closed on {date}; signing is no longer possible."),
-                       date=local_date(pledge.ended_at(), tz))
-    if version != pledge.version:
+                       date=_ended_day(pledge, tz))
+    text = text_in(pledge, language)
+    if version != pledge.version or text.language != language:
+        # (the text read in `language` is no longer the pledge's: a new version dropped it)
         raise Conflict(N_("The text of this pledge has changed. Please read the new version "
                           "and sign again."))
     home = eligible_home(standing)
@@ -118,9 +122,9 @@ async def sign_pledge(
     signature = Signature(
         pledge_id=pledge.id, signer_key=signer_key(pledge, person_id, home.household_id),
         person_id=person_id, household_id=home.household_id, version=pledge.version,
-        text_hash=pledge.text_hash, how=SignedHow.ASSISTED if assisted_by else SignedHow.SELF,
-        assisted_by_id=assisted_by.id if assisted_by else None, signed_at=now,
-        code=new_code())
+        language=text.language, text_hash=text.hash,
+        how=SignedHow.ASSISTED if assisted_by else SignedHow.SELF,
+        assisted_by_id=assisted_by.id if assisted_by else None, signed_at=now, code=new_code())
     try:
         await _write(session, signature, existing)
     except IntegrityError:
@@ -155,8 +159,14 @@ async def _write(session: AsyncSession, signature: Signature,
         {column: getattr(signature, column) for column in _RENEWED}))
 
 
-_RENEWED = ("person_id", "household_id", "version", "text_hash", "how", "assisted_by_id",
-            "signed_at", "code")
+_RENEWED = ("person_id", "household_id", "version", "language", "text_hash", "how",
+            "assisted_by_id", "signed_at", "code")
+
+
+def _ended_day(pledge: Pledge, tz: dt.tzinfo) -> dt.date | None:
+    """The day signing ended, in the community's zone (shown as a date)."""
+    ended = pledge.ended_at()
+    return ended.astimezone(tz).date() if ended else None
 
 
 sign = sign_pledge  # (the name tests and the demo know)
@@ -174,10 +184,12 @@ async def sign_for_resident(
     now: dt.datetime | None = None, tz: dt.tzinfo = dt.UTC,
 ) -> Signed:
     """代签: `by` (staff or a grid worker over the resident's household) signs for a resident
-    who read the pledge (or had it read to them) and agreed in person."""
-    await get_pledge(session, pledge_id)
+    who read the pledge (or had it read to them) and agreed in person: the text in the
+    resident's language, where the pledge has one."""
+    pledge = await get_pledge(session, pledge_id)
     resident = await _resident(session, resident_id)
     return await sign_pledge(session, pledge_id=pledge_id, person=resident, version=version,
+                             language=text_in(pledge, resident.language).language,
                              assisted_by=by, now=now, tz=tz)
 
 
