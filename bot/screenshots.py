@@ -113,10 +113,15 @@ async def join(page: Page, name: str, language: str, *picks: str | re.Pattern[st
     await expect(chat).to_contain_text(re.compile("申请已提交|was sent to your community office"))
 
 
+async def command(page: Page, name: str) -> None:
+    """Send a command by picking it from the "/" menu beside the input."""
+    await press(page.locator("#menu-button"))
+    await press(page.locator("#popup .menu-item strong").get_by_text(f"/{name}", exact=True))
+
+
 async def open_pledge(page: Page, then: str) -> None:
     """Open the community's open pledge from the "/" menu's /pledges; wait for `then`."""
-    await press(page.locator("#menu-button"))
-    await press(page.locator("#popup").get_by_role("button").filter(has_text="/pledges"))
+    await command(page, "pledges")
     await tap(page, re.compile("^⬜"), then)
 
 
