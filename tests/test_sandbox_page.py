@@ -265,8 +265,10 @@ async def test_on_a_phone_the_chat_list_and_the_inspector_open_from_their_button
         "aria-expanded", "true")
     await expect(inspector.locator("tr.call").first).to_be_visible()
     await fits(page)
+    await expect(inspector.locator("tr.call").first).to_be_focused()  # the keyboard is there
     await page.keyboard.press("Escape")
     await expect(inspector).to_be_hidden()
+    await expect(page.get_by_role("button", name="检查器")).to_be_focused()
 
 
 async def test_the_file_picker_sends_a_pdf_as_a_document(sandbox: str, page: Page) -> None:

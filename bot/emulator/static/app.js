@@ -109,11 +109,24 @@ async function setLanguage(lang) {
 
 // --- drawers (narrow screens) -------------------------------------------------------------
 
+const PANELS = { personas: ["personas-panel", "who-button"], chats: ["chats-panel", "chats-button"],
+  inspector: ["inspector", "inspector-toggle"] };
+
+// Open one drawer (or none). Focus goes into it, to the person or chat chosen now, and back to
+// its button when it closes, so the keyboard follows what the eye sees.
 function showPanel(name) {
+  const was = state.panel;
   state.panel = name;
   document.body.dataset.panel = name || "";
   $("backdrop").hidden = !name;
   syncToggles();
+  if (name) {
+    const panel = $(PANELS[name][0]);
+    (panel.querySelector('[aria-pressed="true"], [aria-current="true"]') ||
+      panel.querySelector("button, tr[tabindex]"))?.focus();
+  } else if (was && document.activeElement?.closest(`#${PANELS[was][0]}`)) {
+    $(PANELS[was][1]).focus({ preventScroll: true });
+  }
 }
 
 function togglePanel(name) {
