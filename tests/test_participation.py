@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from models import participation
+from models.errors import Conflict
 from models.onboarding import decide_membership, request_membership
 from models.outbox import OutboxMessage
 from models.participation import Duty, Reminder, Unit
@@ -159,7 +160,10 @@ async def test_a_duty_can_name_its_people(session, unit):
         return sent
 
     assert await remind(NOW) == 2  # 张 and the volunteer; 李 confirmed, the tenant blocked us
-    assert await remind(NOW + dt.timedelta(hours=5)) == 0  # at most once a day
+    with pytest.raises(Conflict) as again:  # at most once a day, and the presser is told so
+        await remind(NOW + dt.timedelta(hours=5))
+    assert again.value.message == participation.ALREADY_REMINDED
+    assert again.value.params == {"count": 2}
     assert await remind(NOW + dt.timedelta(days=1, hours=1)) == 2
     chats = sorted((await session.scalars(select(OutboxMessage.chat_id).where(
         OutboxMessage.topic == "notice-reminder:9"))).all())

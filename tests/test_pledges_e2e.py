@@ -165,7 +165,8 @@ async def test_publish_sign_progress_remind_export(env):
     assert env.buttons(reminder) == ["📖 Read and sign"]
     toast = await env.tap(STAFF, "⏰ Remind those who have not signed",
                           message_id=menu["message_id"])
-    assert toast["text"].startswith("Reminders sent to 0 people")
+    assert toast["text"] == ("Already reminded today: 1 people; you can remind them again "
+                             "tomorrow.")
     await env.outbox_settled()  # nothing owed is still on its way to them
     for chat in (1, 2, 3):
         assert not [m for m in await env.client.bot_messages(chat) if "Reminder" in m["text"]]

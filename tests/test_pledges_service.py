@@ -295,8 +295,9 @@ async def test_reminders_go_to_exactly_the_non_signers_once_a_day(session, peopl
     # the same day: nobody twice, even asked by someone else
     assert await remind(session, pledge_id=pledge.id, by=people["staff"],
                         now=NOW + dt.timedelta(hours=5)) == 1  # only 3栋's owner is new
-    assert await remind(session, pledge_id=pledge.id, by=people["staff"],
-                        now=NOW + dt.timedelta(hours=6)) == 0
+    with pytest.raises(Conflict, match="Already reminded today: 3 people"):
+        await remind(session, pledge_id=pledge.id, by=people["staff"],
+                     now=NOW + dt.timedelta(hours=6))
     await sign(session, pledge_id=pledge.id, person=people["tenant101"], version=1, now=NOW)
     next_day = NOW + dt.timedelta(days=1, hours=1)
     await session.execute(OutboxMessage.__table__.delete())

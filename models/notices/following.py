@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, participation
 from models.base import utcnow
-from models.errors import N_, Conflict, NotAllowed, NotFound
+from models.errors import N_, NotAllowed, NotFound
 from models.notices.drafts import author_scopes
 from models.notices.sending import require_manager
 from models.notices.tables import (
@@ -120,13 +120,11 @@ async def acknowledgements(session: AsyncSession, *, notice_id: int,
 
 async def remind_unacknowledged(session: AsyncSession, *, notice_id: int, by: Person,
                                 now: dt.datetime | None = None) -> int:
-    """Remind recipients who have not pressed "Got it" (at most once a day per notice, so at
-    most once a day per person), each logged in the reminder log."""
+    """Remind recipients who have not pressed "Got it", each at most once a day (the shared
+    reminder log's rule: pressing again the same day says how many were reminded already)."""
     now = now or utcnow()
     notice = await get_notice(session, notice_id)
     area = await require_manager(session, notice, by)
-    if notice.reminded_at is not None and now - notice.reminded_at < dt.timedelta(days=1):
-        raise Conflict(N_("A reminder for this notice was already sent today."))
     n = await participation.remind(
         session, _duty(notice, area), _acks(notice), subject=REMINDER_SUBJECT,
         subject_id=notice.id, kind=NOTICE_REMINDER, payload={"notice_id": notice.id},

@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
+from models.errors import N_, Conflict
 from models.outbox import enqueue_select
 from models.participation.duty import (
     Duty,
@@ -77,13 +78,16 @@ from models.participation.progress import (
 from models.people import Person
 
 __all__ = [
-    "NOT_ACTED_HEADER", "REMIND_EVERY", "BuildingProgress", "Duty", "Query", "Reminder",
+    "ALREADY_REMINDED", "NOT_ACTED_HEADER", "REMIND_EVERY", "BuildingProgress", "Duty",
+    "Query", "Reminder",
     "Tally", "Unit", "UnitProgress", "by_building", "counted", "has_acted",
     "member_conditions", "must_act", "not_acted", "not_acted_query", "not_acted_table",
     "progress", "reachable", "reachable_conditions", "reachable_count", "remind",
     "tally_by_child", "totals", "under",
 ]
 REMIND_EVERY = dt.timedelta(days=1)  # at most one reminder per person per object per day
+ALREADY_REMINDED = N_("Already reminded today: {count} people; you can remind them again "
+                      "tomorrow.")
 
 
 class Reminder(Base):
@@ -117,12 +121,13 @@ async def reachable_count(session: AsyncSession, duty: Duty) -> int:
 
 
 def _to_remind(duty: Duty, acted: Query, subject: str, subject_id: int,
-               now: dt.datetime, dialect: str) -> Query:
+               now: dt.datetime, dialect: str, *, reminded: bool = False) -> Query:
+    """Who may be reminded now (`reminded`: instead, who was, in the last day)."""
     recently = exists().where(Reminder.subject == subject, Reminder.subject_id == subject_id,
                               Reminder.person_id == Person.id,
                               Reminder.reminded_at > now - REMIND_EVERY)
     return (must_act(duty, acted, dialect)
-            .where(*reachable_conditions(), ~recently).distinct())
+            .where(*reachable_conditions(), recently if reminded else ~recently).distinct())
 
 
 async def remind(
@@ -133,11 +138,18 @@ async def remind(
     """Queue a reminder (outbox `kind`) to everyone reachable who must act and has not,
     skipping those reminded about this object in the last day, and log each one; in the
     caller's transaction (an automatic reminder: the due item's, so it happens exactly once).
-    Returns how many were queued."""
+    Returns how many were queued. Someone pressing "remind" (`by_id`) when everyone still to
+    act was reminded in the last day is told so: Conflict, saying how many and when again."""
     dialect = dialect_of(session)
     people = _to_remind(duty, acted, subject, subject_id, now, dialect).subquery()
     count = await enqueue_select(session, select(people.c.chat_id, people.c.person_id),
                                  kind=kind, payload=payload, topic=topic, now=now)
+    if count == 0 and by_id is not None:
+        already = _to_remind(duty, acted, subject, subject_id, now, dialect, reminded=True)
+        reminded = int(await session.scalar(select(func.count()).select_from(
+            already.subquery())) or 0)
+        if reminded:
+            raise Conflict(ALREADY_REMINDED, count=reminded)
     # the same candidates, logged: written after the outbox rows so the set is unchanged
     people = _to_remind(duty, acted, subject, subject_id, now, dialect).subquery()
     await session.execute(insert(Reminder).from_select(
