@@ -10,6 +10,9 @@ because the emulator lives in memory while the database persists between runs.
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from bot.db import Database
 from bot.emulator.state import World
 from bot.i18n import N_, from_telegram, tr
 from handlers import labels
-from models import notices, pledges
+from models import notices, place_import, pledges
 from models.groups import GroupPurpose, bind_chat
 from models.onboarding import decide_membership, memberships_of, request_membership
 from models.people import (
@@ -35,7 +38,15 @@ from models.people import (
     record_consent,
 )
 from models.place_import import import_csv
-from models.places import JOINABLE, Place, ancestors, find_by_names, label, natural_key
+from models.places import (
+    JOINABLE,
+    Place,
+    ancestors,
+    find_by_names,
+    join_names,
+    label,
+    natural_key,
+)
 from models.pledges import sign
 
 SAMPLE_CSV = Path(__file__).parent / "data" / "sample_places.csv"
@@ -140,6 +151,34 @@ SPOTS: tuple[tuple[str, float, float], ...] = (
 )
 
 
+# The demo community's English names (the sample CSV has Chinese names only): what a community
+# office would put in the CSV's `*_en` columns. Rooms keep their numbers.
+ENGLISH_NAMES = {"城东街道": "Chengdong Street", "阳光社区": "Sunshine Community",
+                 "桂花社区": "Osmanthus Community", "第一网格": "Grid 1", "第二网格": "Grid 2",
+                 "桂花网格": "Osmanthus Grid"}
+_NUMBERED = ((re.compile(r"(\d+)栋"), "Building {}"), (re.compile(r"(\d+)单元"), "Unit {}"))
+
+
+def english_name(name: str) -> str:
+    """The demo's English name of a place ("3栋" → "Building 3"), "" for a room."""
+    for pattern, english in _NUMBERED:
+        if found := pattern.fullmatch(name):
+            return english.format(found.group(1))
+    return ENGLISH_NAMES.get(name, "")
+
+
+def with_english_names(text: str) -> str:
+    """A places CSV with the `*_en` columns filled from the demo's English names."""
+    table = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=place_import.COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in table:
+        writer.writerow({**row, **{f"{c}_en": english_name(row[c])
+                                   for c in place_import.NAME_COLUMNS}})
+    return out.getvalue()
+
+
 async def _place(session: AsyncSession, path: str) -> Place:
     return await find_by_names(session, path.split("/"))
 
@@ -149,7 +188,7 @@ async def seed(db: Database) -> bool:
     async with db.session() as session:
         if await session.scalar(select(func.count()).select_from(Person)):
             return False
-        await import_csv(session, SAMPLE_CSV.read_text(encoding="utf-8"))
+        await import_csv(session, with_english_names(SAMPLE_CSV.read_text(encoding="utf-8")))
         people: dict[int, Person] = {}
         for persona in PERSONAS:
             if not persona.joined:
@@ -180,9 +219,10 @@ async def seed(db: Database) -> bool:
 NOTICE_TEXTS = {
     "zh_CN": "【停水通知】因二次供水水箱清洗，12月3日（周四）8:00–14:00 阳光社区全体楼栋停水，"
              "请提前储水。如有困难请联系社区，我们会上门送水。",
-    "en": "Water cut: the water tanks are being cleaned, so every building in 阳光社区 has no "
-          "water on Thursday 3 December from 8:00 to 14:00. Please store some water beforehand. "
-          "If that is hard for you, tell the community office and we will bring water to you.",
+    "en": "Water cut: the water tanks are being cleaned, so every building in Sunshine Community "
+          "has no water on Thursday 3 December from 8:00 to 14:00. Please store some water "
+          "beforehand. If that is hard for you, tell the community office and we will bring "
+          "water to you.",
 }
 PLEDGE_TITLE = "阳光社区 春节禁放烟花爆竹承诺书"
 PLEDGE_BODY = (
@@ -262,14 +302,16 @@ async def persona_cards(db: Database, language: str) -> list[dict[str, object]]:
     _ = tr(language)
     cards: list[dict[str, object]] = []
     async with db.session() as session:
+        top = await _place(session, COMMUNITY)
+        community = join_names([(top.name, top.name_en), ("", None)], language)  # "… · "
         for persona in PERSONAS:
             person = await person_by_telegram(session, persona.telegram_id)
             lines: list[str] = []
             if person is not None:
                 for grant, place in await grants_of(session, person.id):
-                    lines.append(f"{labels.role(_, grant.role)} · {place.name}")
-                for view in await memberships_of(session, person.id):
-                    where = view.label.removeprefix("阳光社区 ")
+                    lines.append(f"{labels.role(_, grant.role)} · {place.name_in(language)}")
+                for view in await memberships_of(session, person.id, language=language):
+                    where = view.label.removeprefix(community)
                     line = f"{labels.relation(_, view.membership.relation)} · {where}"
                     if view.membership.status != MembershipStatus.APPROVED:
                         line += f" ({labels.status(_, view.membership.status)})"
@@ -292,7 +334,8 @@ async def posters(db: Database) -> list[dict[str, str]]:
         out = []
         for place in rows:
             chain = await ancestors(session, place)
-            out.append({"label": label(chain), "code": place.join_code or "",
+            # a poster hangs in the stairwell: it names the place as the building's sign does
+            out.append({"label": label(chain, language="zh_CN"), "code": place.join_code or "",
                         "kind": str(place.kind)})
     return sorted(out, key=lambda p: natural_key(p["label"]))
 

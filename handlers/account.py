@@ -42,13 +42,13 @@ async def me(call: Call[ShowMe | None]) -> None:
     person, _ = call.me, call._
     lines = [_("<b>{name}</b> · {language}", name=escape(person.name),
                language=LANGUAGE_NAMES[person.language])]
-    views = await memberships_of(call.session, person.id)
+    views = await memberships_of(call.session, person.id, language=_.language)
     lines.append(_("<b>My households</b>"))
     lines += [f"• {escape(v.label)} — {labels.relation(_, v.membership.relation)} "
               f"({labels.status(_, v.membership.status)})" for v in views]
     if not views:
         lines.append(_("none yet"))
-    roles = await roles_of(call.session, person.id)
+    roles = await roles_of(call.session, person.id, language=_.language)
     if roles:
         lines.append(_("<b>My roles</b>"))
         lines += [f"• {labels.role(_, role)} — {escape(where)}" for role, where in roles]

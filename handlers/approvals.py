@@ -56,7 +56,8 @@ def request_text(_: Translator, person: Person, where: str, membership: Membersh
 
 async def render_request(session: Session, payload: dict[str, Any],
                          _: Translator) -> Rendered | None:
-    membership, person, where = await membership_view(session, int(payload["membership_id"]))
+    membership, person, where = await membership_view(session, int(payload["membership_id"]),
+                                                      language=_.language)
     if membership.status != MembershipStatus.PENDING:
         return None  # decided meanwhile: nothing to ask any more
     return Rendered(request_text(_, person, where, membership),
@@ -73,7 +74,8 @@ async def render_reminder(session: Session, payload: dict[str, Any],
 
 async def render_decided(session: Session, payload: dict[str, Any],
                          _: Translator) -> Rendered | None:
-    membership, _person, where = await membership_view(session, int(payload["membership_id"]))
+    membership, _person, where = await membership_view(session, int(payload["membership_id"]),
+                                                       language=_.language)
     if membership.status == MembershipStatus.APPROVED:
         text = _("Welcome! You are now registered at {place} as {relation}. Send /help to see "
                  "what you can do.", place=escape(where),
@@ -95,7 +97,8 @@ def verdict_text(_: Translator, membership: Membership, decider: Person | None) 
 async def render_handled(session: Session, payload: dict[str, Any],
                          _: Translator) -> Rendered | None:
     """An approver's copy of a request, once someone decided it: who and how, no buttons."""
-    membership, person, where = await membership_view(session, int(payload["membership_id"]))
+    membership, person, where = await membership_view(session, int(payload["membership_id"]),
+                                                      language=_.language)
     if membership.status == MembershipStatus.PENDING:
         return None
     decider = await decided_by(session, membership)

@@ -71,7 +71,8 @@ async def bind(call: Call[None]) -> None:
     text, markup = await places_to_bind(call, scope.id, 0)
     if bound is not None:
         text = call._("This group is bound to {place}. Choose again to change it.",
-                      place=escape(await place_name(call.session, bound))) + "\n" + text
+                      place=escape(await place_name(call.session, bound, call._.language)),
+                      ) + "\n" + text
     await call.reply(text, markup)
 
 
@@ -95,7 +96,7 @@ async def bind_as(call: Call[BindAs]) -> None:
                               by=call.actor)
     place = await get_place(call.session, binding.place_id)
     await call.edit(call._("✅ This group is now bound to {place} ({purpose}).",
-                           place=escape(await place_name(call.session, place)),
+                           place=escape(await place_name(call.session, place, call._.language)),
                            purpose=call._(PURPOSES[call.data.purpose])))
 
 
@@ -127,7 +128,8 @@ async def membership_changed(call: Call[None]) -> None:
 async def render_unbound(session: Session, payload: dict[str, Any],
                          _: Translator) -> Rendered | None:
     try:
-        where = await place_name(session, await get_place(session, int(payload["place_id"])))
+        where = await place_name(session, await get_place(session, int(payload["place_id"])),
+                                 _.language)
     except NotFound:  # the place itself is gone too
         where = "—"
     return Rendered(_("I am no longer in the group «{title}», so it is no longer bound to "

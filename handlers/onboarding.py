@@ -11,7 +11,7 @@ from html import escape
 from typing import Literal
 
 from bot import menus
-from bot.buttons import ButtonData, keyboard, paged
+from bot.buttons import ButtonData, keyboard
 from bot.feature import (
     Call,
     Command,
@@ -24,7 +24,7 @@ from bot.feature import (
 )
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator, tr
 from handlers import labels
-from handlers.places_picker import HomePick
+from handlers.places_picker import HomePick, level
 from models.errors import NotFound
 from models.onboarding import (
     JOIN_REMINDER,
@@ -113,20 +113,18 @@ async def start(call: Call[None]) -> None:
 async def show_pick(call: Call[object], _: Translator, *, join_code: str = "",
                     place_id: int | None = None, page: int = 0, edit: bool = False) -> None:
     """Offer the next level of the place tree as buttons (a new message, or in place)."""
-    pick = await home_pick(call.session, place_id=place_id, join_code=join_code)
+    pick = await home_pick(call.session, place_id=place_id, join_code=join_code,
+                           language=_.language)
     if not pick.options:
         text = _("There is nothing to choose here yet. Please contact your community office.")
         markup = None
     else:
         text = _(PICK_PROMPTS[pick.kind], place=escape(pick.label))
-        items: list[tuple[str, ButtonData]] = [
-            (p.name, JoinHousehold(p.id) if pick.kind == PlaceKind.HOUSEHOLD
-             else HomePick(p.id, 0)) for p in pick.options]
-        back = []
-        if pick.place is not None and pick.place.parent_id is not None:
-            back = [HomePick(0, 0).button(_("◀ Back"))]
-        at = place_id or (pick.place.id if join_code and pick.place else 0)
-        markup = paged(items, page=page, page_data=lambda n: HomePick(at, n), extra=back)
+        at = pick.place.id if pick.place is not None else 0
+        markup = level(_, pick.options, page=page, page_data=lambda n: HomePick(at, n),
+                       open_=lambda p: JoinHousehold(p.id) if pick.kind == PlaceKind.HOUSEHOLD
+                       else HomePick(p.id, 0),
+                       up=None if pick.up is None else HomePick(pick.up, 0))
     await (call.edit if edit else call.reply)(text, markup)
 
 
@@ -170,7 +168,8 @@ async def ask_relation(call: Call[JoinHousehold]) -> None:
     """Ask whether the person owns, rents or is family in the room they picked."""
     _registered = call.me
     _ = call._
-    household, where = await household_to_join(call.session, call.data.household_id)
+    household, where = await household_to_join(call.session, call.data.household_id,
+                                               language=_.language)
     await call.edit(_("{place}: are you the owner, a tenant or a family member?",
                       place=escape(where)), keyboard(
         [(labels.relation(_, rel), JoinAs(household.id, code))

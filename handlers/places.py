@@ -44,7 +44,8 @@ def cmd_import_places(args: argparse.Namespace) -> None:
     result = asyncio.run(with_db(load_settings(), work))
     created = ", ".join(f"{n} {kind}" for kind, n in result.created.items()) or "nothing new"
     print(f"Imported {result.rows} households: created {created}; "
-          f"{result.updated} updated, {result.unchanged} unchanged.")
+          f"{result.updated} updated, {result.unchanged} unchanged; "
+          f"{result.renamed} English name(s) set.")
 
 
 def cmd_export_places(args: argparse.Namespace) -> None:
@@ -67,9 +68,11 @@ def add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     ip = imps.add_parser(
         "places", help="import the place tree from CSV",
         description="Import households from a UTF-8 CSV with the columns street, community, "
-                    "grid, building, unit, room, floor_area_m2 (one household per row). "
-                    "Importing the same file again changes nothing; an edited floor area is "
-                    "updated in place; any bad row stops the import and nothing is written.")
+                    "grid, building, unit, room, floor_area_m2 (one household per row) and, "
+                    "optionally, English names in street_en, community_en, grid_en, "
+                    "building_en, unit_en, room_en. Importing the same file again changes "
+                    "nothing; an edited floor area or English name is updated in place; any "
+                    "bad row stops the import and nothing is written.")
     ip.add_argument("file", help="CSV file, e.g. bot/data/sample_places.csv")
     ip.set_defaults(func=cmd_import_places)
 

@@ -74,7 +74,7 @@ async def show_member(call: Call[Member] | Call[Toggle]) -> None:
         ("☑ " if t in held else "☐ ") + _(TAGS[t]))] for t in Tag]
     household = await get_place(call.session, data.household_id)
     await call.show(_("Groups for {name} ({place}):", name=escape(member.name),
-                      place=escape(await place_name(call.session, household))),
+                      place=escape(await place_name(call.session, household, _.language))),
                     InlineKeyboardMarkup(rows))
 
 

@@ -9,7 +9,7 @@ the request the approvers were sent to say who decided and how (no buttons left)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,8 +50,9 @@ class JoinRequest:
     created: bool
 
 
-async def household_label(session: AsyncSession, household: Place) -> str:
-    return label(await ancestors(session, household))
+async def household_label(session: AsyncSession, household: Place, *, language: str) -> str:
+    """A household's (or a building's, a unit's) label for a reader of `language`."""
+    return label(await ancestors(session, household), language=language)
 
 
 async def accept_consent(session: AsyncSession, *, telegram_id: int, name: str,
@@ -63,12 +64,13 @@ async def accept_consent(session: AsyncSession, *, telegram_id: int, name: str,
     return person
 
 
-async def household_to_join(session: AsyncSession, household_id: int) -> tuple[Place, str]:
+async def household_to_join(session: AsyncSession, household_id: int, *,
+                            language: str) -> tuple[Place, str]:
     """The household a resident picked, with its label; a building or unit is refused."""
     household = await get_place(session, household_id)
     if household.kind != PlaceKind.HOUSEHOLD:
         raise Invalid(NOT_A_HOUSEHOLD)
-    return household, await household_label(session, household)
+    return household, await household_label(session, household, language=language)
 
 
 async def request_membership(
@@ -77,7 +79,7 @@ async def request_membership(
 ) -> JoinRequest:
     """Ask to join a household; asking again returns the same request and notifies no one."""
     now = now or utcnow()
-    household, where = await household_to_join(session, household_id)
+    household, where = await household_to_join(session, household_id, language=person.language)
     membership = await session.scalar(
         select(Membership).where(Membership.person_id == person.id,
                                  Membership.household_id == household.id)
@@ -146,7 +148,7 @@ async def decide_membership(
                  action="membership.approve" if approve else "membership.reject",
                  subject="membership", subject_id=membership.id, place_id=household.id,
                  person_id=resident.id)
-    where = await household_label(session, household)
+    where = await household_label(session, household, language=decider.language)
     await session.commit()
     return Decision(membership, resident, where)
 
@@ -157,25 +159,30 @@ class MembershipView:
     label: str
 
 
-async def memberships_of(session: AsyncSession, person_id: int) -> list[MembershipView]:
+async def memberships_of(session: AsyncSession, person_id: int, *,
+                         language: str) -> list[MembershipView]:
+    """A person's memberships, each with its household's label for a reader of `language`."""
     rows = await session.scalars(
         select(Membership).where(Membership.person_id == person_id).order_by(Membership.id)
     )
     out = []
     for m in rows:
         household = await get_place(session, m.household_id)
-        out.append(MembershipView(m, await household_label(session, household)))
+        out.append(MembershipView(m, await household_label(session, household,
+                                                           language=language)))
     return out
 
 
-async def membership_view(session: AsyncSession,
-                          membership_id: int) -> tuple[Membership, Person, str]:
-    """A request with the resident who made it and the household's label (for messages)."""
+async def membership_view(session: AsyncSession, membership_id: int, *,
+                          language: str) -> tuple[Membership, Person, str]:
+    """A request with the resident who made it and the household's label (for messages to a
+    reader of `language`)."""
     membership = await session.get(Membership, membership_id)
     if membership is None:
         raise NotFound()
     person = await session.get_one(Person, membership.person_id)
-    where = await household_label(session, await get_place(session, membership.household_id))
+    where = await household_label(session, await get_place(session, membership.household_id),
+                                  language=language)
     return membership, person, where
 
 
@@ -210,7 +217,8 @@ async def pending_in_scope(
         )
         for m, p, h in rows:
             if all(m.id != seen.id for seen, _, _ in out):
-                out.append((m, p, await household_label(session, h)))
+                out.append((m, p, await household_label(session, h,
+                                                        language=approver.language)))
     return out[:limit]
 
 
@@ -235,17 +243,23 @@ NEXT_PICK = {
 }
 
 
+# The level above each: Back from the rooms of a unit shows the units of its building.
+PICKED_BELOW = {kind: above for above, kind in NEXT_PICK.items()}
+
+
 @dataclass(frozen=True)
 class Pick:
-    """The choices offered below `place` (None: the list of communities)."""
+    """The choices offered below `place` (None: the list of communities), and the place whose
+    choices are one level up (`up`: 0 for the list of communities, None at the top)."""
 
     place: Place | None
     label: str
     kind: PlaceKind
     options: list[Place]
+    up: int | None = None
 
 
-async def pick_below(session: AsyncSession, place_id: int | None) -> Pick:
+async def pick_below(session: AsyncSession, place_id: int | None, *, language: str) -> Pick:
     if place_id is None:
         return Pick(None, "", PlaceKind.COMMUNITY,
                     await places_of_kind(session, PlaceKind.COMMUNITY))
@@ -257,18 +271,25 @@ async def pick_below(session: AsyncSession, place_id: int | None) -> Pick:
         select(Place).where(Place.kind == kind, subtree_filter(place.path), Place.id != place.id)
     )
     options = sorted(rows, key=lambda p: natural_key(p.name))
-    return Pick(place, await household_label(session, place), kind, options)
+    chain = await ancestors(session, place)
+    above = PICKED_BELOW.get(PlaceKind(place.kind))
+    up = next((p.id for p in chain if p.kind == above), None) if above else 0
+    return Pick(place, label(chain, language=language), kind, options, up)
 
 
 async def home_pick(session: AsyncSession, *, place_id: int | None = None,
-                    join_code: str = "") -> Pick:
-    """What a resident picks next below `place_id` (or the place of a poster's join code);
-    a single community is skipped: there is nothing to choose."""
+                    join_code: str = "", language: str) -> Pick:
+    """What a resident picks next below `place_id` (or the place of a poster's join code),
+    for a reader of `language`; a single community is skipped: there is nothing to choose
+    (nor to go back to)."""
     if join_code:
         place_id = (await by_join_code(session, join_code)).id
-    pick = await pick_below(session, place_id)
+    pick = await pick_below(session, place_id, language=language)
     if pick.kind == PlaceKind.COMMUNITY and len(pick.options) == 1:
-        pick = await pick_below(session, pick.options[0].id)
+        pick = await pick_below(session, pick.options[0].id, language=language)
+    if pick.kind == PlaceKind.BUILDING and len(
+            await places_of_kind(session, PlaceKind.COMMUNITY)) == 1:
+        pick = replace(pick, up=None)
     return pick
 
 

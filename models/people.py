@@ -196,9 +196,11 @@ async def grants_of(session: AsyncSession, person_id: int) -> list[tuple[RoleGra
     return [(g, p) for g, p in rows]
 
 
-async def roles_of(session: AsyncSession, person_id: int) -> list[tuple[Role, str]]:
-    """The person's roles, each with a resident's label of its place (for /me)."""
-    return [(Role(grant.role), await label_of(session, place))
+async def roles_of(session: AsyncSession, person_id: int, *,
+                   language: str) -> list[tuple[Role, str]]:
+    """The person's roles, each with a resident's label of its place in the reader's
+    `language` (for /me)."""
+    return [(Role(grant.role), await label_of(session, place, language=language))
             for grant, place in await grants_of(session, person_id)]
 
 

@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    func,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,9 +63,29 @@ class Place(Base):
     )
     kind: Mapped[PlaceKind] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
+    # the name English readers see (optional: they see `name` where it is missing)
+    name_en: Mapped[str | None] = mapped_column(String(100))
     path: Mapped[str] = mapped_column(String(255), index=True)
     floor_area: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     join_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+
+    def name_in(self, language: str) -> str:
+        """The place's name for a reader of `language`, the Chinese name where it has none."""
+        return name_in(self.name, self.name_en, language)
+
+
+def name_in(name: str, name_en: str | None, language: str) -> str:
+    """A place's name for a reader of `language` (a language code such as "en" or "zh_CN"),
+    from its Chinese name and its optional English one."""
+    return name_en or name if language == "en" else name
+
+
+def name_column(place: type[Place] | Any, language: str) -> ColumnElement[str]:
+    """The SQL expression of a place's name (of `Place` or an alias of it) for a reader of
+    `language`: the English name where there is one, else the Chinese."""
+    if language == "en":
+        return func.coalesce(place.name_en, place.name)
+    return cast(ColumnElement[str], place.name)
 
 
 def subtree_filter(path: str, column: ColumnElement[str] | QueryableAttribute[str] = Place.path,
@@ -116,17 +138,28 @@ async def ancestors(session: AsyncSession, place: Place) -> list[Place]:
     return [rows[i] for i in ids if i in rows]
 
 
-def label(chain: Sequence[Place]) -> str:
-    """A resident's label for a place from its ancestor chain, e.g. "阳光社区 3栋 2单元 301".
+def join_names(chain: Sequence[tuple[str, str | None]], language: str) -> str:
+    """A chain of places' (Chinese, English) names, top first, as a reader of `language`
+    reads it: "阳光社区 3栋 2单元", or "Sunshine Community · Building 3 · Unit 2". Where no
+    place of the chain has an English name, English readers see the Chinese label as it is."""
+    english = language == "en" and any(name_en for _, name_en in chain)
+    return (" · " if english else " ").join(name_in(name, name_en, language)
+                                            for name, name_en in chain)
+
+
+def label(chain: Sequence[Place], *, language: str) -> str:
+    """A resident's label for a place from its ancestor chain in the reader's language, e.g.
+    "阳光社区 3栋 2单元 301" or "Sunshine Community · Building 3 · Unit 2 · 301".
 
     The street and the grid are left out: residents know their building, not its grid.
     """
-    return " ".join(p.name for p in chain if p.kind not in (PlaceKind.STREET, PlaceKind.GRID))
+    return join_names([(p.name, p.name_en) for p in chain
+                       if p.kind not in (PlaceKind.STREET, PlaceKind.GRID)], language)
 
 
-async def label_of(session: AsyncSession, place: Place) -> str:
+async def label_of(session: AsyncSession, place: Place, *, language: str) -> str:
     """The resident's label of a place, or its own name where that is empty (a street)."""
-    return label(await ancestors(session, place)) or place.name
+    return label(await ancestors(session, place), language=language) or place.name_in(language)
 
 
 async def by_join_code(session: AsyncSession, code: str) -> Place:

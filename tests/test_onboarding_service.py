@@ -103,16 +103,18 @@ async def test_pending_list_is_scoped(session):
 
 
 async def test_picker_walks_building_unit_room(session):
-    communities = await pick_below(session, None)
+    communities = await pick_below(session, None, language="zh_CN")
     assert [p.name for p in communities.options] == ["桂花社区", "阳光社区"]
     community = await place(session, COMMUNITY)
-    buildings = await pick_below(session, community.id)
-    assert buildings.kind == PlaceKind.BUILDING
+    buildings = await pick_below(session, community.id, language="zh_CN")
+    assert buildings.kind == PlaceKind.BUILDING and buildings.up == 0
     assert [p.name for p in buildings.options] == ["1栋", "2栋", "3栋"]
-    units = await pick_below(session, buildings.options[0].id)
-    rooms = await pick_below(session, units.options[0].id)
+    units = await pick_below(session, buildings.options[0].id, language="zh_CN")
+    rooms = await pick_below(session, units.options[0].id, language="zh_CN")
     assert rooms.kind == PlaceKind.HOUSEHOLD and len(rooms.options) == 10
     assert rooms.options[0].name == "101" and rooms.label == "阳光社区 1栋 1单元"
+    # one level up each time: the rooms' Back shows the units of 1栋, theirs the buildings
+    assert rooms.up == buildings.options[0].id and units.up == community.id
 
 
 async def test_reminder_is_due_later(session):

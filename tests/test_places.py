@@ -83,3 +83,49 @@ async def test_export_round_trips(session):
     exported = "\n".join(",".join(r) for r in rows) + "\n"
     assert sorted(exported.splitlines()) == sorted(text.splitlines())
     assert (await import_csv(session, exported)).unchanged == 64
+
+
+EN_HEADER = ("street,community,grid,building,unit,room,floor_area_m2,street_en,community_en,"
+             "grid_en,building_en,unit_en,room_en\n")
+
+
+async def test_english_names_round_trip_and_update(session):
+    """The optional English columns: imported, exported as they came, and a re-import with
+    an edited English name changes that name in place (an empty cell leaves it)."""
+    from bot.demo import with_english_names
+
+    text = with_english_names(SAMPLE_CSV.read_text(encoding="utf-8"))
+    result = await import_csv(session, text)
+    assert result.created["household"] == 64 and result.renamed > 0
+    building = await place(session, "城东街道/阳光社区/第二网格/3栋")
+    assert (building.name_en, building.name_in("en"), building.name_in("zh_CN")) == \
+        ("Building 3", "Building 3", "3栋")
+    room = await place(session, "城东街道/阳光社区/第二网格/3栋/1单元/101")
+    assert room.name_en is None and room.name_in("en") == "101"  # rooms keep their numbers
+
+    rows = await export_rows(session)
+    assert ",".join(rows[0]) + "\n" == EN_HEADER
+    exported = "\n".join(",".join(r) for r in rows) + "\n"
+    assert sorted(exported.splitlines()) == sorted(text.splitlines())
+    again = await import_csv(session, exported)
+    assert again.created == {} and again.renamed == 0 and again.unchanged == 64
+
+    edited = exported.replace("Sunshine Community", "Sunny Side").replace(
+        ",Building 3,Unit 2,", ",,Unit 2,")
+    renamed = await import_csv(session, edited)
+    assert renamed.renamed == 1 and renamed.created == {}
+    community = await place(session, COMMUNITY)
+    await session.refresh(community)
+    await session.refresh(building)
+    assert community.name_en == "Sunny Side" and building.name_en == "Building 3"
+
+
+def test_english_names_that_disagree_are_reported():
+    text = (EN_HEADER
+            + "S,C,G,B,U,101,,Street,Community,Grid,Building 1,,\n"
+            + "S,C,G,B,U,102,,Street,Community,Grid,Block 1,,\n")
+    with pytest.raises(ImportFailed) as failed:
+        parse_csv(text)
+    [problem] = failed.value.problems
+    assert problem.line == 3 and "building_en 'Block 1' differs from 'Building 1'" in \
+        problem.message

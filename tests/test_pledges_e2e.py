@@ -155,8 +155,12 @@ async def test_publish_sign_progress_remind_export(env):
     building = await env.tap_on(STAFF, "3栋 0/1", on=grid, expect="Not signed yet")
     assert "3栋 1单元 101 — Dai" in building["text"]
 
+    # Back goes up one level at a time: the grid, the community, the pledge's page
+    grid = await env.tap_on(STAFF, "◀ Back", on=building, expect="3栋: 0 / 1")
+    report = await env.tap_on(STAFF, "◀ Back", on=grid, expect="第二网格: 0 / 1")
     # remind: only Dai (and only once today)
-    menu = await env.tap_on(STAFF, "◀ Back", on=building, expect="Signed: 2 / 3")
+    menu = await env.tap_on(STAFF, "◀ Back", on=report, expect="Status:")
+    assert "Signed: 2 / 3" in menu["text"]
     since = env.mark()
     toast = await env.tap(STAFF, "⏰ Remind those who have not signed",
                           message_id=menu["message_id"])

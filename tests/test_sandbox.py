@@ -54,7 +54,8 @@ async def test_demo_community_is_seeded_and_bound(tmp_path):
         async with httpx.AsyncClient(base_url=sandbox.page_url) as page:
             personas = (await page.get("/api/personas", params={"lang": "en"})).json()
             staff = next(p for p in personas if p["id"] == STAFF_ID)
-            assert staff["name"] == "王芳 Wang Fang" and staff["roles"] == ["Staff · 阳光社区"]
+            assert staff["name"] == "王芳 Wang Fang"
+            assert staff["roles"] == ["Staff · Sunshine Community"]  # the demo's English names
             chats = (await page.get("/api/chats", params={"user_id": STAFF_ID})).json()
             assert chats[0]["type"] == "private"
             assert "1栋 邻里群" in [c["title"] for c in chats]

@@ -138,7 +138,7 @@ async def test_english_page_command_menu_and_poster(sandbox: str, page: Page) ->
     await page.locator("#popup").get_by_role("button", name="阳光社区 3栋", exact=True).click()
     await expect(chat).to_contain_text("Please choose your language")
     await tap(page, "✓ English", "Before you join")
-    await tap(page, "I agree", "阳光社区 3栋: which unit (stairwell)?")
+    await tap(page, "I agree", "Sunshine Community · Building 3: which unit (stairwell)?")
 
     await page.get_by_role("button", name="Commands").click()
     menu = page.locator("#popup")

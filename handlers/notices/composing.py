@@ -124,7 +124,8 @@ async def ask_place(call: Call[Any], notice: Notice) -> None:
     else:
         text = call._("Who should get it? Choose the area.")
         markup = InlineKeyboardMarkup(
-            [[b.Area(notice.id, s.id, 0).button(await place_name(call.session, s))]
+            [[b.Area(notice.id, s.id, 0).button(await place_name(call.session, s,
+                                                                  call._.language))]
              for s in scopes] + [[cancel_button(call._, notice.id)]])
     await call.reply(text, markup)
 
@@ -187,7 +188,7 @@ async def preview_lines(call: Call[Any], notice: Notice) -> list[str]:
     _ = call._
     view = await svc.preview(call.session, notice=notice)
     who = _(TARGETS[notice.target]) if notice.target != Target.TAG else _(TAGS[Tag(notice.tag)])
-    where = escape(await place_name(call.session, view.place))
+    where = escape(await place_name(call.session, view.place, call._.language))
     lines = [_("To: {who} in {place}", who=who, place=where),
              _("Recipients: {count} people", count=view.recipients)]
     if notice.media_kind:

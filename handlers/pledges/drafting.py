@@ -123,10 +123,11 @@ async def scope_picker(call: Call[object], pledge: Pledge, me: Person, browse: i
     _draft, place, mine, under = await pledges.scope_choices(
         call.session, pledge_id=pledge.id, author=me, browse=browse)
     if place is None:
-        return text, [[OpenPlace(pledge.id, p.id, 0).button(p.name)] for p in mine]
-    where = await pledges.place_label(call.session, place.id)
+        return text, [[OpenPlace(pledge.id, p.id, 0).button(p.name_in(_.language))]
+                      for p in mine]
+    where = await pledges.place_label(call.session, place.id, language=_.language)
     rows = [[ChoosePlace(pledge.id, place.id).button(_("✅ All of {place}", place=where))]]
-    items = [(c.name, OpenPlace(pledge.id, c.id, 0)) for c in under]
+    items = [(c.name_in(_.language), OpenPlace(pledge.id, c.id, 0)) for c in under]
     if items:
         rows += paged(items, page=page, page_data=lambda n: OpenPlace(pledge.id, place.id, n),
                       per_page=24).inline_keyboard
@@ -136,7 +137,7 @@ async def scope_picker(call: Call[object], pledge: Pledge, me: Person, browse: i
 async def show_preview(call: Call[object], pledge: Pledge) -> None:
     """The pledge as residents will see it, who it reaches, and Publish."""
     _, pid = call._, pledge.id
-    where = await pledges.where(call.session, pledge)
+    where = await pledges.where(call.session, pledge, language=_.language)
     reach = await pledges.audience_size(call.session, pledge)
     for part in full_text(_, pledge, where):
         await call.reply(part)

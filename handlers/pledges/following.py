@@ -90,8 +90,11 @@ async def progress(call: Call[Progress | ProgressPage]) -> None:
                                         page_data=lambda n: ProgressPage(pid, node.id, n),
                                         ).inline_keyboard]
     if node.kind == PlaceKind.BUILDING:
-        rows.append([Poster(pid, node.id).button(_("🖼 Poster for {place}", place=node.name))])
-    rows.append([Manage(pid).button(_("◀ Back"))])
+        rows.append([Poster(pid, node.id).button(_("🖼 Poster for {place}",
+                                                   place=node.name_in(_.language)))])
+    # one level up (a building's grid), or the pledge's page from the top of my part of it
+    rows.append([(Manage(pid) if report.up is None else Progress(pid, report.up)).button(
+        _("◀ Back"))])
     await call.edit(fit_lines(lines), InlineKeyboardMarkup(rows))
 
 

@@ -25,7 +25,8 @@ NOT_REGISTERED = N_("You are not registered yet. Send /start to join your commun
 async def sign_state(call: Call[object], pledge: Pledge,
                      person: Person | None) -> tuple[str, InlineKeyboardMarkup | None]:
     """The line under the pledge: signed already, closed, not for you, or the sign button."""
-    standing = await pledges.reading(call.session, pledge_id=pledge.id, person=person)
+    standing = await pledges.reading(call.session, pledge_id=pledge.id, person=person,
+                                     language=call._.language)
     return state_line(call._, standing, person)
 
 
@@ -55,7 +56,8 @@ def state_line(_: Translator, standing: pledges.Standing,
 
 async def show_pledge(call: Call[object], pledge_id: int) -> None:
     """Send the whole pledge (in parts if long), its attachment, then where I stand."""
-    standing = await pledges.reading(call.session, pledge_id=pledge_id, person=call.person)
+    standing = await pledges.reading(call.session, pledge_id=pledge_id, person=call.person,
+                                     language=call._.language)
     pledge = standing.pledge
     if pledge.status == PledgeStatus.DRAFT:
         raise NotFound(N_("This pledge no longer exists."))

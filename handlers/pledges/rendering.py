@@ -145,7 +145,7 @@ async def _teaser(session: Session, payload: dict[str, Any], _: Translator,
     pledge = await pledges.find_pledge(session, int(payload["pledge_id"]))
     if pledge is None or pledge.status != PledgeStatus.OPEN:
         return None  # closed or withdrawn meanwhile: nothing to ask any more
-    where = await pledges.where(session, pledge)
+    where = await pledges.where(session, pledge, language=_.language)
     body = shorten(pledges.text_in(pledge, _.language).body, TEASER)
     text = f"{intro}\n{header(_, pledge, where)}\n\n{escape(body)}"
     return Rendered(text, keyboard([(_("📖 Read and sign"), Read(pledge.id))]))
@@ -184,7 +184,7 @@ async def render_closed(session: Session, payload: dict[str, Any],
     pledge = await pledges.find_pledge(session, int(payload["pledge_id"]))
     if pledge is None or pledge.is_open(utcnow()):
         return None  # extended meanwhile
-    tally = await pledges.summary(session, pledge=pledge, by=None)
+    tally = await pledges.summary(session, pledge=pledge, by=None, language=_.language)
     text = "\n".join([
         _("🔒 Signing ended on {date}: <b>{title}</b> — {place}",
           date=_.day(pledge.ended_at()), title=title(_, pledge),

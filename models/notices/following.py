@@ -110,7 +110,7 @@ async def acknowledgements(session: AsyncSession, *, notice_id: int,
     area = await require_manager(session, notice, viewer)
     duty, acks = _duty(notice, area), _acks(notice)
     total, acked = await participation.totals(session, duty, acks)
-    buildings = await participation.by_building(session, duty, acks)
+    buildings = await participation.by_building(session, duty, acks, language=viewer.language)
     # by name as written ("—", for those without a home in the area, where "~" would sort)
     buildings.sort(key=lambda b: (b.building or "") if b.building_id is not None else "~")
     lines = [AckLine("—" if b.building is None else b.building, b.acted, b.expected)

@@ -22,7 +22,7 @@ from models.participation.duty import (
     people_of,
 )
 from models.people import Membership, Person
-from models.places import Place, natural_key
+from models.places import Place, name_column, natural_key
 
 
 async def totals(session: AsyncSession, duty: Duty, acted: Query) -> tuple[int, int]:
@@ -47,17 +47,21 @@ class UnitProgress:
     signed: int  # (have acted; the name pledges gave it first)
 
 
-async def progress(session: AsyncSession, duty: Duty, acted: Query) -> list[UnitProgress]:
-    """Per unit (单元) of each building: how many must act and how many have."""
+async def progress(session: AsyncSession, duty: Duty, acted: Query, *,
+                   language: str = "zh_CN") -> list[UnitProgress]:
+    """Per unit (单元) of each building: how many must act and how many have (the places
+    named for a reader of `language`)."""
     rows = counted(duty, acted, dialect_of(session))
     household, unit, building = aliased(Place), aliased(Place), aliased(Place)
-    stmt = (select(building.id, building.name, unit.id, unit.name, unit.path,
+    stmt = (select(building.id, name_column(building, language), unit.id,
+                   name_column(unit, language), unit.path,
                    func.count(rows.c.key.distinct()), func.count(rows.c.acted_key.distinct()))
             .select_from(rows)
             .join(household, household.id == rows.c.household_id)
             .join(unit, unit.id == household.parent_id)
             .join(building, building.id == unit.parent_id)
-            .group_by(building.id, building.name, unit.id, unit.name, unit.path))
+            .group_by(building.id, building.name, building.name_en, unit.id, unit.name,
+                      unit.name_en, unit.path))
     # through the session's connection: plain Core rows, skipping the ORM's per-row loading
     connection = await session.connection()
     return [UnitProgress(*row) for row in (await connection.execute(stmt)).all()]
@@ -75,19 +79,19 @@ class BuildingProgress:
     acted: int
 
 
-async def by_building(session: AsyncSession, duty: Duty,
-                      acted: Query) -> list[BuildingProgress]:
+async def by_building(session: AsyncSession, duty: Duty, acted: Query, *,
+                      language: str = "zh_CN") -> list[BuildingProgress]:
     """Per building: how many must act and how many have, in natural order of the buildings'
-    names, those without a building last."""
+    names (for a reader of `language`), those without a building last."""
     rows = counted(duty, acted, dialect_of(session))
     household, unit, building = aliased(Place), aliased(Place), aliased(Place)
-    stmt = (select(building.id, building.name,
+    stmt = (select(building.id, name_column(building, language),
                    func.count(rows.c.key.distinct()), func.count(rows.c.acted_key.distinct()))
             .select_from(rows)
             .outerjoin(household, household.id == rows.c.household_id)
             .outerjoin(unit, unit.id == household.parent_id)
             .outerjoin(building, building.id == unit.parent_id)
-            .group_by(building.id, building.name))
+            .group_by(building.id, building.name, building.name_en))
     connection = await session.connection()
     out = [BuildingProgress(*row) for row in (await connection.execute(stmt)).all()]
     return sorted(out, key=lambda b: (b.building_id is None, natural_key(b.building or ""),
@@ -105,9 +109,11 @@ class Tally:
 
 
 async def tally_by_child(
-    session: AsyncSession, units: Sequence[UnitProgress], node: Place
+    session: AsyncSession, units: Sequence[UnitProgress], node: Place, *,
+    language: str = "zh_CN",
 ) -> list[Tally]:
-    """Sum per-unit progress into the node's children (grids, buildings or units)."""
+    """Sum per-unit progress into the node's children (grids, buildings or units), named for
+    a reader of `language`."""
     sums: dict[int, list[int]] = {}
     depth = node.path.count("/") - 1
     for row in units:
@@ -119,7 +125,7 @@ async def tally_by_child(
         entry[0] += row.expected
         entry[1] += row.signed
     names = dict((await session.execute(
-        select(Place.id, Place.name).where(Place.id.in_(list(sums))))).all())
+        select(Place.id, name_column(Place, language)).where(Place.id.in_(list(sums))))).all())
     out = [Tally(pid, names.get(pid, "?"), e, s) for pid, (e, s) in sums.items()]
     return sorted(out, key=lambda t: natural_key(t.name))
 
@@ -127,17 +133,19 @@ async def tally_by_child(
 # --- who has not --------------------------------------------------------------------------------
 
 
-def not_acted_query(duty: Duty, acted: Query, dialect: str) -> Query:
+def not_acted_query(duty: Duty, acted: Query, dialect: str, language: str = "zh_CN") -> Query:
     """Every (person, household) that must act and has not, in place order: person_id,
-    name, chat_id, household_id, room, unit, building. (With explicit people, someone
-    without a home under the paths comes last, once, with NULL household and places.)"""
+    name, chat_id, household_id, room, unit, building (places named for a reader of
+    `language`). (With explicit people, someone without a home under the paths comes last,
+    once, with NULL household and places.)"""
     if duty.people is not None:
-        return _explicit_not_acted(duty, acted)
+        return _explicit_not_acted(duty, acted, language)
     household, unit, building = aliased(Place), aliased(Place), aliased(Place)
     return (
         select(Membership.person_id, Person.name, Person.telegram_id.label("chat_id"),
-               Membership.household_id, household.name.label("room"),
-               unit.name.label("unit"), building.name.label("building"))
+               Membership.household_id, name_column(household, language).label("room"),
+               name_column(unit, language).label("unit"),
+               name_column(building, language).label("building"))
         .join(Person, Person.id == Membership.person_id)
         .join(household, household.id == Membership.household_id)
         .join(unit, unit.id == household.parent_id)
@@ -147,13 +155,14 @@ def not_acted_query(duty: Duty, acted: Query, dialect: str) -> Query:
     )
 
 
-def _explicit_not_acted(duty: Duty, acted: Query) -> Query:
+def _explicit_not_acted(duty: Duty, acted: Query, language: str) -> Query:
     people, home, done = people_of(duty), homes(duty), acted.subquery()
     household, unit, building = aliased(Place), aliased(Place), aliased(Place)
     return (
         select(people.c.person_id, Person.name, Person.telegram_id.label("chat_id"),
-               home.c.household_id, household.name.label("room"),
-               unit.name.label("unit"), building.name.label("building"))
+               home.c.household_id, name_column(household, language).label("room"),
+               name_column(unit, language).label("unit"),
+               name_column(building, language).label("building"))
         .select_from(people)
         .join(Person, Person.id == people.c.person_id)
         .outerjoin(home, home.c.person_id == people.c.person_id)
@@ -167,10 +176,10 @@ def _explicit_not_acted(duty: Duty, acted: Query) -> Query:
 
 
 async def not_acted(session: AsyncSession, duty: Duty, acted: Query, *,
-                    limit: int | None = None) -> Sequence[Row[Any]]:
+                    limit: int | None = None, language: str = "zh_CN") -> Sequence[Row[Any]]:
     """Who has not acted, as rows (see `not_acted_query`): at district scale 60,000 of them,
     so rows, not ORM objects."""
-    stmt = not_acted_query(duty, acted, dialect_of(session))
+    stmt = not_acted_query(duty, acted, dialect_of(session), language)
     if limit is not None:
         stmt = stmt.limit(limit)
     connection = await session.connection()
@@ -180,9 +189,9 @@ async def not_acted(session: AsyncSession, duty: Duty, acted: Query, *,
 NOT_ACTED_HEADER = ("Building", "Unit", "Room", "Name")  # message ids (N_ in the handlers)
 
 
-async def not_acted_table(session: AsyncSession, duty: Duty,
-                          acted: Query) -> list[tuple[str, str, str, str]]:
+async def not_acted_table(session: AsyncSession, duty: Duty, acted: Query, *,
+                          language: str = "zh_CN") -> list[tuple[str, str, str, str]]:
     """Who has not acted, as rows for bot/exports.py (building, unit, room, name; a place
     left empty for someone without a home under the paths)."""
     return [(r.building or "", r.unit or "", r.room or "", r.name)
-            for r in await not_acted(session, duty, acted)]
+            for r in await not_acted(session, duty, acted, language=language)]

@@ -230,13 +230,15 @@ async def place_of(session: AsyncSession, pledge: Pledge) -> Place:
     return await get_place(session, pledge.place_id)
 
 
-async def where(session: AsyncSession, pledge: Pledge) -> str:
-    """Where the pledge applies, as people read it ("阳光社区 1栋"); "—" before it is chosen."""
-    return "—" if pledge.place_id is None else await place_label(session, pledge.place_id)
+async def where(session: AsyncSession, pledge: Pledge, *, language: str) -> str:
+    """Where the pledge applies, as a reader of `language` reads it ("阳光社区 1栋"); "—"
+    before it is chosen."""
+    return "—" if pledge.place_id is None else await place_label(session, pledge.place_id,
+                                                                 language=language)
 
 
-async def place_label(session: AsyncSession, place_id: int) -> str:
-    return await label_of(session, await get_place(session, place_id))
+async def place_label(session: AsyncSession, place_id: int, *, language: str) -> str:
+    return await label_of(session, await get_place(session, place_id), language=language)
 
 
 async def require_manager(session: AsyncSession, person: Person, pledge: Pledge) -> Place:

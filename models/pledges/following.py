@@ -22,7 +22,15 @@ from models.base import utcnow
 from models.errors import N_, Conflict, NotAllowed
 from models.participation import Tally, UnitProgress, tally_by_child, under
 from models.people import Person
-from models.places import Place, PlaceKind, ancestors, get_place, label, label_of
+from models.places import (
+    Place,
+    PlaceKind,
+    ancestors,
+    get_place,
+    join_names,
+    label,
+    label_of,
+)
 from models.pledges.core import (
     REMINDER,
     Pledge,
@@ -41,19 +49,22 @@ NOT_SIGNED_SHOWN = 40  # names listed under a building's or unit's progress
 
 
 async def non_signers(
-    session: AsyncSession, *, pledge: Pledge, paths: Sequence[str], limit: int | None = None
+    session: AsyncSession, *, pledge: Pledge, paths: Sequence[str], limit: int | None = None,
+    language: str = "zh_CN",
 ) -> Sequence[Row[Any]]:
     """Who has not signed under `paths`: rows of (person_id, name, chat_id, household_id, room,
-    unit, building). Rows, not ORM objects or dataclasses: at district scale this is 60,000."""
+    unit, building; places named for a reader of `language`). Rows, not ORM objects or
+    dataclasses: at district scale this is 60,000."""
     return await participation.not_acted(session, duty_of(pledge, paths), signatures_of(pledge),
-                                         limit=limit)
+                                         limit=limit, language=language)
 
 
 async def progress(
-    session: AsyncSession, *, pledge: Pledge, paths: Sequence[str]
+    session: AsyncSession, *, pledge: Pledge, paths: Sequence[str], language: str = "zh_CN",
 ) -> list[UnitProgress]:
     """Per unit: how many signing units there are and how many have signed."""
-    return await participation.progress(session, duty_of(pledge, paths), signatures_of(pledge))
+    return await participation.progress(session, duty_of(pledge, paths), signatures_of(pledge),
+                                        language=language)
 
 
 async def totals(
@@ -71,13 +82,15 @@ class Summary:
     signed: int
 
 
-async def summary(session: AsyncSession, *, pledge: Pledge, by: Person | None) -> Summary:
+async def summary(session: AsyncSession, *, pledge: Pledge, by: Person | None,
+                  language: str | None = None) -> Summary:
     """The pledge's tally in the viewer's part of it (None: all of it, for its author's final
-    report)."""
+    report), its place named for a reader of `language` (default: the viewer's)."""
     paths = (await viewer_paths(session, by, pledge) if by is not None
              else [(await place_of(session, pledge)).path])
     expected, signed = await totals(session, pledge=pledge, paths=paths)
-    return Summary(pledge, await where(session, pledge), expected, signed)
+    language = language or (by.language if by is not None else "zh_CN")
+    return Summary(pledge, await where(session, pledge, language=language), expected, signed)
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,16 @@ class ProgressReport:
     missing: Sequence[Row[Any]]  # at building or unit level, up to NOT_SIGNED_SHOWN + 1
     expected: int
     signed: int
+    up: int | None = None  # the node one level up within the viewer's part (None: at its top)
+
+
+def _up(node: Place, viewed: Sequence[str]) -> int | None:
+    """The node's parent when the viewer may see it too: Back goes up one level, a building's
+    to its grid, until the top of what the viewer follows."""
+    if node.path in viewed or node.parent_id is None:
+        return None
+    parent_path = node.path[:node.path.rstrip("/").rfind("/") + 1]
+    return node.parent_id if any(parent_path.startswith(p) for p in viewed) else None
 
 
 async def progress_report(session: AsyncSession, *, pledge_id: int, by: Person,
@@ -96,7 +119,7 @@ async def progress_report(session: AsyncSession, *, pledge_id: int, by: Person,
     """Progress under a node (0: my part of the pledge), per child place, and at building or
     unit level the first of those who have not signed."""
     pledge = await get_pledge(session, pledge_id)
-    paths = await viewer_paths(session, by, pledge)
+    paths = viewed = await viewer_paths(session, by, pledge)
     if node_id:
         node = await get_place(session, node_id)
         if not any(node.path.startswith(p) for p in paths):
@@ -104,16 +127,18 @@ async def progress_report(session: AsyncSession, *, pledge_id: int, by: Person,
         paths = [node.path]
     else:
         node = await get_place(session, int(paths[0].strip("/").split("/")[-1]))
-    tallies = await tally_by_child(session, await progress(session, pledge=pledge, paths=paths),
-                                   node)
+    language = by.language
+    units = await progress(session, pledge=pledge, paths=paths, language=language)
+    tallies = await tally_by_child(session, units, node, language=language)
     missing: Sequence[Row[Any]] = []
     if node.kind in (PlaceKind.BUILDING, PlaceKind.UNIT):
         missing = await non_signers(session, pledge=pledge, paths=paths,
-                                    limit=NOT_SIGNED_SHOWN + 1)
+                                    limit=NOT_SIGNED_SHOWN + 1, language=language)
     # each signer once: a person with homes in two buildings is in two of the tallies
     expected, signed = await totals(session, pledge=pledge, paths=paths)
-    where_ = await label_of(session, node)
-    return ProgressReport(pledge, node, where_, tallies, missing, expected, signed)
+    where_ = await label_of(session, node, language=language)
+    return ProgressReport(pledge, node, where_, tallies, missing, expected, signed,
+                          up=_up(node, viewed))
 
 
 async def assist_choices(session: AsyncSession, *, pledge_id: int, by: Person,
@@ -121,7 +146,8 @@ async def assist_choices(session: AsyncSession, *, pledge_id: int, by: Person,
     """Whom `by` may sign for: those in their part of the pledge who have not signed."""
     pledge = await get_pledge(session, pledge_id)
     paths = await viewer_paths(session, by, pledge)
-    return pledge, await non_signers(session, pledge=pledge, paths=paths, limit=limit)
+    return pledge, await non_signers(session, pledge=pledge, paths=paths, limit=limit,
+                                     language=by.language)
 
 
 async def poster_target(session: AsyncSession, *, pledge_id: int, by: Person,
@@ -129,12 +155,13 @@ async def poster_target(session: AsyncSession, *, pledge_id: int, by: Person,
     """(pledge, where, deep-link payload) of a QR poster, for one building if given."""
     pledge = await get_pledge(session, pledge_id)
     paths = await viewer_paths(session, by, pledge)
-    place, start = await where(session, pledge), f"pledge_{pledge.id}"
+    place = await where(session, pledge, language=by.language)
+    start = f"pledge_{pledge.id}"
     if building_id:
         building = await get_place(session, building_id)
         if not any(building.path.startswith(p) for p in paths):
             raise NotAllowed()
-        place = label(await ancestors(session, building))
+        place = label(await ancestors(session, building), language=by.language)
         start += f"_{building_id}"
     return pledge, place, start
 
@@ -210,7 +237,8 @@ async def signature_rows(
     household, unit, building, grid, community = (aliased(Place) for _ in range(5))
     assister = aliased(Person)
     stmt = (
-        select(Person.name, community.name, building.name, unit.name, household.name,
+        select(Person.name, community.name, community.name_en, building.name, building.name_en,
+               unit.name, unit.name_en, household.name, household.name_en,
                Signature.version, Signature.language, Signature.text_hash,
                Signature.signed_at, Signature.how, assister.name, Signature.code)
         .select_from(Signature)
@@ -224,9 +252,11 @@ async def signature_rows(
         .where(Signature.pledge_id == pledge.id, under(paths, household.path))
         .order_by(Signature.signed_at, Signature.id)
     )
-    rows = [SignatureRow(name, f"{c} {b} {u} {h}", version, language, digest, at, how, helper,
-                         code)
-            for name, c, b, u, h, version, language, digest, at, how, helper, code
+    rows = [SignatureRow(name, join_names([(c, c_en), (b, b_en), (u, u_en), (h, h_en)],
+                                          by.language), version, language, digest, at, how,
+                         helper, code)
+            for name, c, c_en, b, b_en, u, u_en, h, h_en, version, language, digest, at, how,
+            helper, code
             in (await session.execute(stmt)).all()]
     return pledge, rows
 

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from models.base import ID, Base, utcnow
 from models.errors import N_, Invalid, NotAllowed, NotFound
 from models.people import Membership, MembershipStatus, Person, Relation
-from models.places import LEVELS, Place, PlaceKind
+from models.places import LEVELS, Place, PlaceKind, join_names, name_in
 from models.pledges.core import Pledge, PledgeStatus, Signers
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
@@ -138,7 +138,8 @@ _KEY = case((or_(*[Pledge.signers == literal(s.value) for s in Signers if s.per_
 
 def _chain_columns(chain: list[Any], prefix: str) -> list[Any]:
     return [c for i, p in enumerate(chain)
-            for c in (p.kind.label(f"{prefix}{i}_kind"), p.name.label(f"{prefix}{i}_name"))]
+            for c in (p.kind.label(f"{prefix}{i}_kind"), p.name.label(f"{prefix}{i}_name"),
+                      p.name_en.label(f"{prefix}{i}_en"))]
 
 
 def _standing_query() -> Any:
@@ -169,12 +170,14 @@ def _standing_query() -> Any:
 STANDING = _standing_query()
 
 
-def _label(row: Row[Any], prefix: str) -> str:
-    """A resident's label from a chain of places (see models.places.label)."""
-    names = [(getattr(row, f"{prefix}{i}_kind"), getattr(row, f"{prefix}{i}_name"))
-             for i in reversed(range(DEPTH))]
-    return " ".join(name for kind, name in names
-                    if name is not None and kind not in (PlaceKind.STREET, PlaceKind.GRID))
+def _label(row: Row[Any], prefix: str, language: str) -> str:
+    """A resident's label from a chain of places for a reader of `language` (see
+    models.places.label)."""
+    names = [(getattr(row, f"{prefix}{i}_kind"), getattr(row, f"{prefix}{i}_name"),
+              getattr(row, f"{prefix}{i}_en")) for i in reversed(range(DEPTH))]
+    return join_names([(name, name_en) for kind, name, name_en in names
+                       if name is not None and kind not in (PlaceKind.STREET, PlaceKind.GRID)],
+                      language)
 
 
 def _signature(row: Row[Any]) -> SignatureBrief | None:
@@ -184,21 +187,26 @@ def _signature(row: Row[Any]) -> SignatureBrief | None:
                    SignedHow(row.sig_how), row.signer_name)
 
 
-async def stand(session: AsyncSession, *, pledge_id: int, person: Person | None) -> Standing:
-    """The pledge (NotFound if it is gone) and where `person` stands under it."""
+async def stand(session: AsyncSession, *, pledge_id: int, person: Person | None,
+                language: str | None = None) -> Standing:
+    """The pledge (NotFound if it is gone) and where `person` stands under it, its places
+    named for a reader of `language` (default: the person's)."""
+    language = language or (person.language if person is not None else "zh_CN")
     rows = (await session.execute(STANDING, {"pledge_id": pledge_id,
                                              "person_id": person.id if person else 0})).all()
     pledge: Pledge | None = rows[0][0] if rows else None
     if pledge is None or pledge.status == PledgeStatus.CANCELLED:
         raise NotFound(N_("This pledge no longer exists."))
     first = rows[0]
-    homes = tuple(Home(row.household_id, row.home_path, _label(row, "hh"),
+    homes = tuple(Home(row.household_id, row.home_path, _label(row, "hh", language),
                        Relation(row.relation), row.status == MembershipStatus.APPROVED,
                        bool(row.rented), _signature(row))
                   for row in rows if row.household_id is not None)
     per_household = Signers(pledge.signers).per_household
-    where = "—" if pledge.place_id is None else _label(first, "pp") or first.pp0_name
-    return Standing(pledge, first.pp0_name, first.place_path, where, homes,
+    where = "—" if pledge.place_id is None else (
+        _label(first, "pp", language) or name_in(first.pp0_name, first.pp0_en, language))
+    return Standing(pledge, None if first.pp0_name is None else name_in(
+        first.pp0_name, first.pp0_en, language), first.place_path, where, homes,
                     None if per_household else _signature(first))
 
 

@@ -213,11 +213,12 @@ async def signing_as(session: AsyncSession, *, pledge_id: int,
     return standing.pledge, eligible_home(standing).label
 
 
-async def reading(session: AsyncSession, *, pledge_id: int,
-                  person: Person | None) -> Standing:
+async def reading(session: AsyncSession, *, pledge_id: int, person: Person | None,
+                  language: str | None = None) -> Standing:
     """A pledge as a resident (or someone not registered yet) opens it: the pledge, where it
-    applies, and where they stand under it (see `covering`, `eligible_home`)."""
-    return await stand(session, pledge_id=pledge_id, person=person)
+    applies, and where they stand under it (see `covering`, `eligible_home`); places named
+    for a reader of `language` (default: the person's)."""
+    return await stand(session, pledge_id=pledge_id, person=person, language=language)
 
 
 @dataclass(frozen=True)
