@@ -299,20 +299,19 @@ async def test_an_inspector_row_shows_its_details_when_clicked(sandbox: str, pag
     await page.goto(sandbox)
     await page.locator(".langs").get_by_role("button", name="English").click()
     await be(page, "黄磊 Huang Lei")
-    rows = page.locator("#calls tr.call").filter(has_text="sendMessage").filter(
-        has_text="黄磊 Huang Lei")
-    before = await rows.count()
     await command(page, "me")
     await expect(chat).to_contain_text("我的房屋")
-    await expect(rows).to_have_count(before + 1)  # the newest is on top
+    # the bot's answer, newest first; a row's status cell holds the start of what was sent
+    row = page.locator("#calls tr.call").filter(has_text="sendMessage").filter(
+        has_text="黄磊 Huang Lei").filter(has=page.locator('td[title*="我的房屋"]')).first
 
-    await rows.first.click()
+    await row.click()
     details = page.locator("#calls tr.details")
-    await expect(rows.first).to_have_attribute("aria-expanded", "true")
+    await expect(row).to_have_attribute("aria-expanded", "true")
     await expect(details).to_contain_text("黄磊 Huang Lei (1010)")
     await expect(details).to_contain_text("200 OK")
     await expect(details).to_contain_text("我的房屋")  # what the bot sent
-    await rows.first.click()
+    await row.click()
     await expect(details).to_have_count(0)
 
 
@@ -328,7 +327,7 @@ async def test_a_message_that_grows_when_edited_scrolls_into_view(browser: Brows
     await page.locator(".langs").get_by_role("button", name="中文").tap()
     await be(page, "李秀英 Li Xiuying")
     await open_pledge(page, "您读过了吗？请在下方签署。")
-    asking = chat.locator(".msg").last
+    asking = chat.locator(".msg").filter(has_text="您读过了吗？请在下方签署。")
     await expect(asking).to_be_in_viewport(ratio=1)
     height = (await asking.bounding_box() or {"height": 0})["height"]
     await tap(page, "✍️ 我同意并签署", "✅ 确认并签署")
