@@ -39,13 +39,13 @@ class HomePick(ButtonData, prefix="j:p"):
 
 def level(_: Translator, options: Sequence[Place], *, page: int,
           open_: Callable[[Place], ButtonData], page_data: Callable[[int], ButtonData],
-          up: ButtonData | None = None,
-          extra: Sequence[InlineKeyboardButton] = ()) -> InlineKeyboardMarkup:
+          up: ButtonData | None = None, extra: Sequence[InlineKeyboardButton] = (),
+          per_page: int = 12) -> InlineKeyboardMarkup:
     """One level of the tree: a button per place (named in the reader's language) that
     `open_` builds, pages of them, then `extra` and "◀ Back" to `up` (the level above)."""
     items = [(p.name_in(_.language), open_(p)) for p in options]
     below = [*extra, *([up.button(_("◀ Back"))] if up is not None else [])]
-    return paged(items, page=page, page_data=page_data, extra=below)
+    return paged(items, page=page, page_data=page_data, extra=below, per_page=per_page)
 
 
 async def place_name(session: Session, place: Place, language: str) -> str:

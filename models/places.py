@@ -151,10 +151,12 @@ def label(chain: Sequence[Place], *, language: str) -> str:
     """A resident's label for a place from its ancestor chain in the reader's language, e.g.
     "阳光社区 3栋 2单元 301" or "Sunshine Community · Building 3 · Unit 2 · 301".
 
-    The street and the grid are left out: residents know their building, not its grid.
+    The street and the grid above the place are left out: residents know their building,
+    not its grid (a grid itself is named: "阳光社区 第二网格").
     """
-    return join_names([(p.name, p.name_en) for p in chain
-                       if p.kind not in (PlaceKind.STREET, PlaceKind.GRID)], language)
+    return join_names([(p.name, p.name_en) for p in chain[:-1]
+                       if p.kind not in (PlaceKind.STREET, PlaceKind.GRID)]
+                      + [(p.name, p.name_en) for p in chain[-1:]], language)
 
 
 async def label_of(session: AsyncSession, place: Place, *, language: str) -> str:

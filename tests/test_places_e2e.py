@@ -200,9 +200,35 @@ async def test_pledge_progress_back_shows_the_grid(env):
         report = await env.tap_on(who, progress, on=menu, expect=f"{grid}: 0 / 1")
         at_grid = await env.tap_on(who, f"{grid} 0/1", on=report,
                                    expect=f"{building}: 0 / 1")
+        assert grid in at_grid["text"].split("\n")[0]  # headed by the grid's name
         at_building = await env.tap_on(who, f"{building} 0/1", on=at_grid, expect=missing)
         up = await env.tap_on(who, back, on=at_building, expect=f"{building}: 0 / 1")
         assert missing not in up["text"]  # the grid's tallies, one level up
         top = await env.tap_on(who, back, on=up, expect=f"{grid}: 0 / 1")
         assert f"{grid} 0/1" in env.buttons(top)
         await env.tap_on(who, back, on=top, expect=status)
+
+
+async def test_pledge_scope_back_goes_up_one_level(env):
+    """Where a draft pledge applies: open a grid, then a building, then Back — the grid's
+    buildings again, then the community (the top of the author's scope, nothing above)."""
+    await name_in_english(env)
+    staff = await staff_member(env, "en")
+    menu = await env.say(staff, "/pledge", "No pledges yet")
+    await env.tap_on(staff, "➕ New pledge", on=menu, expect="step 1 of 6")
+    await env.say(staff, "Quiet stairwells", "Step 2 of 6")
+    added = await env.say(staff, "No bicycles in the stairwell.", "Added")
+    step3 = await env.tap_on(staff, "Done ▶", on=added, expect="Step 3 of 6")
+    top = await env.tap_on(staff, "Skip ▶", on=step3, expect="Step 4 of 6")
+    assert "✅ All of Sunshine Community" in env.buttons(top)
+    assert "◀ Back" not in env.buttons(top)
+    grid = await env.tap_on(staff, "Grid 2", on=top,
+                            button="✅ All of Sunshine Community · Grid 2")
+    building = await env.tap_on(staff, "Building 3", on=grid,
+                                button="✅ All of Sunshine Community · Building 3")
+    assert env.buttons(building)[1:3] == ["Unit 1", "Unit 2"]
+    up = await env.tap_on(staff, "◀ Back", on=building,
+                          button="✅ All of Sunshine Community · Grid 2")
+    assert "Building 3" in env.buttons(up) and "◀ Back" in env.buttons(up)
+    again = await env.tap_on(staff, "◀ Back", on=up, button="✅ All of Sunshine Community")
+    assert "Grid 2" in env.buttons(again) and "◀ Back" not in env.buttons(again)

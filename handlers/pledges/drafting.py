@@ -10,9 +10,10 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import ButtonData, keyboard, paged
+from bot.buttons import ButtonData, keyboard
 from bot.feature import Call
 from bot.i18n import N_, Translator
+from handlers.places_picker import level
 from handlers.pledges.buttons import (
     AllPledges,
     BodyDone,
@@ -126,12 +127,14 @@ async def scope_picker(call: Call[object], pledge: Pledge, me: Person, browse: i
         return text, [[OpenPlace(pledge.id, p.id, 0).button(p.name_in(_.language))]
                       for p in mine]
     where = await pledges.place_label(call.session, place.id, language=_.language)
-    rows = [[ChoosePlace(pledge.id, place.id).button(_("✅ All of {place}", place=where))]]
-    items = [(c.name_in(_.language), OpenPlace(pledge.id, c.id, 0)) for c in under]
-    if items:
-        rows += paged(items, page=page, page_data=lambda n: OpenPlace(pledge.id, place.id, n),
-                      per_page=24).inline_keyboard
-    return text + "\n" + _("Or open one of the places below."), [list(r) for r in rows]
+    choose = ChoosePlace(pledge.id, place.id).button(_("✅ All of {place}", place=where))
+    # Back goes one level up: the parent within my scope, or the list of my places
+    up = (OpenPlace(pledge.id, place.parent_id or 0, 0) if place.id not in {p.id for p in mine}
+          else OpenPlace(pledge.id, 0, 0) if len(mine) > 1 else None)
+    markup = level(_, under, page=page, open_=lambda c: OpenPlace(pledge.id, c.id, 0),
+                   page_data=lambda n: OpenPlace(pledge.id, place.id, n), up=up, per_page=24)
+    rows = [[choose], *[list(r) for r in markup.inline_keyboard]]
+    return text + "\n" + _("Or open one of the places below."), rows
 
 
 async def show_preview(call: Call[object], pledge: Pledge) -> None:
@@ -190,7 +193,7 @@ async def no_attachment(call: Call[NoAttachment]) -> None:
 async def open_place(call: Call[OpenPlace]) -> None:
     me, data = await staff(call), call.data
     pledge = await pledges.draft_at_scope(call.session, pledge_id=data.pledge_id, author=me)
-    await moved(call, pledge, me, browse=data.place_id, page=data.page)
+    await moved(call, pledge, me, browse=data.place_id or None, page=data.page)
 
 
 async def choose_place(call: Call[ChoosePlace]) -> None:

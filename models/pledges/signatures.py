@@ -175,9 +175,10 @@ def _label(row: Row[Any], prefix: str, language: str) -> str:
     models.places.label)."""
     names = [(getattr(row, f"{prefix}{i}_kind"), getattr(row, f"{prefix}{i}_name"),
               getattr(row, f"{prefix}{i}_en")) for i in reversed(range(DEPTH))]
-    return join_names([(name, name_en) for kind, name, name_en in names
-                       if name is not None and kind not in (PlaceKind.STREET, PlaceKind.GRID)],
-                      language)
+    names = [n for n in names if n[1] is not None]  # the chain is shorter than DEPTH
+    return join_names([(name, name_en) for kind, name, name_en in names[:-1]
+                       if kind not in (PlaceKind.STREET, PlaceKind.GRID)]
+                      + [(name, name_en) for _, name, name_en in names[-1:]], language)
 
 
 def _signature(row: Row[Any]) -> SignatureBrief | None:
