@@ -129,3 +129,33 @@ def test_english_names_that_disagree_are_reported():
     [problem] = failed.value.problems
     assert problem.line == 3 and "building_en 'Block 1' differs from 'Building 1'" in \
         problem.message
+
+
+async def test_exports_and_progress_name_places_in_the_viewers_language(session):
+    """A pledge's signature export and its progress per building, for an English and a
+    Chinese member of staff, on a community with English names."""
+    from bot.demo import with_english_names
+    from models.people import Role
+    from models.pledges import Signers, progress_report, sign_pledge, signature_rows
+    from tests.conftest import person, published_pledge, resident
+
+    await import_csv(session, with_english_names(SAMPLE_CSV.read_text(encoding="utf-8")))
+    en = await person(session, 1, "Mary", language="en", role=Role.STAFF, at=COMMUNITY)
+    zh = await person(session, 2, "王芳", role=Role.STAFF, at=COMMUNITY)
+    ann = await resident(session, zh, 3, f"{COMMUNITY}/第一网格/1栋/1单元/101")
+    await resident(session, zh, 4, f"{COMMUNITY}/第二网格/3栋/2单元/201")
+    pledge_id = await published_pledge(session, zh, COMMUNITY, "T", "B", signers=Signers.HOUSEHOLD)
+    await sign_pledge(session, pledge_id=pledge_id, person=ann, version=1)
+    for viewer, household, grids in (
+        (en, "Sunshine Community · Building 1 · Unit 1 · 101", ["Grid 1", "Grid 2"]),
+        (zh, "阳光社区 1栋 1单元 101", ["第一网格", "第二网格"]),
+    ):
+        _, rows = await signature_rows(session, pledge_id=pledge_id, by=viewer)
+        assert [r.household for r in rows] == [household]
+        report = await progress_report(session, pledge_id=pledge_id, by=viewer, node_id=0)
+        assert [t.name for t in report.tallies] == grids
+        grid2 = await place(session, f"{COMMUNITY}/第二网格")
+        report = await progress_report(session, pledge_id=pledge_id, by=viewer,
+                                       node_id=grid2.id)
+        assert report.up == (await place(session, COMMUNITY)).id  # Back: the community
+        assert report.where.endswith(grids[1])  # a grid is headed by its own name
