@@ -160,8 +160,13 @@ def label(chain: Sequence[Place], *, language: str) -> str:
 
 
 async def label_of(session: AsyncSession, place: Place, *, language: str) -> str:
-    """The resident's label of a place, or its own name where that is empty (a street)."""
-    return label(await ancestors(session, place), language=language) or place.name_in(language)
+    """The label of a place, ending in its own name: the resident's label of it, and a grid or
+    a street (which residents' labels leave out) named after it ("阳光社区 第一网格")."""
+    chain = await ancestors(session, place)
+    if place.kind in (PlaceKind.STREET, PlaceKind.GRID):
+        chain = [p for p in chain if p.kind not in (PlaceKind.STREET, PlaceKind.GRID)] + [place]
+        return join_names([(p.name, p.name_en) for p in chain], language)
+    return label(chain, language=language)
 
 
 async def by_join_code(session: AsyncSession, code: str) -> Place:

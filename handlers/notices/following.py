@@ -93,8 +93,15 @@ async def show_status(call: Call[Any], notice_id: int) -> None:
              _("Sent {sent} · failed {failed} · unreachable {blocked} · waiting {waiting}",
                sent=progress.sent, failed=progress.failed, blocked=progress.blocked,
                waiting=progress.remaining),
-             _("Got it: {acked} of {total}", acked=overall.acked, total=overall.total)]
-    lines += [f"  {escape(line.name)}: {line.acked} / {line.total}" for line in buildings]
+             # people, and the households the lines below add up to (an owner of two flats
+             # is one person in two households)
+             _("Got it: {acked} of {total} people · {done} of {households} households",
+               acked=overall.acked, total=overall.total, done=overall.households_done,
+               households=overall.households)]
+    lines += ["  " + _("Not living in the area: {acked} of {total} people", acked=line.acked,
+                       total=line.total) if line.elsewhere
+              else f"  {escape(line.name)}: {line.households_done} / {line.households}"
+              for line in buildings]
     rows = [[b.Remind(notice_id, "remind").button(_("⏰ Remind those who have not confirmed"))]]
     if notice.status in (NoticeStatus.SCHEDULED, NoticeStatus.SENDING):
         rows.append([b.Cancel(notice_id).button(_("✖ Cancel this notice"))])

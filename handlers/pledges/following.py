@@ -36,7 +36,7 @@ from handlers.pledges.rendering import (
 )
 from models import pledges
 from models.places import PlaceKind
-from models.pledges import NOT_SIGNED_SHOWN, PledgeStatus
+from models.pledges import NOT_SIGNED_SHOWN, PledgeStatus, Signers
 from models.telegram_limits import CAPTION, button_label, fit_lines, shorten
 
 EXPORT_HEADER = (N_("Name"), N_("Household"), N_("Version"), N_("Signed at"), N_("How"),
@@ -74,8 +74,14 @@ async def progress(call: Call[Progress | ProgressPage]) -> None:
     lines = [_("📊 <b>{title}</b> — {place}", title=title(_, report.pledge),
                place=escape(report.where)),
              _("Signed: {signed} / {expected} {what}", signed=report.signed,
-               expected=report.expected, what=signer_word(_, report.pledge)), ""]
-    lines += [f"{escape(t.name)}: {t.signed} / {t.expected}" for t in report.tallies[:60]]
+               expected=report.expected, what=signer_word(_, report.pledge))]
+    if not Signers(report.pledge.signers).per_household:
+        # the lines below count households (a person with two flats is in two of them)
+        lines[-1] += " · " + _("households where all have signed: {done} / {households}",
+                               done=report.households_done, households=report.households)
+    lines.append("")
+    lines += [f"{escape(t.name)}: {t.households_done} / {t.households}"
+              for t in report.tallies[:60]]
     if report.missing:
         lines += ["", _("<b>Not signed yet:</b>")]
         lines += [f"• {escape(m.building)} {escape(m.unit)} {escape(m.room)} — "
@@ -84,7 +90,8 @@ async def progress(call: Call[Progress | ProgressPage]) -> None:
             lines.append(_("… and more: open a unit to see all of them."))
     rows: list[list[InlineKeyboardButton]] = []
     if node.kind != PlaceKind.UNIT:
-        items = [(button_label(t.name, f" {t.signed}/{t.expected}"), Progress(pid, t.place_id))
+        items = [(button_label(t.name, f" {t.households_done}/{t.households}"),
+                  Progress(pid, t.place_id))
                  for t in report.tallies]
         rows += [list(r) for r in paged(items, page=data.page, per_page=24,
                                         page_data=lambda n: ProgressPage(pid, node.id, n),

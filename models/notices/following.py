@@ -83,9 +83,16 @@ async def acknowledge(session: AsyncSession, *, notice_id: int, person: Person,
 
 @dataclass(frozen=True)
 class AckLine:
-    name: str  # a building's name (or "—" for people not living under one in the area)
+    """Confirmed / reached, in people, and their households (all, and where everyone reached
+    has confirmed): a building's, the totals' (name ""), or (`elsewhere`, name "—") those who
+    have no home in the area, counted in people only."""
+
+    name: str
     acked: int
     total: int
+    households: int = 0
+    households_done: int = 0
+    elsewhere: bool = False
 
 
 def _duty(notice: Notice, area: Place | None) -> Duty:
@@ -105,17 +112,22 @@ def _acks(notice: Notice) -> Query:
 
 async def acknowledgements(session: AsyncSession, *, notice_id: int,
                            viewer: Person) -> tuple[AckLine, list[AckLine]]:
-    """Acknowledged / delivered, overall and per building, for someone who manages it."""
+    """Acknowledged / delivered, overall (people, and households) and per building (its
+    households: the rows add up to the totals' households; those without a home in the area
+    in a row of people), for someone who manages it."""
     notice = await get_notice(session, notice_id)
     area = await require_manager(session, notice, viewer)
     duty, acks = _duty(notice, area), _acks(notice)
-    total, acked = await participation.totals(session, duty, acks)
+    count = await participation.headcount(session, duty, acks)
     buildings = await participation.by_building(session, duty, acks, language=viewer.language)
     # by name as written ("—", for those without a home in the area, where "~" would sort)
     buildings.sort(key=lambda b: (b.building or "") if b.building_id is not None else "~")
-    lines = [AckLine("—" if b.building is None else b.building, b.acted, b.expected)
+    lines = [AckLine(b.building, b.acted, b.expected, b.households, b.households_done)
+             if b.building is not None
+             else AckLine("—", count.elsewhere_acted, count.elsewhere, elsewhere=True)
              for b in buildings]
-    return AckLine("", acked, total), lines
+    return AckLine("", count.acted, count.expected, count.households,
+                   count.households_done), lines
 
 
 async def remind_unacknowledged(session: AsyncSession, *, notice_id: int, by: Person,

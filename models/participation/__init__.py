@@ -65,9 +65,11 @@ from models.participation.duty import (
 from models.participation.progress import (
     NOT_ACTED_HEADER,
     BuildingProgress,
+    Headcount,
     Tally,
     UnitProgress,
     by_building,
+    headcount,
     not_acted,
     not_acted_query,
     not_acted_table,
@@ -79,7 +81,7 @@ from models.people import Person
 
 __all__ = [
     "ALREADY_REMINDED", "NOT_ACTED_HEADER", "REMIND_EVERY", "BuildingProgress", "Duty",
-    "Query", "Reminder",
+    "Headcount", "Query", "Reminder", "headcount",
     "Tally", "Unit", "UnitProgress", "by_building", "counted", "has_acted",
     "member_conditions", "must_act", "not_acted", "not_acted_query", "not_acted_table",
     "progress", "reachable", "reachable_conditions", "reachable_count", "remind",

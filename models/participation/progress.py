@@ -1,5 +1,10 @@
 """How far a duty has got — totals, per unit (单元) and per building, summed into a node's
-children — and who has not acted, as rows and as a table for bot/exports.py."""
+children — and who has not acted, as rows and as a table for bot/exports.py.
+
+Totals count each unit once (a person with homes in two buildings is one person); the rows per
+unit and building count households, each in the one place it is, so that a report's rows add
+up to a figure its totals state too (`headcount`: "7 people · 8 households"). A household is
+done when everyone who must act there has."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, exists, func, select
+from sqlalchemy import Row, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,6 +40,40 @@ async def totals(session: AsyncSession, duty: Duty, acted: Query) -> tuple[int, 
 
 
 @dataclass(frozen=True)
+class Headcount:
+    """A report's totals: the units that count (people, households or owners, each once), the
+    households they live in under the duty's paths (what its rows add up to) and how many of
+    those are done, and those who must act with no home there (explicit people only)."""
+
+    expected: int
+    acted: int
+    households: int
+    households_done: int
+    elsewhere: int = 0
+    elsewhere_acted: int = 0
+
+
+def _households(rows: Any) -> tuple[Any, Any]:
+    """(households, households done) over `counted` rows: done when none of its rows is
+    still to act."""
+    return (func.count(rows.c.household_id.distinct()),
+            func.count(rows.c.household_id.distinct())
+            - func.count(case((rows.c.acted_key.is_(None), rows.c.household_id)).distinct()))
+
+
+async def headcount(session: AsyncSession, duty: Duty, acted: Query) -> Headcount:
+    """The totals of a report whose rows count households (see `Headcount`), in one query."""
+    rows = counted(duty, acted, dialect_of(session))
+    homeless = rows.c.household_id.is_(None)
+    row = (await session.execute(select(
+        func.count(rows.c.key.distinct()), func.count(rows.c.acted_key.distinct()),
+        *_households(rows),
+        func.count(case((homeless, rows.c.key)).distinct()),
+        func.count(case((homeless, rows.c.acted_key)).distinct())))).one()
+    return Headcount(*(int(n) for n in row))
+
+
+@dataclass(frozen=True)
 class UnitProgress:
     """Progress in one unit (单元) of a building: how many must act, how many have."""
 
@@ -45,17 +84,20 @@ class UnitProgress:
     unit_path: str
     expected: int
     signed: int  # (have acted; the name pledges gave it first)
+    households: int = 0  # of those who must act here
+    households_done: int = 0  # where everyone who must act has
 
 
 async def progress(session: AsyncSession, duty: Duty, acted: Query, *,
                    language: str = "zh_CN") -> list[UnitProgress]:
-    """Per unit (单元) of each building: how many must act and how many have (the places
-    named for a reader of `language`)."""
+    """Per unit (单元) of each building: how many must act and how many have, and their
+    households (all, done); the places named for a reader of `language`."""
     rows = counted(duty, acted, dialect_of(session))
     household, unit, building = aliased(Place), aliased(Place), aliased(Place)
     stmt = (select(building.id, name_column(building, language), unit.id,
                    name_column(unit, language), unit.path,
-                   func.count(rows.c.key.distinct()), func.count(rows.c.acted_key.distinct()))
+                   func.count(rows.c.key.distinct()), func.count(rows.c.acted_key.distinct()),
+                   *_households(rows))
             .select_from(rows)
             .join(household, household.id == rows.c.household_id)
             .join(unit, unit.id == household.parent_id)
@@ -77,6 +119,8 @@ class BuildingProgress:
     building: str | None
     expected: int
     acted: int
+    households: int = 0  # of those who must act there (0 for those without a building)
+    households_done: int = 0  # where everyone who must act has
 
 
 async def by_building(session: AsyncSession, duty: Duty, acted: Query, *,
@@ -86,7 +130,8 @@ async def by_building(session: AsyncSession, duty: Duty, acted: Query, *,
     rows = counted(duty, acted, dialect_of(session))
     household, unit, building = aliased(Place), aliased(Place), aliased(Place)
     stmt = (select(building.id, name_column(building, language),
-                   func.count(rows.c.key.distinct()), func.count(rows.c.acted_key.distinct()))
+                   func.count(rows.c.key.distinct()), func.count(rows.c.acted_key.distinct()),
+                   *_households(rows))
             .select_from(rows)
             .outerjoin(household, household.id == rows.c.household_id)
             .outerjoin(unit, unit.id == household.parent_id)
@@ -100,12 +145,16 @@ async def by_building(session: AsyncSession, duty: Duty, acted: Query, *,
 
 @dataclass(frozen=True)
 class Tally:
-    """A line of a progress report: a place, how many must act, how many have."""
+    """A line of a progress report: a place, how many must act, how many have (summed over
+    its units: someone with homes in two of them counts in each), and its households (all,
+    done: these add up across the lines)."""
 
     place_id: int
     name: str
     expected: int
     signed: int
+    households: int = 0
+    households_done: int = 0
 
 
 async def tally_by_child(
@@ -121,12 +170,14 @@ async def tally_by_child(
             continue
         parts = row.unit_path.strip("/").split("/")
         child = int(parts[depth]) if len(parts) > depth else row.unit_id
-        entry = sums.setdefault(child, [0, 0])
+        entry = sums.setdefault(child, [0, 0, 0, 0])
         entry[0] += row.expected
         entry[1] += row.signed
+        entry[2] += row.households
+        entry[3] += row.households_done
     names = dict((await session.execute(
         select(Place.id, name_column(Place, language)).where(Place.id.in_(list(sums))))).all())
-    out = [Tally(pid, names.get(pid, "?"), e, s) for pid, (e, s) in sums.items()]
+    out = [Tally(pid, names.get(pid, "?"), *counts) for pid, counts in sums.items()]
     return sorted(out, key=lambda t: natural_key(t.name))
 
 

@@ -102,6 +102,8 @@ class ProgressReport:
     missing: Sequence[Row[Any]]  # at building or unit level, up to NOT_SIGNED_SHOWN + 1
     expected: int
     signed: int
+    households: int  # what the tallies add up to
+    households_done: int
     up: int | None = None  # the node one level up within the viewer's part (None: at its top)
 
 
@@ -134,11 +136,13 @@ async def progress_report(session: AsyncSession, *, pledge_id: int, by: Person,
     if node.kind in (PlaceKind.BUILDING, PlaceKind.UNIT):
         missing = await non_signers(session, pledge=pledge, paths=paths,
                                     limit=NOT_SIGNED_SHOWN + 1, language=language)
-    # each signer once: a person with homes in two buildings is in two of the tallies
-    expected, signed = await totals(session, pledge=pledge, paths=paths)
+    # each signer once (a person with homes in two buildings is one), and their households:
+    # what the tallies (households) add up to
+    count = await participation.headcount(session, duty_of(pledge, paths),
+                                          signatures_of(pledge))
     where_ = await label_of(session, node, language=language)
-    return ProgressReport(pledge, node, where_, tallies, missing, expected, signed,
-                          up=_up(node, viewed))
+    return ProgressReport(pledge, node, where_, tallies, missing, count.expected, count.acted,
+                          count.households, count.households_done, up=_up(node, viewed))
 
 
 async def assist_choices(session: AsyncSession, *, pledge_id: int, by: Person,
