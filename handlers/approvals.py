@@ -124,8 +124,10 @@ async def decide(call: Call[Any], membership_id: int, *, approve: bool) -> None:
     staff, _ = call.person, call._
     if staff is None:
         raise NotAllowed()
-    decision = await decide_membership(call.session, membership_id=membership_id,
-                                       decider=staff, approve=approve)
+    pressed = call.update.callback_query.message if call.update.callback_query else None
+    decision = await decide_membership(
+        call.session, membership_id=membership_id, decider=staff, approve=approve,
+        pressed=(call.chat_id, pressed.message_id) if pressed is not None else None)
     call.wake_outbox()
     await call.edit(request_text(_, decision.resident, decision.label, decision.membership)
                     + "\n" + verdict_text(_, decision.membership, staff))

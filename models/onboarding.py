@@ -120,9 +120,11 @@ class Decision:
 
 async def decide_membership(
     session: AsyncSession, *, membership_id: int, decider: Person, approve: bool,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, pressed: tuple[int, int] | None = None,
 ) -> Decision:
-    """Approve or reject a pending request; the decider must hold an approver role in scope."""
+    """Approve or reject a pending request; the decider must hold an approver role in scope.
+    `pressed` (chat id, message id): the decider's copy, which their answer edits itself; every
+    other approver's copy is edited through the outbox."""
     membership = await session.get(Membership, membership_id)
     if membership is None:
         raise NotFound(N_("This request no longer exists."))
@@ -143,7 +145,7 @@ async def decide_membership(
             payload={"membership_id": membership.id})
     # every approver's copy (the request, its reminder) now says who decided, without buttons
     await enqueue_edits(session, subject=subject_of(membership), kind=JOIN_HANDLED,
-                        payload={"membership_id": membership.id})
+                        payload={"membership_id": membership.id}, except_message=pressed)
     audit.record(session, actor_id=decider.id,
                  action="membership.approve" if approve else "membership.reject",
                  subject="membership", subject_id=membership.id, place_id=household.id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import String, Table, case, insert, literal, select
+from sqlalchemy import String, Table, and_, case, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
@@ -19,14 +19,17 @@ from models.outbox import OutboxMessage, OutboxStatus, declared_kinds
 
 
 async def enqueue_edits(session: AsyncSession, *, subject: str, kind: str,
-                        payload: dict[str, Any]) -> int:
+                        payload: dict[str, Any],
+                        except_message: tuple[int, int] | None = None) -> int:
     """Edit every message sent (or still on its way) about `subject` in each chat that got
     it, to what `kind` renders from `payload`: one outbox row per message, pointing at the row
     that sent it, in the caller's transaction (so a decision and the edits it owes commit
     together and survive a crash). A row not sent yet when its edit's turn comes is waited
     for; one that never went out is not edited. An edit goes in quiet hours too (it makes no
-    sound), unless the message it edits is itself still held. Returns how many were
-    queued."""
+    sound), unless the message it edits is itself still held. `except_message` (chat id,
+    message id): the copy the person acting pressed, which their own answer edits already
+    (a second edit to the same words is refused by Telegram as "not modified"). Returns how
+    many were queued."""
     if kind not in declared_kinds():
         raise ValueError(f"outbox kind {kind!r} is not declared (models.outbox.declare_kind)")
     table = cast(Table, OutboxMessage.__table__)
@@ -43,6 +46,10 @@ async def enqueue_edits(session: AsyncSession, *, subject: str, kind: str,
             .where(table.c.subject == subject, table.c.edits_id.is_(None),
                    table.c.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING,
                                        OutboxStatus.SENT))))
+    if except_message is not None:
+        chat_id, message_id = except_message
+        sent = sent.where(~and_(table.c.chat_id == chat_id,
+                                table.c.message_id == message_id))
     result = await session.execute(insert(OutboxMessage).from_select(
         ["chat_id", "person_id", "kind", "topic", "subject", "payload", "edits_id", "urgent",
          "status", "attempts", "not_before", "created_at"], sent))

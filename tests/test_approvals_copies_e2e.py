@@ -62,6 +62,11 @@ async def test_one_approves_and_the_others_copy_says_so(env, wang, zhao, verdict
     await env.outbox_settled()
     copies = [m for m in await env.client.bot_messages(ZHAO) if "Alice" in (m["text"] or "")]
     assert len(copies) == 1 and len(copies[0].get("edits", [])) == 1
+    # 王芳's own copy was edited once, by her answer: no second edit that Telegram would
+    # refuse as "message is not modified"
+    own = [m for m in await env.client.bot_messages(WANG) if "Alice" in (m["text"] or "")]
+    assert len(own) == 1 and len(own[0].get("edits", [])) == 1
+    assert [c for c in await env.client.calls() if not c["ok"]] == []
 
 
 async def test_a_rejection_reads_as_one(env):
