@@ -8,6 +8,12 @@ flowing; a 429 closes that chat for `retry_after` and puts the message back; a
 403 (blocked, or left) marks the person unreachable and never retries; other 4xx are recorded
 as failed; network errors and 5xx retry with backoff a bounded number of times.
 
+An edit row (models/outbox_edits.py) replaces the text and buttons of a message the outbox sent
+(editMessageText, or the caption): it takes its turn from the same budget as a send, though
+Telegram does not count edits, so that editing a thousand copies never crowds out replies; it
+waits for the message it edits to be sent, and is skipped when that never went out. In quiet
+hours (models/quiet_hours.py) only urgent rows are claimed.
+
 Outcomes are written in small batches every FLUSH_SECONDS: a kill loses nothing (claimed rows come
 back when their lease runs out) and re-sends at most what was sent since the last batch. A
 clean stop lets the sends already on the wire finish and hands the rest back at once.

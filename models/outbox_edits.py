@@ -34,8 +34,9 @@ async def enqueue_edits(session: AsyncSession, *, subject: str, kind: str,
         raise ValueError(f"outbox kind {kind!r} is not declared (models.outbox.declare_kind)")
     table = cast(Table, OutboxMessage.__table__)
     now = utcnow()
+    # no topic: an edit is not one more message of a broadcast (its progress, its cancel)
     sent = (select(table.c.chat_id, table.c.person_id, literal(kind),
-                   table.c.topic, literal(subject, String()),
+                   literal(None, String()), literal(subject, String()),
                    literal(payload, OutboxMessage.payload.type), table.c.id,
                    # a message already there is edited at once; one still held, with it
                    case((table.c.status == OutboxStatus.SENT, literal(True)),
