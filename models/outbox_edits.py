@@ -49,6 +49,8 @@ async def enqueue_edits(session: AsyncSession, *, subject: str, kind: str,
                                        OutboxStatus.SENT))))
     if except_message is not None:
         chat_id, message_id = except_message
+        # rows to that chat with no message id recorded yet are left out too (NOT (x = NULL)
+        # is not true): the pressed copy's outcome may not be written yet
         sent = sent.where(~and_(table.c.chat_id == chat_id,
                                 table.c.message_id == message_id))
     result = await session.execute(insert(OutboxMessage).from_select(
