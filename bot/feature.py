@@ -29,9 +29,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes, filters
 
+from bot import hints
 from bot.buttons import ButtonData, relabelled
 from bot.deps import Deps, deps
 from bot.i18n import Translator, from_telegram, tr
+from bot.waiting import Waiting
 from models.errors import DomainError, NotAllowed, NotRegistered
 from models.people import Person, person_by_telegram, person_seen
 from models.permissions import is_manager
@@ -63,6 +65,8 @@ class Call(Generic[D]):
     _: Translator
     data: D
     answered: bool = False
+    # a command run from a hint's button: answer with a new message, as the command would
+    fresh: bool = False
 
     @property
     def deps(self) -> Deps:
@@ -153,7 +157,7 @@ class Call(Generic[D]):
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Show in place of the pressed message, or as a new message for a command or input."""
-        if self.is_button:
+        if self.is_button and not self.fresh:
             await self.edit(text, markup)
         else:
             await self.reply(text, markup)
@@ -165,9 +169,8 @@ class Call(Generic[D]):
     async def not_understood(self) -> None:
         """A message nobody asked for: the pointer to /help, with the menu's buttons."""
         _staff, markup = await self.menu()
-        await self.message.reply_text(
-            self._("I did not understand that. Send /help to see what I can do."),
-            reply_markup=markup)
+        text = self._("I did not understand that. Send /help to see what I can do.")
+        await self.message.reply_text(text, reply_markup=hints.for_text(self._, text, markup))
 
     async def send_document(self, payload: bytes, filename: str, caption: str) -> None:
         await self.context.bot.send_document(self.chat_id, InputFile(payload, filename=filename),
@@ -193,6 +196,8 @@ class Command:
     name: str
     handler: Handler
     chats: Literal["private", "groups", "all"] = "private"
+    # the label of the button that does the same (an N_() id): a text naming `/name` gets it
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -274,6 +279,7 @@ class Feature:
     menu_buttons: Sequence[MenuButton] = ()
     cli: Sequence[CliCommand] = ()
     routes: Sequence[BaseRoute] = ()
+    waiting: Waiting | None = None
 
 
 # --- running a handler ----------------------------------------------------------------------
@@ -318,12 +324,22 @@ def _shown(value: object, _: Translator) -> object:
     return value
 
 
-async def tell(update: Update, text: str) -> None:
-    """Answer a button press with an alert, or a message with a reply."""
+async def tell(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+               _: Translator) -> None:
+    """Answer a button press with an alert, or a message with a reply. A text that names a
+    command comes with its button: after a press, as a message below (a toast has none)."""
+    markup = hints.for_text(_, text)
     if update.callback_query is not None:
-        await update.callback_query.answer(shorten(text, ALERT), show_alert=True)
+        chat = update.effective_chat
+        if markup is None or chat is None:
+            await update.callback_query.answer(shorten(text, ALERT), show_alert=True)
+            return
+        await update.callback_query.answer(shorten(text, ALERT))
+        await context.bot.send_message(chat.id, text, reply_markup=markup,
+                                       parse_mode=ParseMode.HTML)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+        await update.effective_message.reply_text(text, reply_markup=markup,
+                                                  parse_mode=ParseMode.HTML)
 
 
 def run(handler: Handler, codec: type[ButtonData] | None = None, *, writing: bool = True,
@@ -345,9 +361,10 @@ def run(handler: Handler, codec: type[ButtonData] | None = None, *, writing: boo
                 text = translate_error(error, _)
                 if not call.answered:
                     call.answered = True
-                    await tell(update, text)
+                    await tell(update, context, text, _)
                 elif update.effective_chat is not None:  # the press was answered already
                     await context.bot.send_message(update.effective_chat.id, text,
+                                                   reply_markup=hints.for_text(_, text),
                                                    parse_mode=ParseMode.HTML)
                 return
             await call.toast()

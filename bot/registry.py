@@ -15,6 +15,7 @@ How the parts fit (see also ../shared/ARCHITECTURE.md):
          ├─ effects()         due-item kind → effect, for the tick (jobs/tick.py)
          ├─ menu_commands()   the "/" menus and /help (bot/menus.py, handlers/account.py)
          ├─ menu_buttons()    the buttons of /help and of the "I did not understand" pointer
+         ├─ (bot/waiting.py)  what waits for a new member in each feature, in their welcome
          ├─ add_cli()         `linli` subcommands (bot/cli.py)
          └─ routes()          web routes (bot/webhook.py, bot/sandbox.py)
 
@@ -42,6 +43,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import hints
 from bot.feature import Call, Feature, Handler, MenuCommand, run
 from bot.feature import menu_commands as feature_menu_commands
 from handlers import account, approvals, groups, notices, onboarding, places, pledges, tags
@@ -120,6 +122,8 @@ def ptb_handlers(features: Sequence[Feature] = FEATURES,
                 raise RuntimeError(f"button {pattern} of {f.name} is {seen[pattern]}'s already")
             seen[pattern] = f.name
             yield CallbackQueryHandler(run(on.handler, on.codec), pattern=on.codec.pattern())
+    yield CallbackQueryHandler(run(hinted_command(features), hints.Do),
+                               pattern=hints.Do.pattern())
     yield MessageHandler(FREE, run(free_input(features)))
     yield CallbackQueryHandler(run(stale_button))
 
@@ -138,7 +142,8 @@ class InlineButtonHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
 
 
 class OutsideChat(DomainError):
-    message = N_("This button works only in your chat with me. Open the chat and send /help.")
+    message = N_("This button works only in your chat with me. Please open our chat and "
+                 "carry on there.")
 
 
 async def inline_button(call: Call[None]) -> None:
@@ -150,6 +155,28 @@ async def stale_button(call: Call[None]) -> None:
     """A button no codec knows (old, or forged); data a codec knows but cannot decode gets
     the same answer from `bot.feature.run`."""
     raise StaleButton()
+
+
+# --- a hint's button does what its command does ---------------------------------------------
+
+
+def hinted_command(features: Sequence[Feature]) -> Handler:
+    """A hint's button (`Do`): run the command's own handler, answering with a new message;
+    a command of another kind of chat, or one without a hint, is a stale button."""
+
+    async def do(call: Call[hints.Do]) -> None:
+        try:
+            command = hints.command(call.data.command, features)
+        except KeyError:
+            raise StaleButton() from None
+        private = call.update.effective_chat is not None and \
+            call.update.effective_chat.type == "private"
+        if command.chats == ("groups" if private else "private"):
+            raise StaleButton()
+        call.data, call.fresh = None, True
+        await command.handler(call)
+
+    return do
 
 
 # --- typed input goes to what was asked -----------------------------------------------------
@@ -209,6 +236,7 @@ def effects(features: Sequence[Feature] = FEATURES) -> dict[str, Effect]:
 
 
 # --- menus, help, CLI, routes ---------------------------------------------------------------
+
 
 
 def menu_commands(who: str, features: Sequence[Feature] = FEATURES) -> list[MenuCommand]:

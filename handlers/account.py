@@ -154,8 +154,8 @@ def add_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 FEATURE = Feature(
     name="account",
-    commands=[Command("me", me), Command("language", language),
-              Command("help", help_command, chats="all")],
+    commands=[Command("me", me, hint=N_("👤 My information")), Command("language", language),
+              Command("help", help_command, chats="all", hint=N_("❓ Help"))],
     buttons=[On(ShowMe, me), On(LanguageMenu, language), On(SetLanguage, choose_language)],
     menu=[MenuCommand("me", N_("My households and roles"), "resident", 20),
           MenuCommand("language", N_("Change language"), "resident", 90),

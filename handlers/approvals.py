@@ -12,10 +12,12 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot import hints
 from bot.buttons import ButtonData, keyboard
 from bot.feature import Call, Command, Feature, MenuButton, MenuCommand, On, Session
 from bot.i18n import N_, Translator
 from bot.outbox import Rendered
+from bot.waiting import waiting_for
 from handlers import labels
 from models.errors import NotAllowed
 from models.onboarding import (
@@ -29,6 +31,7 @@ from models.onboarding import (
     pending_for,
 )
 from models.people import Membership, MembershipStatus, Person
+from models.telegram_limits import fit_lines
 
 
 class Approve(ButtonData, prefix="m:a"):
@@ -74,12 +77,13 @@ async def render_reminder(session: Session, payload: dict[str, Any],
 
 async def render_decided(session: Session, payload: dict[str, Any],
                          _: Translator) -> Rendered | None:
-    membership, _person, where = await membership_view(session, int(payload["membership_id"]),
-                                                       language=_.language)
+    membership, person, where = await membership_view(session, int(payload["membership_id"]),
+                                                      language=_.language)
     if membership.status == MembershipStatus.APPROVED:
         text = _("Welcome! You are now registered at {place} as {relation}. Send /help to see "
                  "what you can do.", place=escape(where),
                  relation=labels.relation(_, membership.relation))
+        return await welcome(session, person, text, _)
     else:
         text = _("Your request to join {place} was not approved. If you think this is a "
                  "mistake, please contact your community office or grid worker.",
@@ -104,6 +108,16 @@ async def render_handled(session: Session, payload: dict[str, Any],
     decider = await decided_by(session, membership)
     return Rendered(request_text(_, person, where, membership) + "\n"
                     + verdict_text(_, membership, decider))
+
+
+async def welcome(session: Session, person: Person, text: str, _: Translator) -> Rendered:
+    """The welcome, with what waits for the new member (current notices, pledges to sign),
+    a button to open each, and the hint's button."""
+    waits = await waiting_for(session, person, _)
+    if waits:
+        text = fit_lines([text, "", _("<b>Waiting for you:</b>"), *[w.line for w in waits]])
+    markup = InlineKeyboardMarkup([[w.data.button(w.label)] for w in waits]) if waits else None
+    return Rendered(text, hints.for_text(_, text, markup))
 
 
 RENDERERS = {JOIN_REQUEST: render_request, JOIN_REMINDED: render_reminder,

@@ -5,12 +5,15 @@ The binding follows the group when it becomes a supergroup and ends when the bot
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from typing import Any
 
-from telegram import ChatMember
+from telegram import ChatMember, InlineKeyboardMarkup
+from telegram.error import TelegramError
 from telegram.ext import filters
 
+from bot import hints
 from bot.buttons import ButtonData, keyboard
 from bot.feature import Call, Command, Event, Feature, MemberEvent, MenuCommand, On, Session
 from bot.i18n import N_, Translator
@@ -29,6 +32,7 @@ from models.groups import (
 from models.permissions import BINDERS
 from models.places import PlaceKind, get_place
 
+log = logging.getLogger(__name__)
 PURPOSES = {
     GroupPurpose.PLACE: N_("Residents' group of this place"),
     GroupPurpose.VOLUNTEERS: N_("Volunteer team"),
@@ -62,7 +66,7 @@ async def places_to_bind(call: Call[Any], place_id: int, page: int) -> tuple[str
 
 async def bind(call: Call[None]) -> None:
     """Offer the staff member's places to bind this group to."""
-    if call.message.sender_chat is not None:
+    if not call.is_button and call.message.sender_chat is not None:
         # an anonymous admin writes as the group itself: there is nobody to check
         raise NotAllowed(N_("You are writing as the group (\"Remain anonymous\" is on), so "
                             "I cannot tell who you are. Turn it off for a moment in the "
@@ -116,13 +120,34 @@ GONE = (ChatMember.LEFT, ChatMember.BANNED)
 
 
 async def membership_changed(call: Call[None]) -> None:
-    """The bot was removed from a group (or the group deleted): end its binding."""
+    """The bot was added to a group: offer to bind it. Removed from one (or the group was
+    deleted): end its binding."""
     change = call.update.my_chat_member
-    if change.chat.type == "private" or change.new_chat_member.status not in GONE:
+    if change.chat.type == "private":
+        return
+    was = getattr(change.old_chat_member, "status", None)  # (a malformed update has none)
+    if was in GONE and change.new_chat_member.status not in GONE:
+        if change.chat.type not in ("group", "supergroup"):
+            return  # (a channel has nobody to press it)
+        await offer_binding(call, change.chat.id)
+        return
+    if change.new_chat_member.status not in GONE:
         return
     why = "kicked" if change.new_chat_member.status == ChatMember.BANNED else "left"
     if await end_binding(call.session, chat_id=change.chat.id, why=why):
         call.wake_outbox()
+
+
+async def offer_binding(call: Call[None], chat_id: int) -> None:
+    """Just added to a group: the button that binds it, for staff to press."""
+    _ = call._
+    try:
+        await call.context.bot.send_message(
+            chat_id, _("Thank you for adding me. Staff: press the button below to bind this "
+                       "group to a building, a volunteer team or a department."),
+            reply_markup=InlineKeyboardMarkup([[hints.button(_, "bind")]]))
+    except TelegramError as error:  # upgraded to a supergroup or left meanwhile: no offer
+        log.info("no binding offered in chat %s: %s", chat_id, type(error).__name__)
 
 
 async def render_unbound(session: Session, payload: dict[str, Any],
@@ -134,7 +159,7 @@ async def render_unbound(session: Session, payload: dict[str, Any],
         where = "—"
     return Rendered(_("I am no longer in the group «{title}», so it is no longer bound to "
                       "{place}: notices will not be posted there. To reconnect it, add me to "
-                      "the group again and send /bind there.",
+                      "the group again: I will offer a button there to bind it.",
                       title=escape(str(payload.get("title") or "")),
                       place=escape(where)))
 
@@ -143,7 +168,7 @@ RENDERERS = {GROUP_UNBOUND: render_unbound}
 
 FEATURE = Feature(
     name="groups",
-    commands=[Command("bind", bind, chats="groups")],
+    commands=[Command("bind", bind, chats="groups", hint=N_("🔗 Bind this group"))],
     buttons=[On(BindDrill, open_place), On(BindPlace, choose_place), On(BindAs, bind_as)],
     events=[Event(filters.StatusUpdate.MIGRATE, migrated)],
     member_events=[MemberEvent(membership_changed)],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Literal
 
-from bot import menus
+from bot import hints, menus
 from bot.buttons import ButtonData, keyboard
 from bot.feature import (
     Call,
@@ -140,7 +140,8 @@ async def consent(call: Call[ChooseLanguage]) -> None:
 async def decline(call: Call[Decline]) -> None:
     """Store nothing."""
     _ = tr(call.data.language, call.tz)
-    await call.edit(_("Nothing was stored. Send /start any time if you change your mind."))
+    text = _("Nothing was stored. Send /start any time if you change your mind.")
+    await call.edit(text, hints.for_text(_, text))
 
 
 async def agree(call: Call[Agree]) -> None:
@@ -195,7 +196,7 @@ async def join(call: Call[JoinAs]) -> None:
 
 FEATURE = Feature(
     name="onboarding",
-    commands=[Command("start", start)],
+    commands=[Command("start", start, hint=N_("🏠 Join my community"))],
     buttons=[On(ChooseLanguage, consent), On(Agree, agree), On(Decline, decline),
              On(HomePick, pick), On(JoinHousehold, ask_relation), On(JoinAs, join)],
     effects={JOIN_REMINDER: remind_pending_join},

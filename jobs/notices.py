@@ -8,6 +8,7 @@ import logging
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot import hints
 from bot.deps import deps
 from bot.i18n import tr
 from models import notices as svc
@@ -52,7 +53,8 @@ async def report_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
             last[notice.id] = text
             try:
                 await context.bot.edit_message_text(text, chat_id=notice.progress_chat_id,
-                                                    message_id=notice.progress_message_id)
+                                                    message_id=notice.progress_message_id,
+                                                    reply_markup=hints.for_text(_, text))
             except TelegramError as error:  # deleted by the staff member: nothing to update
                 log.info("progress of notice %s not shown: %s", notice.id,
                          type(error).__name__)

@@ -93,8 +93,14 @@ async def test_the_bot_removed_from_a_group_ends_its_binding_and_the_binder_is_t
     await env.client.set_bot_status(group, "kicked", by_user_id=staff)
     await env.drain_outbox()
     told = await env.wait(staff, "I am no longer in the group", since=since)
-    assert GROUP_TITLE in told["text"] and "/bind" in told["text"]
+    assert GROUP_TITLE in told["text"] and "add me to the group again" in told["text"]
     assert await bindings(env) == []
+    # added again, the bot offers the button that binds it (#13: nobody types /bind)
+    since = env.mark()
+    await env.client.set_bot_status(group, "member", by_user_id=staff)
+    offer = await env.wait_for(group, "bind this group", since=since,
+                               button="🔗 Bind this group")
+    await env.tap_on(staff, "🔗 Bind this group", on=offer, expect="choose it all")
 
 
 async def test_a_group_the_outbox_cannot_reach_is_unbound_and_the_binder_told(env):

@@ -1,19 +1,20 @@
 """Notices, as the bot offers them: composing (`composing`), following what was sent
-(`following`), and how the outbox renders them (`rendering`); the buttons are in `buttons`."""
+(`following`), what is still current for a resident (`current`), and how the outbox renders
+them (`rendering`); the buttons are in `buttons`."""
 
 from __future__ import annotations
 
 from bot.feature import Command, Feature, MenuButton, MenuCommand, On
 from bot.i18n import N_
 from handlers.notices import buttons as b
-from handlers.notices import composing, following
+from handlers.notices import composing, current, following
 from handlers.notices.rendering import RENDERERS
 from models.notices import NOTICE_SEND, send_scheduled
 
 FEATURE = Feature(
     name="notices",
     commands=[Command("notice", composing.new_notice),
-              Command("notices", following.list_notices)],
+              Command("notices", following.list_notices, hint=N_("📢 Notices"))],
     buttons=[
         On(b.NewNotice, composing.new_notice),
         On(b.ListNotices, following.list_notices),
@@ -36,6 +37,9 @@ FEATURE = Feature(
         On(b.GotIt, following.acknowledge),
         On(b.Status, following.status),
         On(b.Remind, following.remind),
+        On(b.ValidMenu, current.valid_menu),
+        On(b.ValidUntil, current.valid_until),
+        On(b.OpenNotice, current.open_notice),
     ],
     # the steps its verbs ask with (models/notices/drafts.py): the text, per language, a time
     inputs={"text": composing.take_text, "text_en": composing.take_text,
@@ -43,6 +47,7 @@ FEATURE = Feature(
     renderers=RENDERERS,
     shared_renderers=frozenset(RENDERERS),  # the same for every reader of one language
     effects={NOTICE_SEND: send_scheduled},
+    waiting=current.waiting,
     menu=[MenuCommand("notices", N_("Recent notices"), "resident", 30),
           MenuCommand("notice", N_("Publish a notice"), "manager", 120)],
     menu_buttons=[MenuButton(N_("Notices"), b.ListNotices(), "resident", 30),

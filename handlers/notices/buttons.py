@@ -119,3 +119,23 @@ class Remind(ButtonData, prefix="ns"):
 
     notice_id: int
     action: Literal["remind"]
+
+
+# --- until when it is current (#13) ---------------------------------------------------------
+
+
+class ValidMenu(ButtonData, prefix="nt:v"):
+    """Offer until when the draft stays current."""
+
+    notice_id: int
+
+
+class ValidUntil(ButtonData, prefix="nt:vu"):
+    notice_id: int
+    at: int  # a Unix timestamp; 0: until it is cancelled
+
+
+class OpenNotice(ButtonData, prefix="no"):
+    """Show a notice I was sent, or one current for my places (sent before I joined)."""
+
+    notice_id: int

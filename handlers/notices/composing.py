@@ -15,6 +15,7 @@ from bot.feature import Call
 from bot.i18n import N_, Translator
 from handlers.labels import TAGS, TARGETS
 from handlers.notices import buttons as b
+from handlers.notices.current import valid_label, valid_line
 from handlers.places_picker import drill, place_name
 from models import notices as svc
 from models.asks import Ask
@@ -202,6 +203,8 @@ async def preview_lines(call: Call[Any], notice: Notice) -> list[str]:
         lines.append(_("Also pinned in {count} group chat(s).", count=view.groups))
     if notice.urgent:
         lines.append(_("🚨 Urgent: it goes out at once, at night too."))
+    if (valid := valid_line(_, notice)) is not None:
+        lines.append(valid)
     title = _("<b>Preview</b> — this is what people will get:")
     # the notice itself: all of it, unless it is so long the lines below leave no room
     room = MESSAGE - visible_len("\n".join([title, "", "", *lines])) - 1
@@ -215,7 +218,8 @@ def preview_keyboard(_: Translator, notice: Notice) -> InlineKeyboardMarkup:
     urgent = _("🚨 Urgent: on") if notice.urgent else _("🚨 Urgent: off")
     rows = [[b.SendNow(nid).button(_("📤 Send now")),
              b.ScheduleMenu(nid).button(_("🕒 Schedule…"))],
-            [b.Pin(nid).button(pin), b.Urgent(nid).button(urgent)]]
+            [b.Pin(nid).button(pin), b.Urgent(nid).button(urgent)],
+            [b.ValidMenu(nid).button(valid_label(_, notice))]]
     missing = [lang for lang in svc.LANGUAGES if lang not in notice.texts]
     if missing:
         rows.append([b.OwnText(nid, lang).button(_(LANGUAGE_BUTTON[lang])) for lang in missing])

@@ -11,9 +11,11 @@ from telegram import InlineKeyboardMarkup
 from bot.feature import Call
 from bot.i18n import N_
 from handlers.notices import buttons as b
+from handlers.notices.current import resident_notices
+from handlers.notices.rendering import first_line
 from models import notices as svc
-from models.notices import Notice, NoticeStatus
-from models.telegram_limits import fit_lines, shorten
+from models.notices import NoticeStatus
+from models.telegram_limits import fit_lines
 
 STATUS = {
     NoticeStatus.DRAFT: N_("draft"),
@@ -22,11 +24,6 @@ STATUS = {
     NoticeStatus.DONE: N_("sent"),
     NoticeStatus.CANCELLED: N_("cancelled"),
 }
-
-
-def first_line(notice: Notice, language: str) -> str:
-    text = notice.text_for(language).strip().splitlines()
-    return escape(shorten(text[0], 50)) if text else "—"
 
 
 async def acknowledge(call: Call[b.GotIt]) -> None:
@@ -43,14 +40,7 @@ async def list_notices(call: Call[Any]) -> None:
     if await svc.author_scopes(call.session, call.me):
         await managed_notices(call)
         return
-    _ = call._
-    notices = await svc.received_by(call.session, call.me)
-    lines = [_("<b>Recent notices</b>")]
-    lines += [f"• {_.short_day(n.sent_at) if n.sent_at else ''} {first_line(n, _.language)}"
-              for n in notices]
-    if not notices:
-        lines.append(_("No notices yet."))
-    await call.show(fit_lines(lines))
+    await resident_notices(call)
 
 
 async def managed_notices(call: Call[Any]) -> None:

@@ -13,8 +13,19 @@ from bot.feature import Session
 from bot.i18n import Translator
 from bot.outbox import Rendered, Renderer
 from handlers.notices.buttons import GotIt
-from models.notices import NOTICE, NOTICE_GROUP, NOTICE_REMINDER, sendable
+from models.notices import NOTICE, NOTICE_GROUP, NOTICE_REMINDER, Notice, sendable
 from models.telegram_limits import CAPTION, MESSAGE, shorten, visible_len
+
+
+def first_line(notice: Notice, language: str) -> str:
+    text = notice.text_for(language).strip().splitlines()
+    return escape(shorten(text[0], 50)) if text else "—"
+
+
+def button_text(notice: Notice, language: str) -> str:
+    """The notice's first line as a button shows it ("📢 Water cut tomorrow …")."""
+    text = notice.text_for(language).strip().splitlines()
+    return "📢 " + shorten(text[0] if text else "—", 40)
 
 
 def got_it(_: Translator, notice_id: int) -> InlineKeyboardMarkup:

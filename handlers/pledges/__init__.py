@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.feature import Command, DeepLink, Feature, MenuButton, MenuCommand, On
 from bot.i18n import N_
-from handlers.pledges import answers, changes, drafting, following, reading, signing
+from handlers.pledges import answers, changes, drafting, following, reading, signing, waiting
 from handlers.pledges import buttons as b
 from handlers.pledges.rendering import RENDERERS, full_text
 from models import pledges
@@ -18,7 +18,8 @@ __all__ = ["FEATURE", "full_text"]
 
 FEATURE = Feature(
     name=pledges.FEATURE,
-    commands=[Command("pledges", reading.my_pledges), Command("pledge", drafting.all_pledges)],
+    commands=[Command("pledges", reading.my_pledges, hint=N_("✍️ My pledges")),
+              Command("pledge", drafting.all_pledges)],
     deep_links=[DeepLink("pledge_", reading.deep_link, then=r"\d")],
     buttons=[
         On(b.MyPledges, reading.my_pledges), On(b.Read, reading.read),
@@ -39,6 +40,7 @@ FEATURE = Feature(
     # the teasers depend on the pledge and the reader's language only: once per batch
     shared_renderers=frozenset({pledges.PUBLISHED, pledges.REMINDER, pledges.RESIGN}),
     effects=pledges.EFFECTS,
+    waiting=waiting.waiting,
     menu=[MenuCommand("pledges", N_("Pledges to read and sign"), "resident", 40),
           MenuCommand("pledge", N_("Write and follow pledges"), "manager", 130)],
     menu_buttons=[MenuButton(N_("Pledges"), b.MyPledges(), "resident", 30),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot import hints
 from bot.buttons import keyboard
 from bot.feature import Call, translate_error
 from bot.i18n import Translator
@@ -35,7 +36,7 @@ def state_line(_: Translator, standing: pledges.Standing,
     """Where the reader stands, from what was read with the pledge (no further queries)."""
     pledge = standing.pledge
     if person is None:
-        return _(NOT_REGISTERED), None
+        return _(NOT_REGISTERED), hints.for_text(_, _(NOT_REGISTERED))
     signature = pledges.covering(standing)
     if signature is not None and signature.version == pledge.version:
         return _("✅ Already signed on {date}.",
@@ -46,7 +47,8 @@ def state_line(_: Translator, standing: pledges.Standing,
     try:
         pledges.eligible_home(standing)
     except NotAllowed as error:
-        return translate_error(error, _), None  # (a place's name in it is escaped)
+        text = translate_error(error, _)  # (a place's name in it is escaped)
+        return text, hints.for_text(_, text)
     prompt = (_("You signed an earlier version. Please sign the new text.")
               if signature is not None else _("Have you read it? Sign below."))
     read_in = pledges.text_in(pledge, _.language).language  # the text the reader was shown

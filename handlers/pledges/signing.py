@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
+from bot import hints
 from bot.buttons import keyboard
 from bot.feature import Call
 from handlers.pledges.buttons import Confirm, NotNow, Sign
@@ -40,4 +41,5 @@ async def confirm(call: Call[Confirm]) -> None:
 
 
 async def not_now(call: Call[NotNow]) -> None:
-    await call.edit(call._("Not signed. You can sign later with /pledges."))
+    text = call._("Not signed. You can sign later with /pledges.")
+    await call.edit(text, hints.for_text(call._, text))

@@ -8,9 +8,18 @@ same transaction that confirms it (or when its due item fires). Residents acknow
 
 By use case: `tables` (the rows and kinds), `drafts` (composing, and the questions it asks),
 `sending` (confirm, schedule, cancel, progress), `following` (acknowledgements, reminders,
-lists). Everything public is importable from here.
+lists), `current` (what is still current for a person, also one who joined after it went
+out). Everything public is importable from here.
 """
 
+from models.notices.current import (
+    current_for,
+    is_current,
+    listed_for,
+    set_valid_until,
+    shown_to,
+    unacknowledged_for,
+)
 from models.notices.drafts import (
     LANGUAGES,
     Preview,
@@ -81,5 +90,6 @@ __all__ = [
     "parse_time", "preview", "progress", "received_by", "remind_unacknowledged",
     "require_manager", "schedule_at", "send_scheduled", "sendable", "sending", "set_place",
     "set_progress_message", "set_target", "set_text", "start_draft", "tag_person",
-    "tag_person_check", "toggle_pin", "toggle_urgent",
+    "tag_person_check", "toggle_pin", "toggle_urgent", "current_for", "is_current",
+    "listed_for", "set_valid_until", "shown_to", "unacknowledged_for",
 ]

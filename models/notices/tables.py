@@ -77,6 +77,8 @@ class Notice(Base):
     sent_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     reminded_at: Mapped[dt.datetime | None]
+    # current until then (None: until cancelled): whoever joins meanwhile is shown it too
+    valid_until: Mapped[dt.datetime | None]
     recipients: Mapped[int] = mapped_column(default=0)
     progress_chat_id: Mapped[int | None]
     progress_message_id: Mapped[int | None]

@@ -136,6 +136,7 @@ from models.pledges.signing import (
     signatures_of,
     signing_as,
 )
+from models.pledges.waiting import to_sign
 from models.schedule import Effect
 
 # due-item kind → effect (the feature declares them; the tick runs them)
