@@ -82,6 +82,19 @@ class BotApi:
             raise Unavailable(f"{type(error).__name__}: {error}") from None
         return _result(response)
 
+    async def edit(self, chat_id: int, message_id: int, text: str, *,
+                   markup: dict[str, Any] | None, caption: bool = False) -> None:
+        """Replace a message's text (or a photo's or file's caption) and its buttons (None
+        removes them). A message that already says exactly that is left as it is."""
+        params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id,
+                                  "parse_mode": "HTML", "reply_markup": markup,
+                                  "caption" if caption else "text": text}
+        try:
+            await self.call("editMessageCaption" if caption else "editMessageText", params)
+        except Rejected as error:
+            if "not modified" not in error.description:
+                raise
+
     async def send(self, method: str, chat_id: int, encoded: bytes) -> int:
         """Send a message (`encoded`: the rest of its form, see `encode`) to a chat; return
         its message id or raise one of the errors above."""

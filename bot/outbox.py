@@ -8,15 +8,13 @@ flowing; a 429 closes that chat for `retry_after` and puts the message back; a
 403 (blocked, or left) marks the person unreachable and never retries; other 4xx are recorded
 as failed; network errors and 5xx retry with backoff a bounded number of times.
 
-An edit row (models/outbox_edits.py) replaces the text and buttons of a message the outbox sent
-(editMessageText, or the caption): it takes its turn from the same budget as a send, though
-Telegram does not count edits, so that editing a thousand copies never crowds out replies; it
-waits for the message it edits to be sent, and is skipped when that never went out. In quiet
-hours (models/quiet_hours.py) only urgent rows are claimed.
-
-Outcomes are written in small batches every FLUSH_SECONDS: a kill loses nothing (claimed rows come
-back when their lease runs out) and re-sends at most what was sent since the last batch. A
-clean stop lets the sends already on the wire finish and hands the rest back at once.
+An edit row (models/outbox_edits.py) replaces the text and buttons of a message the outbox
+sent, taking its turn from the same budget (Telegram does not count edits, but a thousand of
+them must not crowd out replies); it waits for its message to be sent, and is skipped when
+that never went out. In quiet hours (models/quiet_hours.py) only urgent rows are claimed.
+Outcomes are written in batches every FLUSH_SECONDS: a kill loses nothing (claimed rows come
+back when their lease runs out) and re-sends at most what was sent since the last batch; a
+clean stop lets the sends on the wire finish and hands the rest back at once.
 """
 
 from __future__ import annotations
@@ -329,7 +327,10 @@ class OutboxSender:
                            retry_at=utcnow() + dt.timedelta(seconds=wait))
         try:
             if row.edit_message_id is not None:
-                message_id = await self._edit(api, row.chat_id, row.edit_message_id, message)
+                message_id = row.edit_message_id
+                await api.edit(row.chat_id, message_id, message.text, markup=None if
+                               message.markup is None else message.markup.to_dict(),
+                               caption=bool(message.photo or message.document))
             else:
                 message_id = await self._deliver(api, row.chat_id, message)
         except RetryLater as error:
@@ -364,24 +365,6 @@ class OutboxSender:
                                                   "disable_notification": True})
             except ApiError as error:  # not an admin there: the message itself went out
                 log.info("could not pin in chat %s: %s", chat_id, error.description)
-        return message_id
-
-    async def _edit(self, api: BotApi, chat_id: int, message_id: int,
-                    message: Rendered) -> int:
-        """Replace a message the outbox sent with `message` (its text or caption and its
-        buttons: none removes them)."""
-        params: dict[str, Any] = {
-            "chat_id": chat_id, "message_id": message_id, "parse_mode": "HTML",
-            "reply_markup": None if message.markup is None else message.markup.to_dict()}
-        if message.photo or message.document:
-            method, params["caption"] = "editMessageCaption", message.text
-        else:
-            method, params["text"] = "editMessageText", message.text
-        try:
-            await api.call(method, params)
-        except Rejected as error:
-            if "not modified" not in error.description:  # already says so: done
-                raise
         return message_id
 
     def _form(self, message: Rendered) -> tuple[str, bytes]:
