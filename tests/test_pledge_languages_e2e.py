@@ -7,29 +7,16 @@ sign it; the English text can be added to an open pledge, and a new version drop
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 
 from sqlalchemy import select
 
 from bot.i18n import tr
-from models.base import utcnow
 from models.onboarding import decide_membership, request_membership
 from models.people import Relation, Role
-from models.pledges import (
-    Signature,
-    Signers,
-    add_text,
-    finish_body,
-    publish,
-    set_attachment,
-    set_closing,
-    set_scope,
-    set_signers,
-    start_draft,
-)
-from tests.conftest import COMMUNITY, person, place
+from models.pledges import Signature, Signers
+from tests.conftest import COMMUNITY, person, place, published_pledge
 
 B1 = COMMUNITY + "/第一网格/1栋/1单元/"
 STAFF, OWNER, TENANT, VISITOR = 900, 1, 2, 3
@@ -134,20 +121,10 @@ async def test_each_reader_signs_the_text_in_their_own_language(env):
 
 async def chinese_only_pledge(env) -> int:
     async with env.db.session() as s:
-        staff = await person(s, STAFF, "王芳")
-        draft, _ = await start_draft(s, author=staff)
-        await add_text(s, author=staff, text=TITLE_ZH)
-        await add_text(s, author=staff, text=BODY_ZH)
-        await finish_body(s, pledge_id=draft.id, author=staff)
-        await set_attachment(s, pledge_id=draft.id, author=staff, file_id=None, kind=None)
-        await set_scope(s, pledge_id=draft.id, author=staff,
-                        place_id=(await place(s, COMMUNITY)).id)
-        await set_signers(s, pledge_id=draft.id, author=staff, signers=Signers.HOUSEHOLD)
-        await set_closing(s, pledge_id=draft.id, author=staff,
-                          closes_at=utcnow() + dt.timedelta(days=10))
-        await publish(s, pledge_id=draft.id, author=staff)
+        pledge_id = await published_pledge(s, await person(s, STAFF, "王芳"), COMMUNITY,
+                                           TITLE_ZH, BODY_ZH, signers=Signers.HOUSEHOLD)
     await env.drain_outbox()
-    return draft.id
+    return pledge_id
 
 
 async def test_a_chinese_only_pledge_says_so_and_an_open_one_can_add_english(env):
