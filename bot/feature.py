@@ -327,11 +327,11 @@ def _shown(value: object, _: Translator) -> object:
 async def tell(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
                _: Translator) -> None:
     """Answer a button press with an alert, or a message with a reply. A text that names a
-    command comes with its button: after a press, as a message below (a toast has none)."""
-    markup = hints.for_text(_, text)
+    command comes with its button: after a press in a private chat, as a message below (a
+    toast has none; in a group the alert stays the person's own, not a message to all)."""
+    chat, markup = update.effective_chat, hints.for_text(_, text)
     if update.callback_query is not None:
-        chat = update.effective_chat
-        if markup is None or chat is None:
+        if markup is None or chat is None or chat.type != "private":
             await update.callback_query.answer(shorten(text, ALERT), show_alert=True)
             return
         await update.callback_query.answer(shorten(text, ALERT))
@@ -363,9 +363,10 @@ def run(handler: Handler, codec: type[ButtonData] | None = None, *, writing: boo
                     call.answered = True
                     await tell(update, context, text, _)
                 elif update.effective_chat is not None:  # the press was answered already
-                    await context.bot.send_message(update.effective_chat.id, text,
-                                                   reply_markup=hints.for_text(_, text),
-                                                   parse_mode=ParseMode.HTML)
+                    chat = update.effective_chat
+                    await context.bot.send_message(
+                        chat.id, text, parse_mode=ParseMode.HTML,
+                        reply_markup=hints.for_text(_, text) if chat.type == "private" else None)
                 return
             await call.toast()
 

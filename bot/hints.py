@@ -57,10 +57,20 @@ def button(_: Translator, name: str) -> InlineKeyboardButton:
     return Do(name).button(_(command(name).hint))
 
 
+def _hinted(name: str) -> bool:
+    try:
+        command(name)
+    except KeyError:
+        return False
+    return True
+
+
 def for_text(_: Translator, text: str,
              markup: InlineKeyboardMarkup | None = None) -> InlineKeyboardMarkup | None:
-    """`markup` (or none) with a row of buttons for the commands `text` names."""
-    names = named(text)
+    """`markup` (or none) with a row of buttons for the commands `text` names. A text may
+    carry people's words (a notice's first line, a place's name): a "/word" that is no
+    command of ours gets no button."""
+    names = [n for n in named(text) if _hinted(n)]
     if not names:
         return markup
     rows = list(markup.inline_keyboard) if markup is not None else []

@@ -74,6 +74,8 @@ UNAUDITED = {
     "models.pledges.drafting.go_to_step", "models.pledges.drafting.resume_draft",
     "models.pledges.changes.begin_edit",  # collects the new text; saving it is audited
     "models.pledges.drafting.begin_translation",  # likewise: finishing it is audited
+    "models.pledges.drafting.cancel_translation",  # (nothing was published)
+    "models.notices.current.set_valid_until",  # the author's own draft
 }
 # Shared parts that take an actor's id to pass it on, not verbs: the feature's verb that calls
 # them audits (remind_non_signers, remind_unacknowledged …)
@@ -144,6 +146,8 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.notices.drafts.ask_time", lambda w: nt.ask_time(
             w.s, notice_id=w.notice.id, author=w.staff)),
         ("models.notices.drafts.set_place", notice_place),
+        ("models.notices.current.set_valid_until", lambda w: nt.set_valid_until(
+            w.s, notice_id=w.notice.id, author=w.staff, until=None)),
         ("models.notices.sending.confirm", lambda w: nt.confirm(
             w.s, notice_id=w.notice.id, author=w.staff)),
         ("models.notices.drafts.own_notice", lambda w: nt.own_notice(
@@ -203,6 +207,10 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
             w.s, pledge_id=w.pledge.id, person=w.neighbour, version=1, assisted_by=w.staff)),
         ("models.pledges.following.export_signatures", lambda w: pl.export_signatures(
             w.s, **p(w), file_format="csv")),
+        ("models.pledges.drafting.cancel_translation", lambda w: pl.begin_translation(
+            w.s, pledge_id=w.pledge.id, author=w.staff, language="en")),
+        ("models.pledges.drafting.cancel_translation", lambda w: pl.cancel_translation(
+            w.s, pledge_id=w.pledge.id, author=w.staff)),
         ("models.pledges.drafting.begin_translation", lambda w: pl.begin_translation(
             w.s, pledge_id=w.pledge.id, author=w.staff, language="en")),
         ("models.pledges.drafting.begin_translation", lambda w: pl.add_text(

@@ -133,3 +133,20 @@ async def test_the_composer_offers_valid_until(env):
         notice = await s.scalar(select(Notice))
     local = notice.valid_until.astimezone(tz)
     assert (local.date(), local.hour, local.minute) == (day.date(), 23, 59)
+
+
+async def test_a_notice_that_looks_like_a_command_does_not_stop_the_welcome(env):
+    """People's words may hold a "/word" (a unit typed as "/unit 2"): the welcome that lists
+    the notice still reaches the new member, with no button for a command we do not have."""
+    await env.user("Wang", id=900, language_code="en")
+    async with env.db.session() as s:
+        staff = await person(s, 900, "王主任", language="en", role=Role.STAFF, at=COMMUNITY)
+        draft = await svc.start_draft(s, author=staff)
+        await svc.set_text(s, draft=draft, text="Water off in 1栋 /unit 2 until noon.")
+        await svc.set_place(s, draft=draft, place_id=(await place(s, COMMUNITY)).id,
+                            author=staff)
+        await svc.confirm(s, notice_id=draft.id, author=staff)
+    await env.outbox_settled()
+    welcome = await joins(env, staff, 13, "en")
+    assert "/unit 2" in welcome["text"]
+    assert not any(label.startswith("/") for label in env.buttons(welcome))

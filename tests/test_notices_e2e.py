@@ -175,3 +175,19 @@ async def test_tags_by_buttons_and_forged_household_lists_nothing(env):
                           message_id=helped["message_id"])
     assert toast["text"] == "You do not have permission to do that here."
     assert not [m for m in await env.client.bot_messages(901) if "居民1" in (m.get("text") or "")]
+
+
+async def test_an_error_after_a_press_in_a_group_stays_the_pressers_own(env):
+    """A stale button pressed in a group: the presser is told privately (an alert naming
+    /help), and the group gets no message about it — nor a Help button for everyone."""
+    staff = await community(env)
+    group = (await env.client.create_group("1栋 邻里群", [staff, 1, 2],
+                                           admin_ids=[staff]))["id"]
+    area = await env.say(staff, "/bind", "choose it all", chat_id=group)
+    since = env.mark()
+    toast = await env.tap(2, data="pl:zz:1", forge=True, chat_id=group,
+                          message_id=area["message_id"])
+    assert "/help" in toast["text"] and toast["show_alert"]
+    await env.outbox_settled()
+    said = [m for m in await env.client.bot_messages(group) if m["seq"] > since]
+    assert said == []

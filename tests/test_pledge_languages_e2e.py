@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.i18n import tr
 from models.onboarding import decide_membership, request_membership
 from models.people import Relation, Role
-from models.pledges import Signature, Signers
+from models.pledges import Pledge, Signature, Signers
 from tests.conftest import COMMUNITY, person, place, published_pledge
 
 B1 = COMMUNITY + "/第一网格/1栋/1单元/"
@@ -144,6 +144,12 @@ async def test_a_chinese_only_pledge_says_so_and_an_open_one_can_add_english(env
     listed = await env.say(STAFF, "/pledge")  # the list: each pledge a button
     manage = await env.tap_on(STAFF, f"{TITLE_ZH} · {ZH('open')}", on=listed,
                               button=ZH("🌐 Add the English text"))
+    # started and cancelled: nothing is kept, and the next message is not taken as its title
+    asked = await env.tap_on(STAFF, ZH("🌐 Add the English text"), on=manage, expect="🌐")
+    manage = await env.tap_on(STAFF, ZH("Cancel"), on=asked,
+                              expect=ZH("The English text was not added."))
+    async with env.db.session() as s:
+        assert await s.scalar(select(Pledge.step)) is None
     await env.tap_on(STAFF, ZH("🌐 Add the English text"), on=manage, expect="🌐")
     await env.say(STAFF, TITLE_EN, "🌐")
     added = await env.say(STAFF, BODY_EN, str(len(BODY_EN)))

@@ -70,6 +70,10 @@ class TranslationDone(ButtonData, prefix="pa:td"):
     pledge_id: int
 
 
+class TranslationCancel(ButtonData, prefix="pa:tc"):
+    pledge_id: int
+
+
 class OpenPlace(ButtonData, prefix="pa:sp"):
     """Open a place in the scope picker to choose something under it."""
 

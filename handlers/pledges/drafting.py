@@ -29,6 +29,7 @@ from handlers.pledges.buttons import (
     Publish,
     SignerCode,
     Translate,
+    TranslationCancel,
     TranslationDone,
 )
 from handlers.pledges.rendering import full_text, manage_keyboard, signers_label, status_of
@@ -108,10 +109,10 @@ async def show_step(call: Call[object], pledge: Pledge, me: Person, *, in_place:
         text, rows = await scope_picker(call, pledge, me, browse, page)
     else:
         text, rows = _step_rows(call._, pledge, step)
-    if pledge.status == PledgeStatus.DRAFT:
+    if step in (Step.TITLE_EN, Step.BODY_EN):  # the pledge stays as it was until Done
+        rows.append([TranslationCancel(pledge.id).button(call._("Cancel"))])
+    else:
         rows.append([Discard(pledge.id).button(call._("🗑 Discard draft"))])
-    else:  # the English text of a published pledge: it stays as it was until Done
-        rows.append([Manage(pledge.id).button(call._("Cancel"))])
     markup = InlineKeyboardMarkup(rows)
     await (call.show(text, markup) if in_place else call.reply(text, markup))
 
@@ -232,6 +233,16 @@ async def translate(call: Call[Translate]) -> None:
     await show_step(call, pledge, me)
 
 
+async def translation_cancel(call: Call[TranslationCancel]) -> None:
+    _, me = call._, await staff(call)
+    pledge = await pledges.cancel_translation(call.session, pledge_id=call.data.pledge_id,
+                                              author=me)
+    if pledge.status == PledgeStatus.DRAFT:
+        await moved(call, pledge, me)
+        return
+    await call.edit(_("The English text was not added."), manage_keyboard(_, pledge))
+
+
 async def translation_done(call: Call[TranslationDone]) -> None:
     _, me = call._, await staff(call)
     pledge = await pledges.finish_translation(call.session, pledge_id=call.data.pledge_id,
@@ -264,4 +275,5 @@ async def publish(call: Call[Publish]) -> None:
 BUTTONS = {NewDraft: new_draft, BodyDone: body_done, NoAttachment: no_attachment,
            OpenPlace: open_place, ChoosePlace: choose_place, ChooseSigners: choose_signers,
            CloseIn: close_in, GoTo: go_to, Discard: discard, Publish: publish,
-           AllPledges: all_pledges, Translate: translate, TranslationDone: translation_done}
+           AllPledges: all_pledges, Translate: translate, TranslationDone: translation_done,
+           TranslationCancel: translation_cancel}

@@ -66,6 +66,7 @@ from models.pledges.drafting import (
     audience_size,
     begin_translation,
     cancel_draft,
+    cancel_translation,
     draft_at_scope,
     end_of_day_in,
     finish_body,

@@ -169,9 +169,30 @@ async def begin_translation(session: AsyncSession, *, pledge_id: int, author: Pe
         if language in (pledge.texts or {}):
             raise Conflict(N_("This version already has its English text. To change it, write "
                               "a new version of the text."))
+        if pledge.step is not None and pledge.step_by_id != author.id:
+            raise Conflict(N_("Someone else is changing this pledge's text just now. Try again "
+                              "when they have saved it."))
         pledge.step_by_id = author.id
     pledge.texts = {k: v for k, v in (pledge.texts or {}).items() if k != f"{language}{PENDING}"}
     await move_to(session, pledge, Step.TITLE_EN, author.id)
+    await session.commit()
+    return pledge
+
+
+async def cancel_translation(session: AsyncSession, *, pledge_id: int,
+                             author: Person) -> Pledge:
+    """Stop writing the text in another language: what was sent of it is dropped, and the
+    author's next message goes nowhere (a draft returns to its preview)."""
+    pledge = await get_pledge(session, pledge_id)
+    step = Step(pledge.step) if pledge.step else None
+    if step not in (Step.TITLE_EN, Step.BODY_EN) or pledge.step_by_id != author.id:
+        raise StaleButton()
+    pledge.texts = {k: v for k, v in (pledge.texts or {}).items()
+                    if k != f"{step.language}{PENDING}"}
+    if pledge.status == PledgeStatus.DRAFT:
+        await move_to(session, pledge, Step.PREVIEW, author.id)
+    else:
+        await done_asking(session, pledge)
     await session.commit()
     return pledge
 
