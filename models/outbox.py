@@ -74,6 +74,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_status_not_before", "status", "not_before"),
         Index("ix_outbox_message_topic_status", "topic", "status"),
         Index("ix_outbox_message_subject", "subject"),
+        # in quiet hours only urgent rows are due: found without reading the night's backlog
+        Index("ix_outbox_message_urgent_status_not_before", "urgent", "status", "not_before"),
+        Index("ix_outbox_message_edits_id", "edits_id"),  # (its foreign key's cascade)
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)

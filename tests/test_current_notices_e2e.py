@@ -150,3 +150,30 @@ async def test_a_notice_that_looks_like_a_command_does_not_stop_the_welcome(env)
     welcome = await joins(env, staff, 13, "en")
     assert "/unit 2" in welcome["text"]
     assert not any(label.startswith("/") for label in env.buttons(welcome))
+
+
+async def test_notices_for_others_do_not_hide_one_for_the_tenant(env):
+    """Twelve newer notices for owners only, then none for everyone else: a new tenant's
+    /notices still lists the one meant for all residents."""
+    await env.user("Wang", id=900, language_code="en")
+    async with env.db.session() as s:
+        staff = await person(s, 900, "王主任", language="en", role=Role.STAFF, at=COMMUNITY)
+        for number, target in [(0, svc.Target.ALL), *((n, svc.Target.OWNERS)
+                                                      for n in range(1, 13))]:
+            draft = await svc.start_draft(s, author=staff)
+            await svc.set_text(s, draft=draft, text=f"Notice {number} for {target.value}.")
+            await svc.set_place(s, draft=draft, place_id=(await place(s, COMMUNITY)).id,
+                                author=staff)
+            await svc.set_target(s, draft=draft, target=target)
+            await svc.confirm(s, notice_id=draft.id, author=staff)
+    await env.outbox_settled()
+    await env.user("Tenant", id=14, language_code="en")
+    async with env.db.session() as s:
+        tenant = await person(s, 14, "Tenant", language="en")
+        request = await request_membership(s, person=tenant, relation=Relation.TENANT,
+                                           household_id=(await place(s, ROOM + "102")).id)
+        await decide_membership(s, membership_id=request.membership.id, decider=staff,
+                                approve=True)
+    await env.drain_outbox()
+    listing = await env.say(14, "/notices", "Notice 0 for all")
+    assert "owners" not in listing["text"]

@@ -22,6 +22,8 @@ from models.people import Membership, MembershipStatus, Person
 from models.places import Place, ancestor_ids, get_place
 
 LIVE = (NoticeStatus.SENDING, NoticeStatus.DONE)  # went out, and was not cancelled
+# current notices of one person's places looked at, newest first (a community has a few)
+CANDIDATES = 200
 
 
 async def set_valid_until(session: AsyncSession, *, notice_id: int, author: Person,
@@ -67,8 +69,16 @@ async def current_for(session: AsyncSession, person: Person, *, now: dt.datetime
     candidates = await session.scalars(
         select(Notice).where(Notice.place_id.in_(places), Notice.status.in_(LIVE),
                              or_(Notice.valid_until.is_(None), Notice.valid_until > now))
-        .order_by(Notice.id.desc()).limit(limit))
-    return [n for n in candidates if await _for_them(session, n, person)]
+        .order_by(Notice.id.desc()).limit(CANDIDATES))
+    # the newest `limit` of those meant for them (owners only, a group of people…): the limit
+    # comes after that filter, so notices for others cannot hide theirs
+    found: list[Notice] = []
+    for notice in candidates:
+        if len(found) >= limit:
+            break
+        if await _for_them(session, notice, person):
+            found.append(notice)
+    return found
 
 
 async def unacknowledged_for(session: AsyncSession, person: Person, *,
