@@ -53,6 +53,7 @@ from models.outbox import (
     release,
     take_cancelled_claims,
 )
+from models.outbox_owed import no_longer_owed
 from models.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
@@ -259,7 +260,12 @@ class OutboxSender:
                           rows: list[Claimed]) -> list[Rendered | None]:
         cache: dict[tuple[str, str, str], Rendered | None] = {}
         out: list[Rendered | None] = []
+        done = await no_longer_owed(session, rows)  # e.g. reminded, but signed meanwhile
         for row in rows:
+            if row.id in done:
+                out.append(None)
+                self.outcomes.append(Outcome(row.id, OutboxStatus.SKIPPED))
+                continue
             language = row.language or self.default_language
             renderer = self.renderers.get(row.kind)
             if renderer is None:

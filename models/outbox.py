@@ -115,6 +115,7 @@ def declared_kinds() -> frozenset[str]:
     return frozenset(_KINDS)
 
 
+
 def _declared(kind: str) -> str:
     if kind not in _KINDS:
         raise ValueError(f"outbox kind {kind!r} is not declared (models.outbox.declare_kind)")

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from models.errors import Conflict, Invalid, NotAllowed
 from models.onboarding import decide_membership, request_membership
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, claim
+from models.outbox_owed import no_longer_owed
 from models.people import Relation, Role
 from models.pledges import (
     AUTO_REMIND,
@@ -455,3 +456,25 @@ async def test_totals_count_a_person_with_two_homes_once(session, people):
     assert await totals(session, pledge=pledge, paths=community) == (2, 1)
     units = await progress(session, pledge=pledge, paths=community)
     assert sum(u.expected for u in units) == 3  # per unit he counts in both buildings
+
+
+@pytest.mark.parametrize(("signers", "owner_too"), [(Signers.HOUSEHOLD, True),
+                                                     (Signers.RESIDENT, False)])
+async def test_a_queued_reminder_is_skipped_for_who_has_signed_since(session, people, signers,
+                                                                     owner_too):
+    """Reminders queued (held by quiet hours, or behind a broadcast); the tenant of 101 signs
+    before they go: the sender skips the tenant's, and for a one-per-household pledge the
+    owner's of 101 too, since their household is covered; the others still go."""
+    pledge = await published(session, people["staff"], signers=signers)
+    await session.execute(OutboxMessage.__table__.delete())
+    await session.commit()
+    await remind(session, pledge_id=pledge.id, by=people["staff"], now=NOW)
+    await sign(session, pledge_id=pledge.id, person=people["tenant101"], version=1, now=NOW)
+    rows = [r for r in await claim(session, limit=1000, lease=dt.timedelta(seconds=60),
+                                   now=NOW + dt.timedelta(hours=1))
+            if r.kind == "pledge.reminder"]
+    skipped = await no_longer_owed(session, rows)
+    skips = {r.person_id: r.id in skipped for r in rows}
+    assert skips[people["tenant101"].id] is True
+    assert skips[people["owner101"].id] is owner_too
+    assert skips[people["family102"].id] is False

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.i18n import tr
 from jobs.tick import run_tick
-from models.notices import Notice
+from models.notices import Notice, remind_unacknowledged
 from models.onboarding import decide_membership, request_membership
 from models.outbox import OutboxMessage, OutboxStatus, claim
 from models.people import Relation, Role
@@ -173,3 +173,39 @@ async def test_a_reminder_due_at_three_goes_at_eight(night, language):
     await env.drain_outbox()
     reminder = await env.wait(STAFF, w["still"], since=since)
     assert "Alice" in reminder["text"]
+
+
+async def test_a_reminder_held_overnight_skips_who_acted_before_the_morning(night):
+    """Reminded at 22:00, held for the morning; one resident presses "Got it" at 07:30: at
+    08:00 only the other is reminded (a reminder never asks for what was done)."""
+    env, clock = night
+    w = WORDS["en"]
+    await community(env, "en")
+    clock.now = local(2, 12)
+    preview = await compose(env, "Lift maintenance on Friday.", w)
+    since = env.mark()
+    await env.tap(STAFF, w["send"], message_id=preview["message_id"])
+    notices = {r: await env.wait(r, "Lift maintenance", since=since) for r in (1, 2)}
+    await env.outbox_settled()  # recorded as delivered: they are the ones to remind
+
+    clock.now = local(2, 22)
+    async with env.db.session() as s:
+        staff = await person(s, STAFF, "王芳", language="en")
+        notice_id = await s.scalar(select(Notice.id))
+        assert await remind_unacknowledged(s, notice_id=notice_id, by=staff,
+                                           now=clock.now) == 2
+    clock.now = local(3, 7)
+    await env.tap(1, data=notices[1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+                  message_id=notices[1]["message_id"])  # "Got it", before the morning
+
+    since = env.mark()
+    clock.now = local(3, 8)
+    await env.drain_outbox()
+    await env.wait(2, "Reminder", since=since)
+    await env.outbox_settled()
+    assert not [m for m in await env.client.bot_messages(1) if "Reminder" in m["text"]
+                or "提醒" in m["text"]]
+    async with env.db.session() as s:
+        statuses = sorted(await s.scalars(select(OutboxMessage.status).where(
+            OutboxMessage.kind == "notice.reminder")))
+    assert statuses == [OutboxStatus.SENT, OutboxStatus.SKIPPED]

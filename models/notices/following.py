@@ -10,7 +10,9 @@ acted, counted by person."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +33,7 @@ from models.notices.tables import (
     get_notice,
 )
 from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox_owed import declare_done_check
 from models.participation import Duty, Query
 from models.people import Person
 from models.places import Place, subtree_filter
@@ -172,3 +175,20 @@ async def managed_by(session: AsyncSession, person: Person, limit: int = 10) -> 
         select(Notice).join(Place, Place.id == Notice.place_id)
         .where(condition, Notice.status != NoticeStatus.DRAFT)
         .order_by(Notice.id.desc()).limit(limit)))
+
+
+async def _acknowledged(session: AsyncSession,
+                        rows: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
+    """Of the people a batch of reminders is for, those who pressed "Got it" since they were
+    queued (the reminder is skipped: it would ask for what they did)."""
+    by_notice: dict[int, set[int]] = {}
+    for person_id, payload in rows:
+        by_notice.setdefault(int(payload["notice_id"]), set()).add(person_id)
+    done: set[int] = set()
+    for notice_id, people in by_notice.items():
+        done |= set(await session.scalars(select(NoticeAck.person_id).where(
+            NoticeAck.notice_id == notice_id, NoticeAck.person_id.in_(people))))
+    return done
+
+
+declare_done_check(NOTICE_REMINDER, _acknowledged)

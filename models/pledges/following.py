@@ -20,8 +20,9 @@ from sqlalchemy.orm import aliased
 from models import audit, participation
 from models.base import utcnow
 from models.errors import N_, Conflict, NotAllowed
+from models.outbox_owed import declare_done_check
 from models.participation import Tally, UnitProgress, tally_by_child, under
-from models.people import Person
+from models.people import Membership, MembershipStatus, Person
 from models.places import (
     Place,
     PlaceKind,
@@ -34,6 +35,7 @@ from models.places import (
 from models.pledges.core import (
     REMINDER,
     Pledge,
+    Signers,
     duty_of,
     get_pledge,
     place_of,
@@ -275,3 +277,30 @@ async def export_signatures(
                  format=file_format)
     await session.commit()
     return pledge, rows
+
+
+async def _signed(session: AsyncSession,
+                  rows: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
+    """Of the people a batch of reminders is for, those covered by a signature made since
+    they were queued: their own, or for one-per-household pledges their household's."""
+    by_pledge: dict[int, set[int]] = {}
+    for person_id, payload in rows:
+        by_pledge.setdefault(int(payload["pledge_id"]), set()).add(person_id)
+    done: set[int] = set()
+    for pledge_id, people in by_pledge.items():
+        pledge = await session.get(Pledge, pledge_id)
+        if pledge is None:
+            continue
+        if Signers(pledge.signers).per_household:
+            signed = select(Signature.household_id).where(Signature.pledge_id == pledge_id)
+            stmt = select(Membership.person_id).where(
+                Membership.person_id.in_(people), Membership.household_id.in_(signed),
+                Membership.status == MembershipStatus.APPROVED)
+        else:
+            stmt = select(Signature.person_id).where(Signature.pledge_id == pledge_id,
+                                                     Signature.person_id.in_(people))
+        done |= set(await session.scalars(stmt))
+    return done
+
+
+declare_done_check(REMINDER, _signed)
