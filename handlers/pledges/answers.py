@@ -28,7 +28,7 @@ async def take_text(call: Call[Ask]) -> None:
     if asked == Step.BODY:
         done, size = (call._("Done ▶"), BodyDone(pledge.id)), utf16_len(pledge.body)
     elif asked == Step.BODY_EN:
-        pending = pledge.texts.get(f"en{pledges.PENDING}", {})
+        pending = pledges.pending_text(pledge, asked.language or "")
         done = (call._("Done ▶"), TranslationDone(pledge.id))
         size = utf16_len(pending.get("body", ""))
     else:

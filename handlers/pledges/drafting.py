@@ -234,25 +234,28 @@ async def translate(call: Call[Translate]) -> None:
 
 
 async def translation_cancel(call: Call[TranslationCancel]) -> None:
-    _, me = call._, await staff(call)
+    me = await staff(call)
     pledge = await pledges.cancel_translation(call.session, pledge_id=call.data.pledge_id,
                                               author=me)
-    if pledge.status == PledgeStatus.DRAFT:
-        await moved(call, pledge, me)
-        return
-    await call.edit(_("The English text was not added."), manage_keyboard(_, pledge))
+    await _translation_ended(call, pledge, me, call._("The English text was not added."))
 
 
 async def translation_done(call: Call[TranslationDone]) -> None:
-    _, me = call._, await staff(call)
+    me = await staff(call)
     pledge = await pledges.finish_translation(call.session, pledge_id=call.data.pledge_id,
                                               author=me)
+    await _translation_ended(call, pledge, me, call._(
+        "🌐 The English text is added to version {version}: residents who read English read "
+        "and sign it from now on.", version=pledge.version))
+
+
+async def _translation_ended(call: Call[object], pledge: Pledge, me: Person,
+                             said: str) -> None:
+    """A draft goes back to its preview; an open pledge's menu says what happened."""
     if pledge.status == PledgeStatus.DRAFT:
         await moved(call, pledge, me)
-        return
-    await call.edit(_("🌐 The English text is added to version {version}: residents who read "
-                      "English read and sign it from now on.", version=pledge.version),
-                    manage_keyboard(_, pledge))
+    else:
+        await call.edit(said, manage_keyboard(call._, pledge))
 
 
 async def discard(call: Call[Discard]) -> None:

@@ -185,6 +185,16 @@ def text_in(pledge: Pledge, language: str) -> PledgeText:
     return PledgeText(PRIMARY, pledge.title, pledge.body, pledge.text_hash)
 
 
+def pending_text(pledge: Pledge, language: str) -> dict[str, str]:
+    """The title and text in `language` still being written ({} if none)."""
+    return dict((pledge.texts or {}).get(f"{language}{PENDING}", {}))
+
+
+def without_pending(pledge: Pledge, language: str) -> dict[str, dict[str, str]]:
+    """The pledge's texts, less the one still being written in `language`."""
+    return {k: v for k, v in (pledge.texts or {}).items() if k != f"{language}{PENDING}"}
+
+
 def languages_of(pledge: Pledge) -> tuple[str, ...]:
     """The languages the pledge can be read in: the primary, then any added."""
     return (PRIMARY, *(lang for lang in OTHER_LANGUAGES if lang in (pledge.texts or {})))

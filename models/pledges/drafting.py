@@ -37,11 +37,16 @@ from models.pledges.core import (
     get_pledge,
     manager_places,
     move_to,
+    pending_text,
     place_of,
     require_manager,
     text_hash,
+    without_pending,
 )
 from models.telegram_limits import check_file_size, utf16_len
+
+HAS_TRANSLATION = N_("This version already has its English text. To change it, write a new "
+                     "version of the text.")
 
 
 async def start_draft(session: AsyncSession, *, author: Person) -> tuple[Pledge, bool]:
@@ -139,8 +144,8 @@ async def add_text(
 async def _add_translated(session: AsyncSession, pledge: Pledge, step: Step, text: str,
                           author: Person) -> None:
     """The title, then the text, in another language, kept aside until it is finished."""
-    key = f"{step.language}{PENDING}"
-    pending = dict((pledge.texts or {}).get(key, {}))
+    language = step.language or ""
+    pending = pending_text(pledge, language)
     if step == Step.TITLE_EN:
         if utf16_len(text) > MAX_TITLE:
             raise Invalid(N_("The title is too long (at most {limit} characters)."),
@@ -149,7 +154,8 @@ async def _add_translated(session: AsyncSession, pledge: Pledge, step: Step, tex
         await move_to(session, pledge, Step.BODY_EN, author.id)
     else:
         pending["body"] = _append(pending.get("body", ""), text)
-    pledge.texts = {**(pledge.texts or {}), key: pending}  # (a new dict: JSON is not tracked)
+    # (a new dict: JSON is not tracked)
+    pledge.texts = {**without_pending(pledge, language), f"{language}{PENDING}": pending}
 
 
 async def begin_translation(session: AsyncSession, *, pledge_id: int, author: Person,
@@ -167,13 +173,12 @@ async def begin_translation(session: AsyncSession, *, pledge_id: int, author: Pe
         if not pledge.is_open(utcnow()):
             raise Conflict(N_("This pledge is closed."))
         if language in (pledge.texts or {}):
-            raise Conflict(N_("This version already has its English text. To change it, write "
-                              "a new version of the text."))
+            raise Conflict(HAS_TRANSLATION)
         if pledge.step is not None and pledge.step_by_id != author.id:
             raise Conflict(N_("Someone else is changing this pledge's text just now. Try again "
                               "when they have saved it."))
         pledge.step_by_id = author.id
-    pledge.texts = {k: v for k, v in (pledge.texts or {}).items() if k != f"{language}{PENDING}"}
+    pledge.texts = without_pending(pledge, language)
     await move_to(session, pledge, Step.TITLE_EN, author.id)
     await session.commit()
     return pledge
@@ -187,8 +192,7 @@ async def cancel_translation(session: AsyncSession, *, pledge_id: int,
     step = Step(pledge.step) if pledge.step else None
     if step not in (Step.TITLE_EN, Step.BODY_EN) or pledge.step_by_id != author.id:
         raise StaleButton()
-    pledge.texts = {k: v for k, v in (pledge.texts or {}).items()
-                    if k != f"{step.language}{PENDING}"}
+    pledge.texts = without_pending(pledge, step.language or "")
     if pledge.status == PledgeStatus.DRAFT:
         await move_to(session, pledge, Step.PREVIEW, author.id)
     else:
@@ -206,12 +210,12 @@ async def finish_translation(session: AsyncSession, *, pledge_id: int,
     if step != Step.BODY_EN or pledge.step_by_id != author.id:
         raise StaleButton()
     language = step.language or ""
-    pending = (pledge.texts or {}).get(f"{language}{PENDING}", {})
+    pending = pending_text(pledge, language)
     if not pending.get("body", "").strip():
         raise Invalid(N_("Send the text of the pledge first."))
     done = {"title": pending["title"], "body": pending["body"],
             "hash": text_hash(pending["title"], pending["body"])}
-    texts = {k: v for k, v in pledge.texts.items() if k != f"{language}{PENDING}"}
+    texts = without_pending(pledge, language)
     pledge.texts = {**texts, language: done}
     if pledge.status == PledgeStatus.DRAFT:
         await draft_of(session, pledge_id, author)
@@ -219,8 +223,7 @@ async def finish_translation(session: AsyncSession, *, pledge_id: int,
     else:
         place = await require_manager(session, author, pledge)
         if language in texts:
-            raise Conflict(N_("This version already has its English text. To change it, "
-                              "write a new version of the text."))
+            raise Conflict(HAS_TRANSLATION)
         version = await session.scalar(select(PledgeVersion).where(
             PledgeVersion.pledge_id == pledge.id, PledgeVersion.number == pledge.version))
         if version is not None:
