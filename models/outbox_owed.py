@@ -24,6 +24,14 @@ def declare_done_check(kind: str, acted: StillOwed) -> None:
     _DONE_CHECKS[kind] = acted
 
 
+def by_object(rows: Sequence[tuple[int, dict[str, Any]]], key: str) -> dict[int, set[int]]:
+    """A check's rows grouped by the object their payload names (`key`): id → person ids."""
+    grouped: dict[int, set[int]] = {}
+    for person_id, payload in rows:
+        grouped.setdefault(int(payload[key]), set()).add(person_id)
+    return grouped
+
+
 async def no_longer_owed(session: AsyncSession, rows: Sequence[Claimed]) -> set[int]:
     """The ids of claimed rows whose recipient has done what the message asks since."""
     skip: set[int] = set()

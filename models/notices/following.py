@@ -33,7 +33,7 @@ from models.notices.tables import (
     get_notice,
 )
 from models.outbox import OutboxMessage, OutboxStatus
-from models.outbox_owed import declare_done_check
+from models.outbox_owed import by_object, declare_done_check
 from models.participation import Duty, Query
 from models.people import Person
 from models.places import Place, subtree_filter
@@ -181,11 +181,8 @@ async def _acknowledged(session: AsyncSession,
                         rows: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
     """Of the people a batch of reminders is for, those who pressed "Got it" since they were
     queued (the reminder is skipped: it would ask for what they did)."""
-    by_notice: dict[int, set[int]] = {}
-    for person_id, payload in rows:
-        by_notice.setdefault(int(payload["notice_id"]), set()).add(person_id)
     done: set[int] = set()
-    for notice_id, people in by_notice.items():
+    for notice_id, people in by_object(rows, "notice_id").items():
         done |= set(await session.scalars(select(NoticeAck.person_id).where(
             NoticeAck.notice_id == notice_id, NoticeAck.person_id.in_(people))))
     return done

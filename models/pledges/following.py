@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from models import audit, participation
 from models.base import utcnow
 from models.errors import N_, Conflict, NotAllowed
-from models.outbox_owed import declare_done_check
+from models.outbox_owed import by_object, declare_done_check
 from models.participation import Tally, UnitProgress, tally_by_child, under
 from models.people import Membership, MembershipStatus, Person
 from models.places import (
@@ -283,11 +283,8 @@ async def _signed(session: AsyncSession,
                   rows: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
     """Of the people a batch of reminders is for, those covered by a signature made since
     they were queued: their own, or for one-per-household pledges their household's."""
-    by_pledge: dict[int, set[int]] = {}
-    for person_id, payload in rows:
-        by_pledge.setdefault(int(payload["pledge_id"]), set()).add(person_id)
     done: set[int] = set()
-    for pledge_id, people in by_pledge.items():
+    for pledge_id, people in by_object(rows, "pledge_id").items():
         pledge = await session.get(Pledge, pledge_id)
         if pledge is None:
             continue
