@@ -133,12 +133,15 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
     app.bot_data["outbox_task"] = asyncio.create_task(
         run_outbox(app.bot, d), name="outbox")
     if app.job_queue is not None:
+        # a run the busy event loop woke late still runs (APScheduler would skip one more
+        # than a second late), and runs that piled up meanwhile are one
+        late = {"misfire_grace_time": None, "coalesce": True}
         app.job_queue.run_repeating(tick, interval=d.settings.tick_seconds, first=0.0,
-                                    name="tick")
+                                    name="tick", job_kwargs=late)
         app.job_queue.run_repeating(report_progress, interval=PROGRESS_SECONDS, first=1.0,
-                                    name="notice-progress")
+                                    name="notice-progress", job_kwargs=late)
         app.job_queue.run_repeating(housekeeping, interval=PURGE_SECONDS, first=60.0,
-                                    name="housekeeping")
+                                    name="housekeeping", job_kwargs=late)
 
 
 async def run_outbox(app_bot: Bot, d: Deps) -> None:

@@ -103,7 +103,10 @@ def run_tests(args: list[str]) -> int:
     say("type-checking models/ with mypy")
     typed = subprocess.run([str(PYTHON), "-m", "mypy", "models"], cwd=ROOT).returncode
     # the slowest tests at the end: the whole run has to stay under ten minutes
-    code = subprocess.run([str(PYTHON), "-m", "pytest", "--durations=15", *args],
+    # on every core: each test has its own database and free ports (tests/conftest.py)
+    parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in args) \
+        else ["-n", str(os.cpu_count() or 2), "--dist", "worksteal"]
+    code = subprocess.run([str(PYTHON), "-m", "pytest", "--durations=15", *parallel, *args],
                           cwd=ROOT).returncode
     if code == 5:
         say("pytest collected no tests: that is a failure")

@@ -41,7 +41,7 @@ from bot.botapi import (
 )
 from bot.db import Database
 from bot.i18n import Translator, tr
-from bot.sending import PAID_RATE, LocalBudget, SendBudget
+from bot.sending import PAID_RATE, LocalBudget, SendBudget, Ticket
 from models.base import utcnow
 from models.groups import end_binding, move_binding
 from models.outbox import (
@@ -327,10 +327,10 @@ class OutboxSender:
                                retry_at=utcnow() + dt.timedelta(seconds=EDIT_WAIT_SECONDS))
             if row.edited_status != OutboxStatus.SENT or row.edit_message_id is None:
                 return Outcome(row.id, OutboxStatus.SKIPPED)  # it never went out
-        wait = await self.budget.broadcast(row.chat_id, paid=self.paid)
-        if wait > 0:  # this chat's own limit: try again when it allows
+        ticket = await self.budget.broadcast(row.chat_id, paid=self.paid)
+        if not isinstance(ticket, Ticket):  # this chat's own limit: try again when it allows
             return Outcome(row.id, OutboxStatus.PENDING, count_attempt=False,
-                           retry_at=utcnow() + dt.timedelta(seconds=wait))
+                           retry_at=utcnow() + dt.timedelta(seconds=ticket))
         try:
             if row.edit_message_id is not None:
                 message_id = row.edit_message_id
@@ -360,6 +360,8 @@ class OutboxSender:
             backoff = dt.timedelta(seconds=self.backoff_seconds * 2 ** row.attempts)
             return Outcome(row.id, OutboxStatus.PENDING, error=error.description[:500],
                            retry_at=utcnow() + backoff)
+        finally:
+            ticket.done()  # counted from when Telegram had it (bot/sending.py)
         return Outcome(row.id, OutboxStatus.SENT, message_id=message_id)
 
     async def _deliver(self, api: BotApi, chat_id: int, message: Rendered) -> int:

@@ -34,6 +34,8 @@ async def report_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
             author = await session.get(Person, notice.author_id)
             _ = tr(author.language if author else d.settings.default_language, d.settings.tz)
             if progress.done:
+                if svc.awaits_progress_message(notice, d.clock()):
+                    continue  # the author's "Sending…" is about to be attached: report there
                 await svc.finish(session, notice)
                 text = _("✅ Notice #{id} delivered: sent {sent}, failed {failed}, unreachable "
                          "{blocked}. Send /notices to see who has confirmed.", id=notice.id,

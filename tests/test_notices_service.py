@@ -196,3 +196,20 @@ async def test_tags_need_scope(session, community):
     with pytest.raises(NotAllowed):
         await svc.tag_person(session, person_id=one.id, tag=Tag.ELDERLY, by=grid3, on=True)
     assert await session.scalar(select(func.count()).select_from(PersonTag)) == 0
+
+
+async def test_a_notice_just_sent_waits_for_its_authors_message_before_it_is_closed(
+        session, community):
+    """Sent to nobody, a notice is delivered at once; the progress job must still not close it
+    before the handler has attached the author's "Sending…" message, or the author is never
+    told it was delivered (seen on a busy machine)."""
+    d = await draft_for(session, community, B3, target=Target.VOLUNTEERS)  # none there
+    sent = await svc.confirm(session, notice_id=d.id, author=community)
+    assert (await svc.progress(session, sent)).done
+    now = sent.sent_at
+    assert svc.awaits_progress_message(sent, now + dt.timedelta(seconds=5))
+    await svc.set_progress_message(session, notice_id=sent.id, chat_id=900, message_id=7)
+    await session.refresh(sent)
+    assert not svc.awaits_progress_message(sent, now + dt.timedelta(seconds=5))
+    sent.progress_message_id = None  # the handler never got to it: closed after a while
+    assert not svc.awaits_progress_message(sent, now + dt.timedelta(minutes=3))

@@ -13,7 +13,7 @@ from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import RetryAfter
 
 from bot.processing import ChatOrdered, key_of
-from bot.sending import BudgetedRequests, LocalBudget
+from bot.sending import BudgetedRequests, LocalBudget, Ticket
 
 
 def most_in_any(times: list[float], seconds: float) -> int:
@@ -21,29 +21,40 @@ def most_in_any(times: list[float], seconds: float) -> int:
     return max(sum(1 for t in times if start <= t < start + seconds) for start in times)
 
 
+async def sent(budget: LocalBudget, chat_id: int) -> float:
+    """One broadcast message to `chat_id` let go and its request returned at once: when."""
+    ticket = await budget.broadcast(chat_id)
+    assert isinstance(ticket, Ticket), f"chat {chat_id} had no room: {ticket} s"
+    ticket.done()
+    return time.monotonic()
+
+
 async def test_the_overall_limit_holds_even_when_the_loop_is_late():
     """Never more than `rate` sends in any one second, also when senders wake up late because
     the event loop was busy (simulated by blocking it now and then)."""
-    budget, sent = LocalBudget(25), []
+    budget, times = LocalBudget(25), []
 
     async def sender(n: int) -> None:
         for i in range(20):
-            assert await budget.broadcast(1000 * n + i) == 0.0
-            sent.append(time.monotonic())
+            times.append(await sent(budget, 1000 * n + i))
             if (n + i) % 7 == 0:
                 time.sleep(0.06)  # noqa: ASYNC251 (on purpose: a busy loop, the next sends wake late)
 
     await asyncio.gather(*(sender(n) for n in range(4)))
-    assert len(sent) == 80
-    assert most_in_any(sent, 1.0) <= 25
+    assert len(times) == 80
+    assert most_in_any(times, 1.0) <= 25
 
 
 def test_fractional_rates_never_exceed_the_rate_in_any_second():
     from bot.sending import MARGIN, _Lane
 
-    assert (_Lane(1.5).limit, _Lane(1.5).period) == (1, 1.0 + MARGIN)
-    assert (_Lane(29.5).limit, _Lane(29.5).period) == (29, 1.0 + MARGIN)
-    assert (_Lane(0.5).limit, _Lane(0.5).period) == (1, 2.0 + MARGIN)
+    def window(rate: float) -> tuple[int, float]:
+        lane = _Lane(rate)
+        return lane.window.limit, lane.window.period
+
+    assert window(1.5) == (1, 1.0 + MARGIN)
+    assert window(29.5) == (29, 1.0 + MARGIN)
+    assert window(0.5) == (1, 2.0 + MARGIN)
 
 
 async def test_a_reply_goes_before_the_broadcasts_already_waiting():
@@ -52,11 +63,11 @@ async def test_a_reply_goes_before_the_broadcasts_already_waiting():
     budget, order = LocalBudget(10), []
 
     async def broadcast(n: int) -> None:
-        assert await budget.broadcast(100 + n) == 0.0
+        await sent(budget, 100 + n)
         order.append(f"b{n}")
 
     async def reply() -> None:
-        await budget.reply(7)
+        (await budget.reply(7)).done()
         order.append("reply")
 
     first = asyncio.create_task(broadcast(0))
@@ -75,41 +86,55 @@ async def test_a_private_chat_takes_three_messages_in_any_three_seconds():
     mine: list[float] = []
     start = time.monotonic()
     for _ in range(7):
-        await budget.reply(42)
+        (await budget.reply(42)).done()
         mine.append(time.monotonic())
     assert most_in_any(mine, 0.3) <= 3
     assert mine[3] - start >= 0.3  # the fourth waited for the first to leave the window
-    before = time.monotonic()
-    await budget.reply(43)  # someone else: at once
-    assert budget.chats[43].times[0] >= before
+    await asyncio.wait_for(budget.reply(43), 0.2)  # someone else: at once
+    assert budget.chats[43].flying == 1
+
+
+async def test_a_message_counts_from_when_its_request_returned():
+    """Telegram counts a message when it arrives, which may be late: a request that took
+    0.2 s keeps its place in the window until 0.3 s after it returned, not after it began."""
+    budget = LocalBudget(1000, private=(1, 0.3))
+    first = await budget.reply(42)
+    waiting = asyncio.create_task(budget.reply(42))
+    await asyncio.sleep(0.35)  # the window's period since the first began, still on its way
+    assert not waiting.done()
+    first.done()
+    returned = time.monotonic()
+    (await asyncio.wait_for(waiting, 1.0)).done()
+    assert time.monotonic() - returned >= 0.3
 
 
 async def test_a_broadcast_leaves_room_for_a_reply_in_the_same_chat():
     """The outbox never waits for a chat: with two of the three places of a person's window
     taken, the next broadcast message is told to come back later, while a reply still goes."""
     budget = LocalBudget(1000, private=(3, 60.0))
-    assert await budget.broadcast(5) == 0.0
-    assert await budget.broadcast(5) == 0.0
+    await sent(budget, 5)
+    await sent(budget, 5)
     later = await budget.broadcast(5)
-    assert 59.0 < later <= 60.0 + 0.2
-    assert len(budget.chats[5].times) == 2  # nothing counted for the refused one
-    await asyncio.wait_for(budget.reply(5), 1.0)  # the reply takes the place kept for it
-    assert len(budget.chats[5].times) == 3
+    assert isinstance(later, float) and 59.0 < later <= 60.0 + 0.2
+    assert len(budget.chats[5].landed) == 2  # nothing counted for the refused one
+    (await asyncio.wait_for(budget.reply(5), 1.0)).done()  # it takes the place kept for it
+    assert len(budget.chats[5].landed) == 3
 
 
 async def test_a_group_takes_twenty_messages_a_minute():
     budget = LocalBudget(1000)
     for _ in range(19):
-        assert await budget.broadcast(-100) == 0.0
-    assert await budget.broadcast(-100) > 0  # the twentieth is kept for a reply
+        await sent(budget, -100)
+    assert isinstance(await budget.broadcast(-100), float)  # the twentieth is kept for a reply
     await asyncio.wait_for(budget.reply(-100), 1.0)
 
 
 async def test_a_429_closes_that_chat_for_the_time_telegram_asked():
     budget = LocalBudget(1000)
     budget.hold(9, 30)
-    assert 29 < await budget.broadcast(9) <= 30
-    assert await budget.broadcast(10) == 0.0  # other chats go on
+    wait = await budget.broadcast(9)
+    assert isinstance(wait, float) and 29 < wait <= 30
+    await sent(budget, 10)  # other chats go on
 
 
 class FakeCalls:

@@ -50,6 +50,7 @@ from models.notices.following import (
 )
 from models.notices.sending import (
     Progress,
+    awaits_progress_message,
     cancel,
     confirm,
     finish,
@@ -86,7 +87,8 @@ __all__ = [
     "NoticeAck", "NoticeStatus", "Preview", "Progress", "Target", "acknowledge",
     "acknowledgements",
     "ask_language_text", "ask_time", "audience_of", "author_scopes", "cancel", "check_text",
-    "confirm", "finish", "get_notice", "managed_by", "open_draft", "own_draft", "own_notice",
+    "awaits_progress_message", "confirm", "finish", "get_notice", "managed_by", "open_draft",
+    "own_draft", "own_notice",
     "parse_time", "preview", "progress", "received_by", "remind_unacknowledged",
     "require_manager", "schedule_at", "send_scheduled", "sendable", "sending", "set_place",
     "set_progress_message", "set_target", "set_text", "start_draft", "tag_person",

@@ -155,6 +155,19 @@ async def sending(session: AsyncSession) -> list[Notice]:
         Notice.status == NoticeStatus.SENDING).order_by(Notice.id)))
 
 
+# How long a notice sent "now" waits for its author's "Sending…" message to be attached before
+# it is closed without a report (the handler attaches it right after sending: a busy machine).
+ATTACH_SECONDS = 120
+
+
+def awaits_progress_message(notice: Notice, now: dt.datetime) -> bool:
+    """Sent from the preview moments ago and its author's message not attached yet: not to be
+    closed now, or the author would never hear that it was delivered."""
+    return (notice.progress_message_id is None and notice.scheduled_at is None
+            and notice.sent_at is not None
+            and now - notice.sent_at < dt.timedelta(seconds=ATTACH_SECONDS))
+
+
 async def finish(session: AsyncSession, notice: Notice) -> None:
     notice.status = NoticeStatus.DONE
     notice.finished_at = utcnow()
