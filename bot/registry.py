@@ -46,7 +46,17 @@ from telegram.ext import (
 from bot import hints
 from bot.feature import Call, Feature, Handler, MenuCommand, run
 from bot.feature import menu_commands as feature_menu_commands
-from handlers import account, approvals, groups, notices, onboarding, places, pledges, tags
+from handlers import (
+    account,
+    approvals,
+    groups,
+    notices,
+    onboarding,
+    places,
+    pledges,
+    tags,
+    votes,
+)
 from models import asks
 from models.errors import N_, DomainError, StaleButton
 from models.outbox import declared_kinds
@@ -70,6 +80,7 @@ FEATURES: list[Feature] = [
     notices.FEATURE,
     tags.FEATURE,
     pledges.FEATURE,
+    votes.FEATURE,
 ]
 
 App = Application[Any, Any, Any, Any, Any, Any]
