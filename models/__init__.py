@@ -7,6 +7,7 @@ from models import (  # noqa: F401
     asks,
     audience,
     audit,
+    estates,
     groups,
     inbox,
     notices,

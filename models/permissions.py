@@ -22,6 +22,10 @@ from models.places import Place
 MANAGERS: tuple[Role, ...] = (Role.STAFF, Role.GRID_WORKER)
 # Staff only: bind a group chat to a place.
 BINDERS: tuple[Role, ...] = (Role.STAFF,)
+# Staff of an estate's community: grant its owners' committee seats (models/estates.py), and
+# convene its owners' decisions together with the committee.
+SEAT_GRANTERS: tuple[Role, ...] = (Role.STAFF,)
+CONVENORS: tuple[Role, ...] = (Role.STAFF,)
 
 
 def _covers(place_path: str):  # type: ignore[no-untyped-def]

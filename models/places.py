@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    false,
     func,
     select,
 )
@@ -48,7 +50,9 @@ JOINABLE = (PlaceKind.BUILDING, PlaceKind.UNIT)
 
 
 class Place(Base):
-    """A node of the place tree; a household (户) carries its exclusive floor area in m²."""
+    """A node of the place tree; a household (户) carries its exclusive floor area in m² and
+    who owns it as Civil Code art. 278 counts owners; a building belongs to an estate
+    (物业管理区域, models/estates.py)."""
 
     __tablename__ = "place"
     __table_args__ = (
@@ -68,6 +72,19 @@ class Place(Base):
     path: Mapped[str] = mapped_column(String(255), index=True)
     floor_area: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     join_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # buildings only: the estate (物业管理区域) the building belongs to (an estate with
+    # buildings cannot be deleted). use_alter: an estate points back at its community, and the
+    # two tables must still be creatable and droppable in some order.
+    estate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("estate.id", use_alter=True), index=True
+    )
+    # households only: the owner's reference in the property register — households with the
+    # same reference in one estate are one owner for headcount (art. 9 of the SPC's
+    # interpretation on building ownership) ...
+    owner_ref: Mapped[str | None] = mapped_column(String(64))
+    # ... and a developer's unit, unsold or sold but not delivered: all of an estate's
+    # developer units count together as one owner
+    developer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def name_in(self, language: str) -> str:
         """The place's name for a reader of `language`, the Chinese name where it has none."""

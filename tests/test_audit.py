@@ -85,7 +85,7 @@ NOW = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)
 
 def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
     """One call per actor-taking verb, in an order that makes each one possible."""
-    from models import groups, onboarding, permissions, roles, tags
+    from models import estates, groups, onboarding, permissions, roles, tags
     from models import notices as nt
     from models import pledges as pl
     from models.groups import GroupPurpose
@@ -122,6 +122,20 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         return await pl.set_scope(w.s, pledge_id=w.pledge.id, author=w.staff,
                                   place_id=(await place(w.s, COMMUNITY)).id)
 
+    async def seat(w):
+        from models.estates import Body, Estate, estates_in
+
+        community = await place(w.s, COMMUNITY)
+        found = await estates_in(w.s, community)
+        if found:
+            w.estate = found[0]
+        else:
+            w.estate = Estate(community_id=community.id, name="东苑")
+            w.s.add(w.estate)
+            await w.s.flush()
+        return await estates.grant_seat(w.s, estate_id=w.estate.id, person_id=w.resident.id,
+                                        body=Body.COMMITTEE, actor_id=w.staff.id)
+
     p = lambda w: dict(pledge_id=w.pledge.id, by=w.staff)  # noqa: E731
     d = lambda w: dict(pledge_id=w.pledge.id, author=w.staff)  # noqa: E731
     return [
@@ -133,6 +147,9 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.roles.revoke", lambda w: roles.revoke(
             w.s, telegram_id=950, place_names=COMMUNITY.split("/"), role=Role.GRID_WORKER)),
         ("models.groups.bind_chat", bind),
+        ("models.estates.grant_seat", seat),
+        ("models.estates.revoke_seat", lambda w: estates.revoke_seat(
+            w.s, estate_id=w.estate.id, person_id=w.resident.id, actor_id=w.staff.id)),
         ("models.permissions.require_scope_over_person",
          lambda w: permissions.require_scope_over_person(
              w.s, person_id=w.resident.id, by=w.staff, roles=permissions.MANAGERS)),
@@ -264,4 +281,5 @@ async def test_every_verb_that_changes_state_writes_an_audit_row(db, session):
     assert not unaudited, f"verbs that changed {unaudited} and wrote no audit row"
     actions = set(await session.scalars(select(AuditEntry.action)))
     assert {"membership.approve", "group.bind", "notice.confirm", "pledge.publish",
-            "pledge.sign_assisted", "pledge.add_language", "pledge.close", "tag.set"} <= actions
+            "pledge.sign_assisted", "pledge.add_language", "pledge.close", "tag.set",
+            "committee.grant", "committee.revoke"} <= actions
