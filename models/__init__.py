@@ -19,5 +19,6 @@ from models import (  # noqa: F401
     places,
     pledges,
     schedule,
+    votes,
 )
 from models.base import Base  # noqa: F401

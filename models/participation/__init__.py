@@ -32,7 +32,10 @@ Counting units (`Unit`):
   one unit (an owner of three flats, or the developer's unsold flats, count once), and a
   household without an approved owner is a unit of its own (its owner has not joined yet, but
   still counts). A unit has acted when an action names one of its households; its owners are
-  who may act and who is reminded.
+  who may act and who is reminded. A vote gives its owners itself (`Duty.units`: its roll,
+  frozen when voting opened, as art. 9 of the SPC's interpretation counts owners — an owner
+  reference, the developer's units together; models/votes/roll.py): then only the roll's
+  households count, each under its roll owner.
 
 By part: `duty` (who must act, who has), `progress` (totals, per unit and building, who has
 not); here the reminder log and the reminders. Everything public is importable from here.

@@ -57,11 +57,17 @@ class Duty:
     relations: tuple[Relation, ...] | None = None
     rented: bool = False
     people: Query | None = None
+    # Unit.OWNER with the owners given: a SELECT of (household_id, key), each household that
+    # counts with its owner's key (a vote's frozen roll, models/votes/roll.py); only these
+    # households count, and their approved owners are who may act
+    units: Query | None = None
 
     def __post_init__(self) -> None:
         if self.people is not None and (self.unit != Unit.PERSON or self.relations is not None
                                         or self.rented):
             raise ValueError("a duty with explicit people counts persons, with no relations")
+        if self.units is not None and self.unit != Unit.OWNER:
+            raise ValueError("a duty with given owners counts owners")
 
 
 def under(paths: Sequence[str], column: Any) -> ColumnElement[bool]:
@@ -79,6 +85,9 @@ def member_conditions(duty: Duty, household: Any) -> list[ColumnElement[bool]]:
     if duty.people is not None:
         return conditions
     relations = (Relation.OWNER,) if duty.unit == Unit.OWNER else duty.relations
+    if duty.units is not None:
+        given = duty.units.subquery()
+        conditions.append(household.id.in_(select(given.c.household_id)))
     if relations is not None:
         conditions.append(Membership.relation.in_(relations))
     if duty.rented:
@@ -147,7 +156,9 @@ def _owner_key(household: Any, sets: Subquery) -> ColumnElement[str]:
 
 
 def _owner_units(duty: Duty, dialect: str) -> Query:
-    """(household_id, key) of every household under the duty's paths."""
+    """(household_id, key) of every household under the duty's paths (or the given ones)."""
+    if duty.units is not None:
+        return duty.units
     household = aliased(Place)
     sets = _owner_sets(duty, dialect)
     return (select(household.id.label("household_id"),

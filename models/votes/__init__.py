@@ -1,8 +1,15 @@
 """Votes (投票): owners' decisions under Civil Code art. 278, committee elections and resident
 polls, over a roll frozen when the vote opens.
 
-By part: `tally` (the exact count of every matter: the double quorum, the majorities, the
-elected candidates; pure Python, no database), `recount` (the three CSV files anyone can
-recount from, their JSON and the printed table). The bot's own result is computed by the same
-`tally`, so the bot and a recount can never disagree.
+By part, pure Python with no database: `tally` (the exact count of every matter: the double
+quorum, the majorities, the elected candidates), `headcount` (owners as art. 9 of the SPC's
+interpretation counts them), `recount` and `report` (the three CSV files anyone can recount
+from, their JSON and the printed table). Over the database: `tables`, `roll` (the frozen
+roll), `core` (loading, who convenes, the words, the dates), `lifecycle` (draft → announced →
+open → closed → counted → confirmed → published, or cancelled), `ballots` (named ballots, one
+per owner), `following` (progress, quorum status, reminders) and `export` (the rows the tally
+and the recount files are made of). The bot's own result is computed by the same `tally` from
+the same rows `export` writes, so the bot and a recount can never disagree.
 """
+
+from models.votes import tables  # noqa: F401  (registers the tables)

@@ -22,16 +22,21 @@ class Household:
     owner_ref: str | None = None
     developer: bool = False
     voted: bool = False
+    # its approved owners in linli as one sorted key ("3,17"): without an owner reference,
+    # households with the same owners are one buyer's
+    owners: str | None = None
 
 
 def owners_of(households: Sequence[Household]) -> list[RollOwner]:
     """The roll's owners by art. 9 of the building-ownership interpretation: each household is
-    one owner (its co-owners too), a buyer's households are one owner with the areas added,
+    one owner (its co-owners too), a buyer's households (the same owner reference, or without
+    one the same approved owners) are one owner with the areas added,
     and the developer's households are together one. An owner voted if any household did."""
     groups: dict[str, list[Household]] = {}
     for household in households:
         key = (DEVELOPER if household.developer else
                f"owner:{household.owner_ref}" if household.owner_ref else
+               f"owners:{household.owners}" if household.owners else
                f"household:{household.key}")
         groups.setdefault(key, []).append(household)
     return [RollOwner(key, tuple(h.key for h in group), sum(h.area for h in group),

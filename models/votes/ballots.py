@@ -1,0 +1,157 @@
+"""Casting a named ballot: one per roll owner, every matter answered, every version kept.
+
+Who may cast it is checked at the moment of voting: an approved owner of one of the roll
+owner's households. The unique key on (vote, owner) makes one ballot per owner hold under any
+number of concurrent presses, on SQLite and PostgreSQL alike: of co-owners racing, one writes
+the ballot and the others are told it has been cast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import audit
+from models.base import utcnow
+from models.errors import N_, Conflict, Invalid, NotAllowed
+from models.outbox import enqueue
+from models.people import Membership, MembershipStatus, Person, Relation
+from models.votes.core import CO_OWNER_VOTED, get_vote, matters_of
+from models.votes.roll import owners_for
+from models.votes.tables import (
+    Ballot,
+    BallotChoice,
+    BallotVersion,
+    RollHousehold,
+    RollOwner,
+    Vote,
+    VoteStatus,
+)
+from models.votes.tally import Choice
+
+NOT_ON_ROLL = N_("Only owners on this vote's roll can vote. If you own a home here, ask the "
+                 "community office to confirm you as its owner.")
+ALREADY_VOTED = N_("Your ballot for these homes was already cast on {when}; this vote does "
+                   "not allow changing it.")
+
+
+async def require_open(vote: Vote, now: dt.datetime) -> None:
+    if vote.status == VoteStatus.ANNOUNCED:
+        raise Conflict(N_("Voting has not opened yet: it opens on {day}."), day=vote.opens_at)
+    if vote.status != VoteStatus.OPEN or (vote.closes_at is not None and now >= vote.closes_at):
+        raise Conflict(N_("Voting on this matter has closed."))
+
+
+async def voter_owners(session: AsyncSession, *, vote_id: int, person: Person,
+                       now: dt.datetime | None = None) -> list[RollOwner]:
+    """The roll owners this person may vote for now (NotAllowed if none, with the reason)."""
+    vote = await get_vote(session, vote_id)
+    await require_open(vote, now or utcnow())
+    owners = await owners_for(session, vote, person.id)
+    if not owners:
+        pending = await session.scalar(select(Membership.id).where(
+            Membership.person_id == person.id, Membership.status == MembershipStatus.PENDING,
+            Membership.relation == Relation.OWNER).limit(1))
+        if pending is not None:
+            raise NotAllowed(N_("Your request to join as an owner is still waiting for the "
+                                "community office. You can vote once it is approved."))
+        raise NotAllowed(NOT_ON_ROLL)
+    return owners
+
+
+async def ballot_of(session: AsyncSession, vote_id: int, owner_id: int) -> Ballot | None:
+    return await session.scalar(select(Ballot).where(Ballot.vote_id == vote_id,
+                                                     Ballot.owner_id == owner_id))
+
+
+@dataclass(frozen=True)
+class Cast:
+    ballot: Ballot
+    changed: bool  # a new version of an earlier ballot
+
+
+def _choices(numbers: list[int], given: Mapping[int, str]) -> dict[str, str]:
+    if sorted(given) != numbers:
+        raise Invalid(N_("Choose agree, disagree or abstain for every matter first."))
+    try:
+        return {str(n): Choice(given[n]).value for n in numbers}
+    except ValueError:
+        raise Invalid(N_("Choose agree, disagree or abstain for every matter first.")) from None
+
+
+async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Person,
+               choices: Mapping[int, str], now: dt.datetime | None = None,
+               channel: str = "online") -> Cast:
+    """Cast (or, where the vote allows it, change) the owner's ballot, in one transaction
+    with its version, its audit row and a word to the owner's other co-owners."""
+    now = now or utcnow()
+    vote = await get_vote(session, vote_id)
+    await require_open(vote, now)
+    if owner_id not in {o.id for o in await owners_for(session, vote, person.id)}:
+        raise NotAllowed(NOT_ON_ROLL)
+    numbers = [m.number for m in await matters_of(session, vote.id)]
+    picked = _choices(numbers, choices)
+    ballot = await ballot_of(session, vote.id, owner_id)
+    changed = ballot is not None
+    if ballot is not None:
+        if not vote.changeable:
+            raise Conflict(ALREADY_VOTED, when=ballot.cast_at)
+        if await choices_of(session, ballot.id) == picked:
+            return Cast(ballot, changed=False)
+        ballot.version += 1
+        ballot.cast_by_id, ballot.cast_at, ballot.channel = person.id, now, channel
+        await session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+    else:
+        ballot = Ballot(vote_id=vote.id, owner_id=owner_id, channel=channel,
+                        cast_by_id=person.id, cast_at=now, version=1)
+        session.add(ballot)
+    try:
+        await session.flush()
+        session.add_all([BallotChoice(ballot_id=ballot.id, vote_id=vote.id, matter=int(n),
+                                      value=value) for n, value in picked.items()])
+        session.add(BallotVersion(ballot_id=ballot.id, version=ballot.version, choices=picked,
+                                  cast_by_id=person.id, at=now))
+        await session.flush()
+    except IntegrityError:  # a co-owner's ballot (or this person's other press) came first
+        await session.rollback()
+        raise Conflict(N_("The ballot for these homes has just been cast. Open the vote again "
+                          "to see it.")) from None
+    audit.record(session, actor_id=person.id, action="vote.ballot", subject="vote",
+                 subject_id=vote.id, owner=owner_id, version=ballot.version, channel=channel)
+    if not changed:
+        await _tell_co_owners(session, vote, owner_id, person)
+    await session.commit()
+    return Cast(ballot, changed)
+
+
+async def _tell_co_owners(session: AsyncSession, vote: Vote, owner_id: int, voter: Person
+                          ) -> None:
+    others = await session.scalars(
+        select(Person).join(Membership, Membership.person_id == Person.id)
+        .join(RollHousehold, RollHousehold.household_id == Membership.household_id)
+        .where(RollHousehold.owner_id == owner_id, Membership.status ==
+               MembershipStatus.APPROVED, Membership.relation == Relation.OWNER,
+               Person.id != voter.id, Person.consent_at.is_not(None),
+               Person.unreachable_at.is_(None)).distinct())
+    for other in others:
+        enqueue(session, chat_id=other.telegram_id, person_id=other.id, kind=CO_OWNER_VOTED,
+                payload={"vote_id": vote.id, "owner_id": owner_id, "by": voter.id},
+                topic=vote.topic)
+
+
+async def choices_of(session: AsyncSession, ballot_id: int) -> dict[str, str]:
+    """A ballot's current choices: matter number (as text) → choice."""
+    rows = await session.execute(select(BallotChoice.matter, BallotChoice.value)
+                                 .where(BallotChoice.ballot_id == ballot_id))
+    return {str(matter): value for matter, value in rows}
+
+
+async def versions(session: AsyncSession, ballot_id: int) -> list[BallotVersion]:
+    """A ballot's history, first version first."""
+    return list(await session.scalars(select(BallotVersion).where(
+        BallotVersion.ballot_id == ballot_id).order_by(BallotVersion.version)))

@@ -1,0 +1,160 @@
+"""The end of voting: closing at the deadline exactly once (a due item; one from before an
+extension is stale, not wrong), counting with models/votes/tally.py, extending when
+participation is short, the scrutineers' confirmations and publishing the result to every
+owner. Every verb is one transaction with its audit row and its outbox rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import audit
+from models.base import end_of_day, utcnow
+from models.errors import N_, Conflict, Invalid
+from models.estates import CommitteeSeat
+from models.outbox import enqueue_select
+from models.participation import reachable
+from models.people import Person
+from models.schedule import DueItem
+from models.votes import recount, tally
+from models.votes.core import (
+    CLOSE_DUE,
+    EXTENDED,
+    MAX_VOTING,
+    REMIND_DUE,
+    RESULT,
+    TO_CONFIRM,
+    cancel_due,
+    duty_of,
+    get_vote,
+    require_convenor,
+    schedule_closing,
+    tell_convenors,
+    vote_paths,
+)
+from models.votes.export import tally_inputs
+from models.votes.tables import Scrutiny, Vote, VoteStatus
+
+
+async def count(session: AsyncSession, vote: Vote, now: dt.datetime) -> list[tally.MatterResult]:
+    """Tally the ballots against the frozen roll (models/votes/tally.py), and store it."""
+    matters, roll, ballots = await tally_inputs(session, vote)
+    results = tally.tally(matters, roll, ballots)
+    vote.result = recount.result_json(results)
+    vote.status, vote.counted_at = VoteStatus.COUNTED, now
+    return results
+
+
+async def close_due(session: AsyncSession, item: DueItem, now: dt.datetime) -> None:
+    """Due-item effect at the closing time: close, count, and ask the scrutineers to confirm.
+    An item from before an extension is stale: the new one closes."""
+    vote = await session.get(Vote, item.ref_id or 0)
+    if vote is None or vote.status != VoteStatus.OPEN or vote.closes_at is None:
+        return
+    if item.payload.get("closes_at") != vote.closes_at.isoformat():
+        return
+    vote.status, vote.closed_at = VoteStatus.CLOSED, now
+    results = await count(session, vote, now)
+    quorum = all(r.quorum for r in results)
+    await tell_convenors(session, vote, TO_CONFIRM, quorum=quorum)
+    audit.record(session, actor_id=None, action="vote.close", subject="vote",
+                 subject_id=vote.id, ballots=results[0].owners_voted if results else 0,
+                 quorum=quorum)
+
+
+def can_extend(vote: Vote) -> bool:
+    """Open, or counted without a quorum on some matter and not yet confirmed."""
+    if vote.status == VoteStatus.OPEN:
+        return True
+    return (vote.status == VoteStatus.COUNTED and vote.result is not None
+            and not all(m["quorum"] for m in vote.result["matters"]))
+
+
+async def extend(session: AsyncSession, *, vote_id: int, closes_on: dt.date, author: Person,
+                 tz: dt.tzinfo, now: dt.datetime | None = None) -> Vote:
+    """Move the closing to the end of `closes_on`: while voting runs, or after a count that
+    fell short of the quorum (voting opens again; the scrutineers' confirmations so far are
+    void). The whole voting time stays within MAX_VOTING."""
+    now = now or utcnow()
+    vote = await get_vote(session, vote_id)
+    await require_convenor(session, author, vote)
+    if not can_extend(vote):
+        raise Conflict(N_("Only a vote that is open, or counted without a quorum, can be "
+                          "extended."))
+    assert vote.opens_at is not None and vote.closes_at is not None
+    closes_at = end_of_day(closes_on, tz)
+    if closes_at <= max(now, vote.closes_at):
+        raise Invalid(N_("Choose a day after the current closing."))
+    if closes_at - vote.opens_at > MAX_VOTING:
+        raise Invalid(N_("Voting can last at most {days} days."), days=MAX_VOTING.days)
+    if vote.status == VoteStatus.COUNTED:
+        await session.execute(delete(Scrutiny).where(Scrutiny.vote_id == vote.id))
+        vote.result, vote.counted_at, vote.closed_at = None, None, None
+    vote.status, vote.closes_at = VoteStatus.OPEN, closes_at
+    await cancel_due(session, vote.id, (CLOSE_DUE, REMIND_DUE))
+    schedule_closing(session, vote, now)
+    paths = await vote_paths(session, vote)
+    people = reachable(duty_of(vote, paths)).subquery()
+    await enqueue_select(session, select(people.c.chat_id, people.c.person_id), kind=EXTENDED,
+                         payload={"vote_id": vote.id}, topic=vote.topic, now=now)
+    audit.record(session, actor_id=author.id, action="vote.extend", subject="vote",
+                 subject_id=vote.id, closes_at=closes_at.isoformat())
+    await session.commit()
+    return vote
+
+
+# --- scrutineers, publishing ----------------------------------------------------------------
+
+
+async def confirmations(session: AsyncSession, vote_id: int) -> list[Scrutiny]:
+    return list(await session.scalars(select(Scrutiny).where(Scrutiny.vote_id == vote_id)
+                                      .order_by(Scrutiny.id)))
+
+
+async def confirm_count(session: AsyncSession, *, vote_id: int, person: Person,
+                        now: dt.datetime | None = None) -> int:
+    """A scrutineer confirms the count (audited). Two are needed, at least one of them a
+    committee member (two members, or a staff member and one member); then the result is
+    published to every owner. Returns the confirmations so far."""
+    now = now or utcnow()
+    vote = await get_vote(session, vote_id)
+    await require_convenor(session, person, vote)
+    if vote.status != VoteStatus.COUNTED:
+        raise Conflict(N_("Only a counted vote can be confirmed."))
+    member = bool(await session.scalar(select(func.count()).select_from(CommitteeSeat).where(
+        CommitteeSeat.estate_id == vote.estate_id, CommitteeSeat.person_id == person.id)))
+    done = await confirmations(session, vote.id)
+    if any(s.person_id == person.id for s in done):
+        raise Conflict(N_("You have already confirmed this count."))
+    if not member and any(s.staff for s in done):
+        raise Conflict(N_("A committee member must confirm the count too: two staff members "
+                          "are not enough."))
+    session.add(Scrutiny(vote_id=vote.id, person_id=person.id, staff=not member, at=now))
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(N_("You have already confirmed this count.")) from None
+    audit.record(session, actor_id=person.id, action="vote.confirm", subject="vote",
+                 subject_id=vote.id, as_staff=not member)
+    total = len(done) + 1
+    if total >= 2:
+        await _publish(session, vote, now)
+    await session.commit()
+    return total
+
+
+async def _publish(session: AsyncSession, vote: Vote, now: dt.datetime) -> None:
+    vote.status = VoteStatus.CONFIRMED
+    paths = await vote_paths(session, vote)
+    people = reachable(duty_of(vote, paths)).subquery()
+    told = await enqueue_select(session, select(people.c.chat_id, people.c.person_id),
+                                kind=RESULT, payload={"vote_id": vote.id}, topic=vote.topic,
+                                now=now)
+    vote.status, vote.published_at = VoteStatus.PUBLISHED, now
+    audit.record(session, actor_id=None, action="vote.publish", subject="vote",
+                 subject_id=vote.id, told=told)

@@ -1,0 +1,54 @@
+"""A vote as the tally and the recount files see it: its matters, its frozen roll (one row
+per owner, with opaque keys) and its ballots (with their weights, not joined to the roll).
+
+The bot counts from exactly these rows (`lifecycle.count`), and `linli votes export` writes
+them as the three CSV files `linli votes recount` reads (models/votes/recount.py): whoever
+recounts from the files recounts what the bot counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.votes import recount, tally
+from models.votes.core import matters_of
+from models.votes.tables import Ballot, BallotChoice, RollHousehold, RollOwner, Vote
+
+
+async def tally_inputs(session: AsyncSession, vote: Vote
+                       ) -> tuple[list[tally.Matter], list[tally.RollOwner], list[tally.Ballot]]:
+    matters = [tally.Matter(number=m.number, kind=tally.MatterKind(m.kind), item=m.item,
+                            seats=m.seats, options=tuple(m.options or ()))
+               for m in await matters_of(session, vote.id)]
+    households: dict[int, list[str]] = defaultdict(list)
+    for owner_id, household_id in await session.execute(
+            select(RollHousehold.owner_id, RollHousehold.household_id)
+            .where(RollHousehold.vote_id == vote.id).order_by(RollHousehold.household_id)):
+        households[owner_id].append(f"H{household_id}")
+    ballots = list(await session.execute(
+        select(Ballot, RollOwner.area).join(RollOwner, RollOwner.id == Ballot.owner_id)
+        .where(Ballot.vote_id == vote.id).order_by(Ballot.id)))
+    chosen: dict[int, dict[int, str]] = defaultdict(dict)
+    for ballot_id, matter, value in await session.execute(
+            select(BallotChoice.ballot_id, BallotChoice.matter, BallotChoice.value)
+            .where(BallotChoice.vote_id == vote.id)):
+        chosen[ballot_id][matter] = value
+    voted = {ballot.owner_id for ballot, _area in ballots}
+    roll = [tally.RollOwner(key=f"O{owner.id}", households=tuple(households[owner.id]),
+                            area=owner.area, voted=owner.id in voted)
+            for owner in await session.scalars(select(RollOwner).where(
+                RollOwner.vote_id == vote.id).order_by(RollOwner.id))]
+    cast = [tally.Ballot(key=f"B{ballot.id}", area=area, channel=ballot.channel,
+                         choices={m: tally.Choice(v) for m, v in chosen[ballot.id].items()})
+            for ballot, area in ballots]
+    return matters, roll, cast
+
+
+async def export_files(session: AsyncSession, vote: Vote, directory: Path) -> None:
+    """Write the vote's three recount files into `directory`."""
+    matters, roll, ballots = await tally_inputs(session, vote)
+    recount.write_files(directory, matters, roll, ballots)

@@ -1,0 +1,189 @@
+"""The tables of owners' votes (业主共同决定, Civil Code art. 278), and their words.
+
+A `vote` belongs to one estate (物业管理区域), or to one building of it, and holds one or more
+matters (`vote_matter`), each tallied on its own. When it opens, its roll is frozen: every
+exclusive unit (专有部分) of the estate or building, joined or not, becomes a row of
+`vote_roll_household` under the owner it counts for (`vote_roll_owner`, as art. 9 of the Supreme
+People's Court interpretation on building ownership counts owners: see models/votes/roll.py).
+
+A ballot (`vote_ballot`) is named and belongs to one roll owner: the unique key on (vote, owner)
+is what makes "one owner, one ballot" hold against any number of concurrent presses, and the
+co-owners of a household race for the same row. Every version of a ballot is kept in
+`vote_ballot_version`. Two scrutineers' confirmations (`vote_scrutiny`) come before the result
+is published. Elections, secret ballots, polls and paper ballots (the next issue) add matter
+kinds and ballot channels to the same tables.
+
+Areas are integers of hundredths of a square metre everywhere here (models/votes/tally.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import ID, Base, utcnow
+
+
+class VoteStatus(enum.StrEnum):
+    """Draft → announced → open → closed → counted → confirmed → published; or cancelled."""
+
+    DRAFT = "draft"
+    ANNOUNCED = "announced"  # told to every owner; voting opens on `opens_at`
+    OPEN = "open"
+    CLOSED = "closed"  # voting ended; the count follows at once
+    COUNTED = "counted"  # the tally is stored; scrutineers confirm it
+    CONFIRMED = "confirmed"  # two scrutineers confirmed; publishing follows at once
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Vote(Base):
+    """An owners' vote over one estate (or one building of it)."""
+
+    __tablename__ = "vote"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estate.id", ondelete="RESTRICT"),
+                                           index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[VoteStatus] = mapped_column(String(16), default=VoteStatus.DRAFT,
+                                               index=True)
+    step: Mapped[str] = mapped_column(String(16), default="")  # what a draft asks for next
+    changeable: Mapped[bool] = mapped_column(default=True)  # ballots may change until closing
+    # automatic reminders, days before closing (e.g. [3, 1])
+    remind_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    opens_at: Mapped[dt.datetime | None]
+    closes_at: Mapped[dt.datetime | None]
+    first_closes_at: Mapped[dt.datetime | None]  # before any extension
+    announced_at: Mapped[dt.datetime | None]
+    opened_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    counted_at: Mapped[dt.datetime | None]
+    published_at: Mapped[dt.datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # the frozen roll's totals (set when it opens)
+    roll_owners: Mapped[int] = mapped_column(default=0)
+    roll_area: Mapped[int] = mapped_column(default=0)  # hundredths of a m²
+    # the stored tally, once counted: models/votes/recount.result_json's form
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def topic(self) -> str:
+        return f"vote:{self.id}"
+
+    def title_for(self, language: str) -> str:
+        return (self.title_en or self.title) if language == "en" else self.title
+
+
+class VoteMatter(Base):
+    """One matter decided by the vote, tallied on its own: a decision on an art. 278 item."""
+
+    __tablename__ = "vote_matter"
+    __table_args__ = (UniqueConstraint("vote_id", "number"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1, 2, … in the order shown
+    kind: Mapped[str] = mapped_column(String(16), default="decision")  # tally.MatterKind
+    item: Mapped[int | None]  # the art. 278 item, 1–9
+    title: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    seats: Mapped[int | None]  # elections (the next issue)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)  # elections and polls
+
+    def title_for(self, language: str) -> str:
+        return (self.title_en or self.title) if language == "en" else self.title
+
+
+class RollOwner(Base):
+    """One owner as art. 278 counts them, on a vote's frozen roll."""
+
+    __tablename__ = "vote_roll_owner"
+    __table_args__ = (UniqueConstraint("vote_id", "key"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    # "developer", "ref:<owner reference>", "o:<approved owners' person ids>", "h:<household>"
+    key: Mapped[str] = mapped_column(String(120))
+    area: Mapped[int]  # the owner's exclusive area, hundredths of a m²
+
+
+class RollHousehold(Base):
+    """An exclusive unit (a household of the place tree) on a vote's roll, and its owner."""
+
+    __tablename__ = "vote_roll_household"
+    __table_args__ = (UniqueConstraint("vote_id", "household_id"),
+                      Index("ix_vote_roll_household_owner_id", "owner_id"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("vote_roll_owner.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="RESTRICT"))
+    area: Mapped[int]
+
+
+class Ballot(Base):
+    """A roll owner's named ballot; its current choices are its `vote_ballot_choice` rows."""
+
+    __tablename__ = "vote_ballot"
+    __table_args__ = (UniqueConstraint("vote_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("vote_roll_owner.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16), default="online")
+    cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class BallotChoice(Base):
+    """What a ballot chose on one matter: "agree" | "disagree" | "abstain" for a decision (an
+    election or a poll: one row per chosen option, its number). Rows, so that the tally is a
+    GROUP BY over the ballots, not a loop over them."""
+
+    __tablename__ = "vote_ballot_choice"
+    __table_args__ = (UniqueConstraint("ballot_id", "matter", "value"),
+                      Index("ix_vote_ballot_choice_vote_id_matter", "vote_id", "matter"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("vote_ballot.id", ondelete="CASCADE"))
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    matter: Mapped[int]  # the matter's number
+    value: Mapped[str] = mapped_column(String(16))
+
+
+class BallotVersion(Base):
+    """Every version of a ballot, the first included: a change never erases what was cast."""
+
+    __tablename__ = "vote_ballot_version"
+    __table_args__ = (UniqueConstraint("ballot_id", "version"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("vote_ballot.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    choices: Mapped[dict[str, str]] = mapped_column(JSON)
+    cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Scrutiny(Base):
+    """A scrutineer's confirmation that the count is right (two are needed)."""
+
+    __tablename__ = "vote_scrutiny"
+    __table_args__ = (UniqueConstraint("vote_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    staff: Mapped[bool] = mapped_column(default=False)  # confirmed as staff, not as a member
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
