@@ -1,9 +1,10 @@
 """A vote as the tally and the recount files see it: its matters, its frozen roll (one row
 per owner, with opaque keys) and its ballots (with their weights, not joined to the roll).
 
-The bot counts from exactly these rows (`lifecycle.count`), and `linli votes export` writes
-them as the three CSV files `linli votes recount` reads (models/votes/recount.py): whoever
-recounts from the files recounts what the bot counted.
+`linli votes export` writes these rows as the three CSV files `linli votes recount` reads
+(models/votes/recount.py). The bot counts the same ballots and roll in the database
+(`closing.tally_of`) and decides with the same rules (`tally.tally_counts`); the tests check
+that a recount from the files always gives the stored result.
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ from models.votes.core import matters_of
 from models.votes.tables import Ballot, BallotChoice, RollHousehold, RollOwner, Vote
 
 
+async def matters_as_counted(session: AsyncSession, vote: Vote) -> list[tally.Matter]:
+    return [tally.Matter(number=m.number, kind=tally.MatterKind(m.kind), item=m.item,
+                         seats=m.seats, options=tuple(m.options or ()))
+            for m in await matters_of(session, vote.id)]
+
+
 async def tally_inputs(session: AsyncSession, vote: Vote
                        ) -> tuple[list[tally.Matter], list[tally.RollOwner], list[tally.Ballot]]:
-    matters = [tally.Matter(number=m.number, kind=tally.MatterKind(m.kind), item=m.item,
-                            seats=m.seats, options=tuple(m.options or ()))
-               for m in await matters_of(session, vote.id)]
+    """The vote as the recount files hold it: matters, roll, ballots."""
+    matters = await matters_as_counted(session, vote)
     households: dict[int, list[str]] = defaultdict(list)
     for owner_id, household_id in await session.execute(
             select(RollHousehold.owner_id, RollHousehold.household_id)

@@ -308,11 +308,6 @@ def selection_problem(matter: Matter, selection: object) -> str | None:
 def tally(matters: Sequence[Matter], roll: Sequence[RollOwner],
           ballots: Sequence[Ballot]) -> list[MatterResult]:
     """Every matter's result over the roll (the totals) and the ballots (who took part)."""
-    owners_total = len(roll)
-    area_total = sum(owner.area for owner in roll)
-    owners_voted = len(ballots)
-    area_voted = sum(ballot.area for ballot in ballots)
-    results = []
     for matter in matters:
         problem = matter_problem(matter)
         if problem is not None:
@@ -323,26 +318,46 @@ def tally(matters: Sequence[Matter], roll: Sequence[RollOwner],
             if problem is not None:
                 raise BadBallot(BALLOT_PROBLEMS[problem], ballot=ballot.key,
                                 matter=matter.number)
-        quorum = (Bar(owners_voted, owners_total, QUORUM, True),
-                  Bar(area_voted, area_total, QUORUM, True))
-        results.append(_matter_result(matter, owners_total, area_total, owners_voted,
-                                      area_voted, quorum, ballots))
-    return results
+    counts: dict[int, dict[str, Count]] = {m.number: {} for m in matters}
+    for ballot in ballots:
+        for number, selection in ballot.choices.items():
+            if number not in counts:
+                continue
+            chosen = counts[number]
+            for value in _values(selection):
+                chosen[value] = chosen.get(value, Count()).plus(ballot.area)
+    return tally_counts(matters, owners_total=len(roll),
+                        area_total=sum(owner.area for owner in roll),
+                        owners_voted=len(ballots),
+                        area_voted=sum(ballot.area for ballot in ballots), counts=counts)
+
+
+def _values(selection: Selection) -> tuple[str, ...]:
+    """How a selection is counted: a decision's choice, each chosen option's number, or an
+    empty election or poll ballot as an abstention."""
+    if isinstance(selection, Choice):
+        return (selection.value,)
+    return tuple(str(option) for option in selection) or (Choice.ABSTAIN.value,)
+
+
+def tally_counts(matters: Sequence[Matter], *, owners_total: int, area_total: int,
+                 owners_voted: int, area_voted: int,
+                 counts: Mapping[int, Mapping[str, Count]]) -> list[MatterResult]:
+    """Every matter's result from counts already made — per matter, per value ("agree",
+    "disagree", "abstain", or an option's number) the owners and area behind it — as the
+    database's GROUP BY gives them (models/votes/closing.py). `tally` counts ballots into the
+    same form, so both paths decide alike."""
+    quorum = (Bar(owners_voted, owners_total, QUORUM, True),
+              Bar(area_voted, area_total, QUORUM, True))
+    return [_matter_result(matter, owners_total, area_total, owners_voted, area_voted, quorum,
+                           counts.get(matter.number, {})) for matter in matters]
 
 
 def _matter_result(matter: Matter, owners_total: int, area_total: int, owners_voted: int,
                    area_voted: int, quorum: tuple[Bar, Bar],
-                   ballots: Sequence[Ballot]) -> MatterResult:
-    counts = {choice: Count() for choice in Choice}
-    per_option = [Count() for _ in matter.options]
-    for ballot in ballots:
-        selection = ballot.choices[matter.number]
-        if isinstance(selection, Choice):
-            counts[selection] = counts[selection].plus(ballot.area)
-        elif not selection:
-            counts[Choice.ABSTAIN] = counts[Choice.ABSTAIN].plus(ballot.area)
-        for option in selection if isinstance(selection, tuple) else ():
-            per_option[option - 1] = per_option[option - 1].plus(ballot.area)
+                   counted: Mapping[str, Count]) -> MatterResult:
+    counts = {choice: counted.get(choice.value, Count()) for choice in Choice}
+    per_option = [counted.get(str(n), Count()) for n in range(1, len(matter.options) + 1)]
     needed, inclusive = majority_of(matter)
     agree = counts[Choice.AGREE]
     result = MatterResult(
