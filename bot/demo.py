@@ -169,9 +169,12 @@ def english_name(name: str) -> str:
 
 def with_english_names(text: str) -> str:
     """A places CSV with the `*_en` columns filled from the demo's English names."""
-    table = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    table = list(reader)
+    columns = [c for c in place_import.COLUMNS
+               if c in (reader.fieldnames or ()) or c in place_import.ENGLISH_COLUMNS]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=place_import.COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in table:
         writer.writerow({**row, **{f"{c}_en": english_name(row[c])

@@ -1,5 +1,6 @@
 """Everyday commands for anyone: /me, /language and /help, each also reachable by button; and
-`linli admin`, where roles are granted by hand (the first staff member is made there)."""
+`linli admin`, where roles are granted by hand (the first staff member is made there), and
+`linli admin committee`, where staff seat an estate's owners' committee."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, tr
 from handlers import labels
 from handlers.places_picker import HomePick
 from models import roles
+from models.estates import Body
 from models.onboarding import memberships_of
 from models.people import Role, roles_of, set_language
 
@@ -127,6 +129,73 @@ def cmd_admin_list(args: argparse.Namespace) -> None:
     print("\n".join(lines) if lines else "No roles granted yet. Use `linli admin grant`.")
 
 
+def _estate_names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split("/") if part.strip()]
+    if len(names) < 2:
+        raise Fail("--estate needs the community's names from the top and the estate's name, "
+                   "e.g. '城东街道/阳光社区/阳光花园'.")
+    return names
+
+
+def cmd_committee_grant(args: argparse.Namespace, *, revoke: bool = False) -> None:
+    settings = load_settings()
+    names, who = _estate_names(args.estate), args.telegram_id
+
+    async def work(db: Database) -> str:
+        async with db.session() as session:
+            if revoke:
+                if not await roles.revoke_seat(session, telegram_id=who, estate_names=names):
+                    return f"Nothing to revoke: {who} holds no seat of {args.estate}."
+                return f"Revoked {who}'s seat of {args.estate}."
+            if not await roles.grant_seat(session, telegram_id=who, estate_names=names,
+                                          body=Body(args.body), name=args.name or str(who),
+                                          language=settings.default_language):
+                return f"{who} already sits on the {args.body} of {args.estate}."
+            return f"Seated {who} on the {args.body} of {args.estate}."
+
+    print(asyncio.run(with_db(settings, work)))
+
+
+def cmd_committee_list(args: argparse.Namespace) -> None:
+    names = None if args.estate is None else _estate_names(args.estate)
+
+    async def work(db: Database) -> list[str]:
+        async with db.session() as session:
+            held = await roles.seat_holders(session, names)
+        return [f"{h.body:<12} {h.telegram_id:<14} {h.name:<20} {'/'.join(h.estate_names)}"
+                for h in held]
+
+    lines = asyncio.run(with_db(load_settings(), work))
+    print("\n".join(lines) if lines else "No seats yet. Use `linli admin committee grant`.")
+
+
+def add_committee(adms: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    com = adms.add_parser(
+        "committee", help="seats of an estate's owners' committee or preparatory group",
+        description="Grant, revoke and list the seats of an estate's owners' committee "
+                    "(业主委员会) or preparatory group (筹备组). Their members convene the "
+                    "estate's owners' decisions with the community's staff.")
+    coms = com.add_subparsers(dest="committee_command", required=True, metavar="ACTION")
+    estate_help = ("the estate: its community's names from the top and its own name, "
+                   "separated by '/', e.g. '城东街道/阳光社区/阳光花园'")
+    for name, helptext in (("grant", "give a person a seat (or move them to the other body)"),
+                           ("revoke", "take a person's seat away")):
+        g = coms.add_parser(name, help=helptext, description=helptext.capitalize() + ".")
+        g.add_argument("--telegram-id", type=int, required=True,
+                       help="the person's numeric Telegram user id")
+        g.add_argument("--estate", required=True, help=estate_help)
+        if name == "grant":
+            g.add_argument("--body", choices=[b.value for b in Body], default="committee",
+                           help="the owners' committee (default) or the preparatory group")
+            g.add_argument("--name", help="display name until the person opens the bot")
+            g.set_defaults(func=cmd_committee_grant)
+        else:
+            g.set_defaults(func=lambda a: cmd_committee_grant(a, revoke=True))
+    lst = coms.add_parser("list", help="list the seats", description="List the seats.")
+    lst.add_argument("--estate", help="only this estate (" + estate_help + ")")
+    lst.set_defaults(func=cmd_committee_list)
+
+
 def add_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     adm = sub.add_parser("admin", help="grant and revoke roles",
                          description="Grant, revoke and list roles (the first staff member is "
@@ -150,6 +219,7 @@ def add_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lst = adms.add_parser("list", help="list granted roles", description="List granted roles.")
     lst.add_argument("--role", choices=choices, help="only this role")
     lst.set_defaults(func=cmd_admin_list)
+    add_committee(adms)
 
 
 FEATURE = Feature(

@@ -45,7 +45,9 @@ def cmd_import_places(args: argparse.Namespace) -> None:
     created = ", ".join(f"{n} {kind}" for kind, n in result.created.items()) or "nothing new"
     print(f"Imported {result.rows} households: created {created}; "
           f"{result.updated} updated, {result.unchanged} unchanged; "
-          f"{result.renamed} English name(s) set.")
+          f"{result.renamed} English name(s) set"
+          + (f"; {result.estates} estate(s) created, {result.assigned} building(s) put in an "
+             "estate." if result.estates or result.assigned else "."))
 
 
 def cmd_export_places(args: argparse.Namespace) -> None:
@@ -70,9 +72,12 @@ def add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Import households from a UTF-8 CSV with the columns street, community, "
                     "grid, building, unit, room, floor_area_m2 (one household per row) and, "
                     "optionally, English names in street_en, community_en, grid_en, "
-                    "building_en, unit_en, room_en. Importing the same file again changes "
-                    "nothing; an edited floor area or English name is updated in place; any "
-                    "bad row stops the import and nothing is written.")
+                    "building_en, unit_en, room_en; for owners' decisions, the building's "
+                    "estate (物业管理区域) in estate and estate_en, the owner's reference from "
+                    "the property register in owner_ref and a developer's unit in developer "
+                    "(yes/no). Importing the same file again changes nothing; an edited floor "
+                    "area, English name, estate or owner is updated in place; any bad row "
+                    "stops the import and nothing is written.")
     ip.add_argument("file", help="CSV file, e.g. bot/data/sample_places.csv")
     ip.set_defaults(func=cmd_import_places)
 

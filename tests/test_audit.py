@@ -123,16 +123,9 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
                                   place_id=(await place(w.s, COMMUNITY)).id)
 
     async def seat(w):
-        from models.estates import Body, Estate, estates_in
+        from models.estates import Body, estates_in
 
-        community = await place(w.s, COMMUNITY)
-        found = await estates_in(w.s, community)
-        if found:
-            w.estate = found[0]
-        else:
-            w.estate = Estate(community_id=community.id, name="东苑")
-            w.s.add(w.estate)
-            await w.s.flush()
+        w.estate = (await estates_in(w.s, await place(w.s, COMMUNITY)))[0]  # 阳光花园
         return await estates.grant_seat(w.s, estate_id=w.estate.id, person_id=w.resident.id,
                                         body=Body.COMMITTEE, actor_id=w.staff.id)
 
@@ -150,6 +143,11 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.estates.grant_seat", seat),
         ("models.estates.revoke_seat", lambda w: estates.revoke_seat(
             w.s, estate_id=w.estate.id, person_id=w.resident.id, actor_id=w.staff.id)),
+        ("models.roles.grant_seat", lambda w: roles.grant_seat(
+            w.s, telegram_id=951, estate_names=[*COMMUNITY.split("/"), w.estate.name],
+            body=estates.Body.PREPARATORY, name="新筹备组成员", language="zh_CN")),
+        ("models.roles.revoke_seat", lambda w: roles.revoke_seat(
+            w.s, telegram_id=951, estate_names=[*COMMUNITY.split("/"), w.estate.name])),
         ("models.permissions.require_scope_over_person",
          lambda w: permissions.require_scope_over_person(
              w.s, person_id=w.resident.id, by=w.staff, roles=permissions.MANAGERS)),

@@ -23,7 +23,9 @@ def linli(*args: str, url: str, env: dict[str, str] | None = None,
 @pytest.mark.parametrize(
     "command",
     [[], ["run"], ["db"], ["db", "upgrade"], ["db", "current"], ["import"], ["import", "places"],
-     ["export", "places"], ["admin"], ["admin", "grant"], ["admin", "revoke"], ["admin", "list"]],
+     ["export", "places"], ["admin"], ["admin", "grant"], ["admin", "revoke"], ["admin", "list"],
+     ["admin", "committee"], ["admin", "committee", "grant"], ["admin", "committee", "revoke"],
+     ["admin", "committee", "list"]],
 )
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exited:
@@ -100,3 +102,35 @@ def test_bad_setting_is_one_line(tmp_path):
                    env={"LINLI_TIMEZONE": "Mars/Olympus"})
     assert result.returncode == 1 and "LINLI_TIMEZONE" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_staff_seat_an_estates_committee(db_url):
+    assert linli("db", "upgrade", url=db_url).returncode == 0
+    imported = linli("import", "places", str(SAMPLE_CSV), url=db_url)
+    assert "2 estate(s) created, 4 building(s) put in an estate" in imported.stdout
+    garden = "城东街道/阳光社区/阳光花园"
+    granted = linli("admin", "committee", "grant", "--telegram-id", "777", "--estate", garden,
+                    "--body", "preparatory", "--name", "刘筹备", url=db_url)
+    assert granted.returncode == 0 and "Seated 777 on the preparatory" in granted.stdout
+    again = linli("admin", "committee", "grant", "--telegram-id", "777", "--estate", garden,
+                  "--body", "preparatory", url=db_url)
+    assert "already sits on the preparatory" in again.stdout
+    linli("admin", "committee", "grant", "--telegram-id", "778", "--estate",
+          "城东街道/桂花社区/桂花苑", url=db_url)
+    listed = linli("admin", "committee", "list", "--estate", garden, url=db_url).stdout
+    assert "preparatory" in listed and "777" in listed and "刘筹备" in listed
+    assert garden in listed and "778" not in listed
+    assert "778" in linli("admin", "committee", "list", url=db_url).stdout
+    missing = linli("admin", "committee", "grant", "--telegram-id", "777", "--estate",
+                    "城东街道/阳光社区/没有小区", url=db_url)
+    assert missing.returncode == 1 and "No estate named" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    vague = linli("admin", "committee", "list", "--estate", "阳光花园", url=db_url)
+    assert vague.returncode == 1 and "--estate needs the community's names" in vague.stderr
+    revoked = linli("admin", "committee", "revoke", "--telegram-id", "777", "--estate", garden,
+                    url=db_url)
+    assert "Revoked 777's seat" in revoked.stdout
+    assert "777" not in linli("admin", "committee", "list", url=db_url).stdout
+    nothing = linli("admin", "committee", "revoke", "--telegram-id", "777", "--estate", garden,
+                    url=db_url)
+    assert nothing.returncode == 0 and "Nothing to revoke" in nothing.stdout

@@ -31,36 +31,46 @@ async def estate_with(session, name: str, *buildings: str, community: str = COMM
 
 
 async def test_an_estate_is_found_from_its_buildings_and_their_households(session):
-    east = await estate_with(session, "东苑", f"{GRID1}/1栋", f"{GRID2}/3栋", name_en="East Court")
-    west = await estate_with(session, "西苑", f"{GRID1}/2栋")
+    """The sample community's buildings are all of 阳光花园 (from the places CSV); then 3栋
+    is made an estate of its own, 东苑."""
+    names = lambda found: [e.name for e in found]  # noqa: E731
     room = await place(session, f"{GRID2}/3栋/1单元/101")
+    garden = await estates.estate_of(session, room)
+    assert (garden.name, garden.name_en) == ("阳光花园", "Sunshine Garden")
+    assert names(await estates.estates_in(session, await place(session, "城东街道"))) == [
+        "桂花苑", "阳光花园"]
+    assert [b.name for b in await estates.buildings_of(session, garden.id)] == [
+        "1栋", "2栋", "3栋"]
+
+    east = await estate_with(session, "东苑", f"{GRID2}/3栋", name_en="East Court")
     unit = await place(session, f"{GRID1}/2栋/1单元")
     assert (await estates.estate_of(session, room)).id == east.id
-    assert (await estates.estate_of(session, unit)).id == west.id
-    assert (await estates.estate_of(session, await place(session, f"{GRID1}/1栋"))).id == east.id
+    assert (await estates.estate_of(session, unit)).id == garden.id
+    assert (await estates.estate_of(session, await place(session, f"{GRID2}/3栋"))).id == \
+        east.id
     assert await estates.estate_of(session, await place(session, COMMUNITY)) is None
-
-    # an estate spans grids: each grid lists the estates with a building in it
-    names = lambda found: [e.name for e in found]  # noqa: E731
     assert names(await estates.estates_in(session, await place(session, COMMUNITY))) == [
-        "东苑", "西苑"]
-    assert names(await estates.estates_in(session, await place(session, "城东街道"))) == [
-        "东苑", "西苑"]
+        "东苑", "阳光花园"]
+    # a grid lists the estates with a building in it
     assert names(await estates.estates_in(session, await place(session, GRID2))) == ["东苑"]
+    assert names(await estates.estates_in(session, await place(session, GRID1))) == ["阳光花园"]
     assert names(await estates.estates_in(session, room)) == ["东苑"]
-    assert await estates.estates_in(session, await place(session, "城东街道/桂花社区")) == []
 
-    buildings = await estates.buildings_of(session, east.id)
-    assert [b.name for b in buildings] == ["1栋", "3栋"]
-    assert await estates.estate_paths(session, east.id) == [b.path for b in buildings]
-    assert (estates.estate_label(east, "en"), estates.estate_label(east, "zh_CN"),
-            estates.estate_label(west, "en")) == ("East Court", "东苑", "西苑")
+    buildings = await estates.buildings_of(session, garden.id)
+    assert [b.name for b in buildings] == ["1栋", "2栋"]
+    assert await estates.estate_paths(session, garden.id) == [b.path for b in buildings]
+    assert await estates.estate_paths(session, east.id) == [
+        (await place(session, f"{GRID2}/3栋")).path]
+    assert (estates.estate_label(east, "en"), estates.estate_label(east, "zh_CN")) == (
+        "East Court", "东苑")
+    west = await estate_with(session, "西苑")
+    assert estates.estate_label(west, "en") == "西苑"  # no English name: the Chinese one
+    assert await estates.buildings_of(session, west.id) == []
 
 
 async def test_an_estate_is_named_from_its_community(session):
-    east = await estate_with(session, "东苑", f"{GRID1}/1栋")
-    found = await estates.estate_by_names(session, [*COMMUNITY.split("/"), "东苑"])
-    assert found.id == east.id
+    garden = await estates.estate_by_names(session, [*COMMUNITY.split("/"), "阳光花园"])
+    assert garden.name_en == "Sunshine Garden"
     with pytest.raises(estates.NotFound):
         await estates.estate_by_names(session, [*COMMUNITY.split("/"), "北苑"])
 

@@ -87,6 +87,7 @@ async def test_export_round_trips(session):
 
 EN_HEADER = ("street,community,grid,building,unit,room,floor_area_m2,street_en,community_en,"
              "grid_en,building_en,unit_en,room_en\n")
+ESTATE_HEADER = ",estate,estate_en,owner_ref,developer\n"  # the sample's estates and owners
 
 
 async def test_english_names_round_trip_and_update(session):
@@ -104,7 +105,7 @@ async def test_english_names_round_trip_and_update(session):
     assert room.name_en is None and room.name_in("en") == "101"  # rooms keep their numbers
 
     rows = await export_rows(session)
-    assert ",".join(rows[0]) + "\n" == EN_HEADER
+    assert ",".join(rows[0]) + "\n" == EN_HEADER.replace("\n", ESTATE_HEADER)
     exported = "\n".join(",".join(r) for r in rows) + "\n"
     assert sorted(exported.splitlines()) == sorted(text.splitlines())
     again = await import_csv(session, exported)
@@ -159,3 +160,79 @@ async def test_exports_and_progress_name_places_in_the_viewers_language(session)
                                        node_id=grid2.id)
         assert report.up == (await place(session, COMMUNITY)).id  # Back: the community
         assert report.where.endswith(grids[1])  # a grid is headed by its own name
+
+
+OWNERS_HEADER = HEADER.replace("\n", ",estate,estate_en,owner_ref,developer\n")
+
+
+async def test_estates_and_owners_are_imported_exported_and_kept(session):
+    """The sample's estates, shared owner references and developer units: imported, exported
+    as they came, and the same file again changes nothing."""
+    from models.estates import Estate
+
+    text = SAMPLE_CSV.read_text(encoding="utf-8")
+    first = await import_csv(session, text)
+    assert (first.estates, first.assigned) == (2, 4)
+    garden = await session.scalar(select(Estate).where(Estate.name == "阳光花园"))
+    assert garden.name_en == "Sunshine Garden"
+    assert garden.community_id == (await place(session, COMMUNITY)).id
+    for building in ("第一网格/1栋", "第一网格/2栋", "第二网格/3栋"):
+        assert (await place(session, f"{COMMUNITY}/{building}")).estate_id == garden.id
+    shared = (await session.scalars(select(Place.name).where(Place.owner_ref == "SG-0088")
+                                    .order_by(Place.id))).all()
+    assert shared == ["502", "201"]  # 2栋 2单元 502 and 3栋 1单元 201: one owner
+    developer = (await session.scalars(select(Place.name).where(Place.developer)
+                                       .order_by(Place.id))).all()
+    assert developer == ["502", "501", "502"]
+    assert (await place(session, f"{COMMUNITY}/第一网格/1栋/1单元/101")).developer is False
+
+    rows = await export_rows(session)
+    assert rows[0][-4:] == ("estate", "estate_en", "owner_ref", "developer")
+    exported = "\n".join(",".join(r) for r in rows) + "\n"
+    assert sorted(exported.splitlines()) == sorted(text.splitlines())
+    again = await import_csv(session, exported)
+    assert (again.created, again.updated, again.unchanged, again.estates, again.assigned,
+            again.renamed) == ({}, 0, 64, 0, 0, 0)
+    # a file without the owner columns leaves the households' owners as they are
+    plain = "\n".join(",".join(r[:7]) for r in rows) + "\n"
+    assert (await import_csv(session, plain)).updated == 0
+    assert (await place(session, f"{COMMUNITY}/第二网格/3栋/2单元/501")).developer is True
+
+
+async def test_an_edited_register_moves_buildings_and_changes_owners(session):
+    await import_csv(session, OWNERS_HEADER + "S,C,G,1栋,1单元,101,80,东苑,,A-1,\n"
+                                              "S,C,G,1栋,1单元,102,90,东苑,,A-1,yes\n"
+                                              "S,C,G,2栋,1单元,101,70,东苑,,,\n")
+    edited = await import_csv(session, OWNERS_HEADER + "S,C,G,1栋,1单元,101,80,东苑,East,A-1,\n"
+                                                       "S,C,G,1栋,1单元,102,90,,,,no\n"
+                                                       "S,C,G,2栋,1单元,101,70,西苑,,A-1,1\n")
+    assert (edited.updated, edited.estates, edited.assigned, edited.renamed) == (2, 1, 1, 1)
+    room = await place(session, "S/C/G/1栋/1单元/102")
+    assert (room.owner_ref, room.developer) == (None, False)
+    moved = await place(session, "S/C/G/2栋/1单元/101")
+    assert (moved.owner_ref, moved.developer) == ("A-1", True)
+    from models.estates import estate_of
+
+    # 1栋's row without an estate left it in 东苑; 2栋 moved to the new 西苑
+    assert (await estate_of(session, room)).name_en == "East"
+    assert (await estate_of(session, moved)).name == "西苑"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        ("S,C,G,1栋,1单元,102,80,西苑,,,\n", 3,
+         "estate '西苑' differs from '东苑' on line 2 for building S/C/G/1栋"),
+        ("S,C,G,1栋,1单元,102,80,东苑,East,,\nS,C,G,1栋,1单元,103,80,东苑,West,,\n", 4,
+         "estate_en 'West' differs from 'East' on line 3 for estate 东苑"),
+        ("S,C,G,2栋,1单元,102,80,,Court,,\n", 3, "estate_en 'Court' given without an estate"),
+        ("S,C,G,2栋,1单元,102,80,,,,maybe\n", 3, "developer 'maybe' must be yes or no"),
+        ("S,C,G,2栋,1单元,102,80,,," + "x" * 65 + ",\n", 3, "owner_ref longer than 64"),
+    ],
+)
+async def test_estates_and_owners_that_do_not_fit_are_reported_by_line(session, body, line,
+                                                                       words):
+    with pytest.raises(ImportFailed) as failed:
+        await import_csv(session, OWNERS_HEADER + "S,C,G,1栋,1单元,101,80,东苑,,,\n" + body)
+    assert [(p.line, words in p.message) for p in failed.value.problems] == [(line, True)]
+    assert await count(session, PlaceKind.HOUSEHOLD) == 0
