@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from models.errors import Conflict, Invalid, NotAllowed
-from models.estates import Body, Estate, grant_seat
+from models.estates import Body, estate_by_names, grant_seat
 from models.outbox import OutboxMessage
 from models.people import Relation, Role
 from models.places import Place, PlaceKind
@@ -34,13 +34,14 @@ T0 = dt.datetime(2026, 12, 1, 2, tzinfo=dt.UTC)  # 10:00 in Beijing
 @pytest.fixture
 async def estate(session):
     """阳光花园: buildings 1栋 and 2栋 of 阳光社区; 王主任 is staff, 李委员 and 张委员 sit on
-    its owners' committee."""
+    its owners' committee. The sample CSV's 阳光花园 also holds 3栋, and some of its units
+    share an owner or are the developer's: here 3栋 is left out and every unit starts as its
+    own owner, so each test sets up the owners it is about."""
     community = await place(session, COMMUNITY)
-    estate = Estate(community_id=community.id, name="阳光花园", name_en="Sunshine Garden")
-    session.add(estate)
-    await session.flush()
-    for path in (B1, B2):
-        (await place(session, path)).estate_id = estate.id
+    estate = await estate_by_names(session, [*COMMUNITY.split("/"), "阳光花园"])
+    (await place(session, COMMUNITY + "/第二网格/3栋")).estate_id = None
+    await session.execute(update(Place).where(Place.path.startswith(community.path))
+                          .values(owner_ref=None, developer=False))
     await session.commit()
     staff = await person(session, 900, "王主任", role=Role.STAFF, at=COMMUNITY)
     for telegram_id, name in ((901, "李委员"), (902, "张委员")):
