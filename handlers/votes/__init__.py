@@ -1,7 +1,15 @@
-"""Votes (#14, #15): owners' decisions under Civil Code art. 278, elections and polls. So far
-the `linli votes` command with its `recount` action (handlers/votes/recount.py); the vote
-flows add their commands, buttons and renderers to FEATURE, and their CLI actions (`export`)
-to CLI_ACTIONS, since `linli votes` is one parser that each action adds itself to."""
+"""Votes (#14, #15): owners' decisions under Civil Code art. 278, elections and polls.
+
+Owners vote by buttons alone (`ballot`: the votes of my homes, whom I vote for, the ballot
+carried in its buttons, review, confirm, the copy); convenors write a vote step by step
+(`drafting`, with the typed answers in `answers`) and follow it (`following`: progress per
+building and the double quorum, reminders, extending, the scrutineers' confirmations,
+cancelling, the chart and the exports). `rendering` is how votes read, in chats and in the
+outbox; `buttons` are their codecs. The verbs are in models/votes/.
+
+`linli votes` is one parser that each action adds itself to (CLI_ACTIONS): `recount`
+(handlers/votes/recount.py) and `export` (handlers/votes/exporting.py).
+"""
 
 from __future__ import annotations
 
@@ -9,22 +17,50 @@ import argparse
 from collections.abc import Callable
 from typing import TypeAlias
 
-from bot.feature import CliCommand, Feature
-from handlers.votes import recount
+from bot.feature import CliCommand, Command, Feature, MenuButton, MenuCommand, On
+from bot.i18n import N_
+from handlers.votes import answers, ballot, drafting, exporting, following, recount
+from handlers.votes import buttons as b
+from handlers.votes.rendering import RENDERERS, SHARED
+from models.schedule import Effect
+from models.votes import closing, core, lifecycle
+from models.votes import following as vote_following
 
 Actions: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 # each adds one `linli votes ACTION` subparser, with set_defaults(func=…)
-CLI_ACTIONS: list[Callable[[Actions], None]] = [recount.add]
+CLI_ACTIONS: list[Callable[[Actions], None]] = [recount.add, exporting.add]
 
 
 def add_cli(sub: Actions) -> None:
     votes = sub.add_parser("votes", help="owners' decisions, elections and polls",
                            description="Owners' decisions (Civil Code art. 278), elections and "
-                                       "polls: recount a vote from its files.")
+                                       "polls: export a vote's files, recount from them.")
     actions = votes.add_subparsers(dest="votes_command", required=True, metavar="ACTION")
     for add in CLI_ACTIONS:
         add(actions)
 
 
-FEATURE = Feature(name="votes", cli=[CliCommand(add_cli)])
+# due-item kind → effect: voting opens, closes, an automatic reminder (the tick runs them)
+EFFECTS: dict[str, Effect] = {core.OPEN_DUE: lifecycle.open_due,
+                              core.CLOSE_DUE: closing.close_due,
+                              core.REMIND_DUE: vote_following.remind_due}
+
+FEATURE = Feature(
+    name=core.FEATURE,
+    commands=[Command("votes", ballot.my_votes, hint=N_("🗳 Owners' votes"))],
+    buttons=[
+        On(b.MyVotes, ballot.my_votes), On(b.OpenVote, ballot.open_vote),
+        On(b.OpenOwner, ballot.open_owner), On(b.Ballot, ballot.ballot),
+        On(b.Review, ballot.review), On(b.Cast, ballot.cast),
+        *[On(codec, handler) for codec, handler in drafting.BUTTONS.items()],
+        *[On(codec, handler) for codec, handler in following.BUTTONS.items()],
+    ],
+    inputs=answers.INPUTS,
+    renderers=RENDERERS,
+    shared_renderers=SHARED,
+    effects=EFFECTS,
+    menu=[MenuCommand("votes", N_("Owners' votes: vote, or run one"), "resident", 45)],
+    menu_buttons=[MenuButton(N_("🗳 Owners' votes"), b.MyVotes(), "resident", 35)],
+    cli=[CliCommand(add_cli)],
+)

@@ -1,0 +1,218 @@
+"""The owner's side: /votes lists the votes of my homes; a vote opens as what it is now
+(announced: when voting opens; open: the ballot; published: the result). Whoever may vote for
+several roll owners (a home of their own and one they co-own) first picks which. The ballot is
+filled in by buttons, one per choice and matter, each edit carrying the choices so far
+(`buttons.Ballot.state`); every matter chosen → Review → Confirm → the ballot is cast and a
+copy of it sent. Changing (where the vote allows) reopens it with the current choices.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.buttons import keyboard
+from bot.feature import Call
+from bot.i18n import Translator
+from handlers.votes.buttons import Ballot, Cast, Chart, Convene, OpenOwner, OpenVote, Review
+from handlers.votes.rendering import (
+    CHOICE_LABELS,
+    CHOICES,
+    LETTERS,
+    header,
+    matter_lines,
+    result_text,
+    status_of,
+    title,
+)
+from models.errors import N_, Invalid, StaleButton
+from models.votes import ballots, dialogs
+from models.votes.dialogs import BallotView
+from models.votes.tables import Vote, VoteStatus
+from models.votes.tally import area_text
+
+UNCHOSEN = "-"
+NOT_ALL = N_("Choose agree, disagree or abstain for every matter first.")
+
+
+def checked(state: str, view: BallotView) -> str:
+    """The button's choices, if they fit the ballot (a forged or stale one does not)."""
+    if len(state) != len(view.matters) or set(state) - {*CHOICES, UNCHOSEN}:
+        raise StaleButton()
+    return state
+
+
+def owner_line(_: Translator, view: BallotView) -> str:
+    return _("Ballot for: {homes} ({area} m²)", homes=escape("、".join(view.homes)),
+             area=area_text(view.owner.area))
+
+
+def ballot_text(_: Translator, view: BallotView, state: str, where: str) -> str:
+    lines = [header(_, view.vote, where), owner_line(_, view), ""]
+    for line, letter in zip(matter_lines(_, view.matters, with_needs=True), state,
+                            strict=True):
+        chosen = _(CHOICE_LABELS[CHOICES[letter]]) if letter in CHOICES else _("not chosen yet")
+        lines += [line, "   " + _("Your choice: {choice}", choice=chosen), ""]
+    lines.append(_("Press one button for each matter. The decision is valid when owners "
+                   "holding at least two thirds of all owners and of the area take part."))
+    return "\n".join(lines)
+
+
+def ballot_keyboard(_: Translator, view: BallotView, state: str) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    for i, matter in enumerate(view.matters):
+        row = []
+        for letter, choice in CHOICES.items():
+            label = f"{matter.number}. {_(CHOICE_LABELS[choice])}"
+            picked = state[:i] + letter + state[i + 1:]
+            row.append(Ballot(view.vote.id, view.owner.id, picked).button(
+                f"👉 {label}" if state[i] == letter else label))
+        rows.append(row)
+    if UNCHOSEN not in state:
+        rows.append([Review(view.vote.id, view.owner.id, state).button(_("Review ▶"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def summary_lines(_: Translator, view: BallotView, state: str) -> list[str]:
+    return [_("{number}. {title} — {choice}", number=m.number,
+              title=escape(m.title_for(_.language)), choice=_(CHOICE_LABELS[CHOICES[letter]]))
+            for m, letter in zip(view.matters, state, strict=True)]
+
+
+async def show_ballot(call: Call[object], view: BallotView, state: str) -> None:
+    where = await dialogs.where(call.session, view.vote, call._.language)
+    await call.show(ballot_text(call._, view, state, where), ballot_keyboard(call._, view, state))
+
+
+async def start_ballot(call: Call[object], vote_id: int, owner_id: int) -> None:
+    """The ballot of one roll owner: blank, or (cast already) the ballot as cast, with
+    «Change» where the vote allows it."""
+    _ = call._
+    view = await dialogs.ballot_view(call.session, vote_id=vote_id, owner_id=owner_id,
+                                     person=call.me, language=_.language)
+    if view.cast is None:
+        await show_ballot(call, view, UNCHOSEN * len(view.matters))
+        return
+    state = "".join(LETTERS.get(view.cast.get(str(m.number), ""), UNCHOSEN)
+                    for m in view.matters)
+    lines = [f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view),
+             _("✅ Your ballot was cast on {when}:", when=_.when(view.cast_at, zone=True)),
+             *summary_lines(_, view, state)]
+    if not view.vote.changeable:
+        await call.show("\n".join([*lines, _("This vote does not allow changing a ballot.")]))
+        return
+    await call.show("\n".join([*lines, _("You can change it until voting closes.")]),
+                    keyboard([(_("✏️ Change my ballot"), Ballot(vote_id, owner_id, state))]))
+
+
+def state_line(_: Translator, vote: Vote) -> str:
+    """Where a vote that is not open stands, for an owner."""
+    if vote.status == VoteStatus.ANNOUNCED:
+        return _("Voting opens on {day}; you will get your ballot here then.",
+                 day=_.day(vote.opens_at))
+    if vote.status == VoteStatus.CANCELLED:
+        return _("This vote has been cancelled. Reason: {reason}",
+                 reason=escape(vote.cancel_reason or ""))
+    return _("Voting has closed. The result is published once the count is confirmed.")
+
+
+# --- one handler per button -----------------------------------------------------------------
+
+
+async def my_votes(call: Call[object]) -> None:
+    """List the votes of my homes (and, for a convenor, the way to the votes I run)."""
+    _ = call._
+    mine = await dialogs.votes_of_my_homes(call.session, call.me)
+    rows = [[(f"{v.title_for(_.language)} · {status_of(_, v)}", OpenVote(v.id))] for v in mine]
+    if await dialogs.convenor_estates(call.session, call.me):
+        rows.append([(_("🗳 Votes I run"), Convene())])
+    text = _("<b>Owners' votes</b> of your homes") if mine else _(
+        "There are no owners' votes for your homes.")
+    await call.show(text, keyboard(*rows) if rows else None)
+
+
+async def open_vote(call: Call[OpenVote]) -> None:
+    """What the vote is now: announced, the ballot (whom for, first), or the result."""
+    _, vote_id = call._, call.data.vote_id
+    call.fresh = True  # from a notice: the ballot comes as a message of its own
+    seen = await dialogs.owner_vote(call.session, vote_id=vote_id, person=call.me,
+                                    language=_.language)
+    vote = seen.vote
+    if vote.status == VoteStatus.PUBLISHED:
+        vote, matters, results = await dialogs.results(call.session, vote_id=vote_id,
+                                                       viewer=call.me)
+        await call.show(result_text(_, vote, matters, seen.where, results),
+                        keyboard([(_("📊 Chart"), Chart(vote_id))]))
+        return
+    if vote.status != VoteStatus.OPEN:
+        await call.show("\n".join([header(_, vote, seen.where), "",
+                                   *matter_lines(_, seen.matters, with_needs=True), "",
+                                   state_line(_, vote)]))
+        return
+    choices = await dialogs.voter_choices(call.session, vote_id=vote_id, person=call.me,
+                                          language=_.language)
+    if len(choices) == 1:
+        await start_ballot(call, vote_id, choices[0].owner.id)
+        return
+    rows = [[((("✅ " if c.voted else "") + _("{homes} · {area} m²", homes="、".join(c.homes),
+                                                area=area_text(c.owner.area))),
+              OpenOwner(vote_id, c.owner.id))] for c in choices]
+    await call.show(_("You may vote for several owners in «{title}». Whose ballot do you fill "
+                      "in?", title=title(_, vote)), keyboard(*rows))
+
+
+async def ballot(call: Call[Ballot]) -> None:
+    """Mark a choice (an edit of the ballot, the choices carried by the buttons)."""
+    data = call.data
+    view = await dialogs.ballot_view(call.session, vote_id=data.vote_id,
+                                     owner_id=data.owner_id, person=call.me,
+                                     language=call._.language)
+    await show_ballot(call, view, checked(data.state, view))
+
+
+async def review(call: Call[Review]) -> None:
+    """Every matter chosen: the summary, to confirm."""
+    _, data = call._, call.data
+    view = await dialogs.ballot_view(call.session, vote_id=data.vote_id,
+                                     owner_id=data.owner_id, person=call.me,
+                                     language=_.language)
+    state = checked(data.state, view)
+    if UNCHOSEN in state:
+        raise Invalid(NOT_ALL)
+    then = (_("You can change it until voting closes.") if view.vote.changeable
+            else _("Once cast, it cannot be changed."))
+    await call.edit("\n".join([_("Please check your ballot for «{title}»:",
+                                 title=title(_, view.vote)), owner_line(_, view), "",
+                               *summary_lines(_, view, state), "", then]),
+                    keyboard([(_("✔ Confirm"), Cast(data.vote_id, data.owner_id, state))],
+                             [(_("✏️ Change"), Ballot(data.vote_id, data.owner_id, state))]))
+
+
+async def cast(call: Call[Cast]) -> None:
+    """Cast the ballot and send its copy."""
+    _, data = call._, call.data
+    view = await dialogs.ballot_view(call.session, vote_id=data.vote_id,
+                                     owner_id=data.owner_id, person=call.me,
+                                     language=_.language)
+    state = checked(data.state, view)
+    if UNCHOSEN in state:
+        raise Invalid(NOT_ALL)
+    done = await ballots.cast(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
+                              person=call.me, choices={m.number: CHOICES[letter].value for m,
+                                                       letter in zip(view.matters, state,
+                                                                     strict=True)})
+    call.wake_outbox()  # the co-owners are told
+    await call.mark(_("✅ Cast · {day}", day=_.short_day(done.ballot.cast_at)))
+    await call.reply("\n".join([
+        _("🧾 <b>Your ballot</b> (copy) — {title}", title=title(_, view.vote)),
+        owner_line(_, view), *summary_lines(_, view, state),
+        _("Cast on {when} by {name} · ballot no. {number}, version {version}",
+          when=_.when(done.ballot.cast_at, zone=True), name=escape(call.me.name),
+          number=done.ballot.id, version=done.ballot.version)]))
+    await call.toast(_("Your ballot is cast.") if not done.changed else _("Ballot changed."))
+
+
+async def open_owner(call: Call[OpenOwner]) -> None:
+    await start_ballot(call, call.data.vote_id, call.data.owner_id)
+

@@ -1,0 +1,172 @@
+"""The votes' buttons: `vo:` for owners, `vc:` for convenors (the owners' committee, its
+preparatory group and community staff). The data is only a hint: every verb re-checks the
+vote, the owner and the person's right on the server.
+
+A half-filled ballot lives in its buttons, not in a table: `state` has one letter per matter
+in order (`a` agree, `d` disagree, `s` abstain, `-` not chosen yet), so "vo:b:12:34:ad-" is
+the ballot of roll owner 34 in vote 12 with matter 1 agreed, 2 disagreed and 3 still open.
+Twelve matters at most (models/votes/core.MAX_MATTERS) keep every button within 64 bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.buttons import ButtonData
+
+# --- owners -----------------------------------------------------------------------------------
+
+
+class MyVotes(ButtonData, prefix="vo:list"):
+    """The owners' votes of my homes (and, for a convenor, the votes I run)."""
+
+
+class OpenVote(ButtonData, prefix="vo:o"):
+    """A vote as an owner sees it: when it opens, or the ballot (after choosing whom for)."""
+
+    vote_id: int
+
+
+class OpenOwner(ButtonData, prefix="vo:w"):
+    """The ballot of this roll owner (for someone who may vote for several)."""
+
+    vote_id: int
+    owner_id: int
+
+
+class Ballot(ButtonData, prefix="vo:b"):
+    """The ballot of one roll owner with the choices made so far (shown in place)."""
+
+    vote_id: int
+    owner_id: int
+    state: str
+
+
+class Review(ButtonData, prefix="vo:r"):
+    """Every matter chosen: the summary, with Confirm."""
+
+    vote_id: int
+    owner_id: int
+    state: str
+
+
+class Cast(ButtonData, prefix="vo:c"):
+    vote_id: int
+    owner_id: int
+    state: str
+
+
+class Chart(ButtonData, prefix="vo:ch"):
+    """The result as a chart (PNG)."""
+
+    vote_id: int
+
+
+# --- convenors: the list and a draft --------------------------------------------------------
+
+
+class Convene(ButtonData, prefix="vc:list"):
+    """The votes I may run, and "New vote"."""
+
+
+class NewVote(ButtonData, prefix="vc:new"):
+    zero: int  # (always 0)
+
+
+class PickEstate(ButtonData, prefix="vc:e"):
+    """The estate chosen: now the whole of it or one building."""
+
+    estate_id: int
+
+
+class PickScope(ButtonData, prefix="vc:s"):
+    """Create the draft over the estate (building 0) or one building of it."""
+
+    estate_id: int
+    building_id: int
+
+
+class AddMatter(ButtonData, prefix="vc:am"):
+    """Add a matter: first its art. 278 item."""
+
+    vote_id: int
+
+
+class PickItem(ButtonData, prefix="vc:i"):
+    """The matter's item chosen: now its title is asked for."""
+
+    vote_id: int
+    item: int
+
+
+class DropMatter(ButtonData, prefix="vc:dm"):
+    vote_id: int
+    number: int
+
+
+class Dates(ButtonData, prefix="vc:dt"):
+    """Choose the opening day (the earliest allowed one and a few later)."""
+
+    vote_id: int
+
+
+class Opens(ButtonData, prefix="vc:op"):
+    vote_id: int
+    day: int  # date.toordinal()
+
+
+class Closes(ButtonData, prefix="vc:cl"):
+    vote_id: int
+    day: int
+
+
+class Changeable(ButtonData, prefix="vc:ch"):
+    vote_id: int
+    allowed: Literal["y", "n"]
+
+
+class Preview(ButtonData, prefix="vc:pv"):
+    vote_id: int
+
+
+class Announce(ButtonData, prefix="vc:an"):
+    vote_id: int
+
+
+# --- convenors: following a vote ------------------------------------------------------------
+
+
+class Manage(ButtonData, prefix="vc:m"):
+    vote_id: int
+
+
+class Progress(ButtonData, prefix="vc:pg"):
+    vote_id: int
+
+
+class Remind(ButtonData, prefix="vc:rm"):
+    vote_id: int
+
+
+class ExtendAsk(ButtonData, prefix="vc:xa"):
+    vote_id: int
+
+
+class ExtendTo(ButtonData, prefix="vc:xt"):
+    vote_id: int
+    day: int
+
+
+class ConfirmCount(ButtonData, prefix="vc:cc"):
+    vote_id: int
+
+
+class CancelAsk(ButtonData, prefix="vc:ca"):
+    """Cancel the vote: the reason is asked for."""
+
+    vote_id: int
+
+
+class Export(ButtonData, prefix="vc:x"):
+    vote_id: int
+    file_format: Literal["csv", "xlsx"]

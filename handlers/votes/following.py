@@ -1,0 +1,238 @@
+"""Following an owners' vote (its convenors): its page by status; progress per building
+("2栋: 38 of 52 households, 71% of area") with the running double quorum; reminding those who
+have not voted (each owner at most once a day, the model sees to it); extending when
+participation falls short; confirming the count as scrutineer (two needed); cancelling with a
+typed reason; the result's chart and the ballots as CSV/XLSX once voting has closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from html import escape
+
+from bot.buttons import ButtonData, keyboard
+from bot.charts import Labels, MatterBars, result_png
+from bot.exports import csv_bytes, xlsx_bytes
+from bot.feature import Call
+from bot.i18n import N_, Translator
+from handlers.votes.buttons import (
+    CancelAsk,
+    Chart,
+    ConfirmCount,
+    Convene,
+    Export,
+    ExtendAsk,
+    ExtendTo,
+    Manage,
+    Progress,
+    Remind,
+)
+from handlers.votes.drafting import show_draft, show_preview
+from handlers.votes.rendering import (
+    back,
+    header,
+    matter_lines,
+    outcome,
+    percent,
+    quorum_line,
+    result_text,
+    status_of,
+    title,
+)
+from models.errors import Conflict
+from models.telegram_limits import CAPTION, fit_lines, shorten
+from models.votes import closing, core, dialogs, following, tally
+from models.votes.tables import Vote, VoteMatter, VoteStatus
+
+EXTEND_BY = (7, 14, 30)  # days after the current closing day
+PLAIN = {"agree": N_("agree"), "disagree": N_("disagree"), "abstain": N_("abstain")}
+
+
+def manage_rows(_: Translator, vote: Vote) -> list[list[tuple[str, ButtonData]]]:
+    vid, status = vote.id, VoteStatus(vote.status)
+    rows: list[list[tuple[str, ButtonData]]] = []
+    if status == VoteStatus.OPEN:
+        rows += [[(_("📊 Progress"), Progress(vid)),
+                  (_("🔔 Remind those who have not voted"), Remind(vid))],
+                 [(_("⏩ Extend voting"), ExtendAsk(vid))]]
+    if status == VoteStatus.COUNTED:
+        rows.append([(_("✔ Confirm the count"), ConfirmCount(vid)),
+                     (_("📊 Progress"), Progress(vid))])
+        if closing.can_extend(vote):
+            rows.append([(_("⏩ Extend voting"), ExtendAsk(vid))])
+    if status in (VoteStatus.COUNTED, VoteStatus.PUBLISHED):
+        rows.append([(_("📊 Chart"), Chart(vid)), (_("⬇ CSV"), Export(vid, "csv")),
+                     (_("⬇ XLSX"), Export(vid, "xlsx"))])
+    if status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.COUNTED):
+        rows.append([(_("❌ Cancel the vote"), CancelAsk(vid))])
+    rows.append([(_("◀ All votes"), Convene())])
+    return rows
+
+
+async def manage(call: Call[Manage]) -> None:
+    """The vote's page; a draft continues where it stopped."""
+    _ = call._
+    view = await dialogs.convenor_view(call.session, vote_id=call.data.vote_id,
+                                       person=call.actor, language=_.language)
+    vote = view.vote
+    if vote.status != VoteStatus.DRAFT:  # (a reason asked for and not sent: the vote stays)
+        await dialogs.forget(call.session, vote_id=vote.id, person=call.actor)
+    if vote.status == VoteStatus.DRAFT:
+        ready = vote.title and view.matters and vote.opens_at is not None
+        await (show_preview(call, vote) if ready else show_draft(call, vote))
+        return
+    lines = [header(_, vote, view.where), _("Status: {status}", status=status_of(_, vote)), "",
+             *matter_lines(_, view.matters)]
+    if vote.status not in (VoteStatus.ANNOUNCED, VoteStatus.CANCELLED):
+        done = await following.status(call.session, vote)
+        lines += ["", _("Voted: {voted} of {total} owners, {area} of the area",
+                        voted=done.owners_voted, total=done.owners_total,
+                        area=percent(_share(done.area_voted, done.area_total))),
+                  quorum_line(_, done.owners_of_needed, done.area_of_needed)]
+    if vote.status == VoteStatus.COUNTED:
+        lines.append(_("Scrutineers who confirmed the count: {count} of 2",
+                       count=len(view.confirmed_by)))
+    if vote.status == VoteStatus.CANCELLED:
+        lines.append(_("Reason: {reason}", reason=escape(vote.cancel_reason or "")))
+    await call.show(fit_lines(lines), keyboard(*manage_rows(_, vote)))
+
+
+def _share(part: int, whole: int) -> Fraction:
+    return Fraction(part, whole) if whole else Fraction(0)
+
+
+async def progress(call: Call[Progress]) -> None:
+    """Per building: households and area that have voted; the double quorum overall."""
+    _ = call._
+    view = await dialogs.convenor_view(call.session, vote_id=call.data.vote_id,
+                                       person=call.actor, language=_.language)
+    vote = view.vote
+    if vote.status in (VoteStatus.DRAFT, VoteStatus.ANNOUNCED, VoteStatus.CANCELLED):
+        await call.show(_("Progress is shown once voting has opened."), back(_, vote.id))
+        return
+    paths = await core.vote_paths(call.session, vote)
+    done = await following.status(call.session, vote)
+    rows = await following.by_building(call.session, vote, paths, language=_.language)
+    lines = [_("📊 <b>{title}</b> — progress", title=title(_, vote)), escape(view.where), "",
+             *[_("{building}: {voted} of {households} households, {area} of area",
+                 building=escape(r.name), voted=r.voted_households, households=r.households,
+                 area=percent(_share(r.voted_area, r.area))) for r in rows], "",
+             _("Owners (headcount): {voted} of {total}", voted=done.owners_voted,
+               total=done.owners_total),
+             quorum_line(_, done.owners_of_needed, done.area_of_needed)]
+    await call.edit(fit_lines(lines), back(_, vote.id))
+
+
+async def remind(call: Call[Remind]) -> None:
+    """Remind the owners who have not voted (each at most once a day)."""
+    sent = await following.remind(call.session, vote_id=call.data.vote_id, by=call.actor)
+    call.wake_outbox()
+    await call.toast(call._("Reminders sent to {count} owners who have not voted (each owner "
+                            "at most once a day).", count=sent), alert=True)
+
+
+async def extend_ask(call: Call[ExtendAsk]) -> None:
+    """Pick the new closing day."""
+    _ = call._
+    view = await dialogs.convenor_view(call.session, vote_id=call.data.vote_id,
+                                       person=call.actor, language=_.language)
+    vote = view.vote
+    if not closing.can_extend(vote) or vote.closes_at is None:
+        raise Conflict(N_("Only a vote that is open, or counted without a quorum, can be "
+                          "extended."))
+    last = core.local_day(vote.closes_at, call.tz)
+    days = [last + dt.timedelta(days=n) for n in EXTEND_BY]
+    await call.show(_("Voting closes on {day}. Until which day shall it run?",
+                      day=_.day(last)),
+                    keyboard([(_("+{days} days: until {day}", days=n, day=_.day(d)),
+                               ExtendTo(vote.id, d.toordinal())) for n, d in
+                              zip(EXTEND_BY, days, strict=True)],
+                             [(_("◀ Back"), Manage(vote.id))]))
+
+
+async def extend_to(call: Call[ExtendTo]) -> None:
+    vote = await closing.extend(call.session, vote_id=call.data.vote_id,
+                                  closes_on=dt.date.fromordinal(call.data.day),
+                                  author=call.actor, tz=call.tz)
+    call.wake_outbox()  # the owners are told
+    await call.edit(call._("⏩ Extended: voting is open until {day}.",
+                           day=call._.deadline(vote.closes_at)), back(call._, vote.id))
+
+
+async def confirm_count(call: Call[ConfirmCount]) -> None:
+    """Confirm the count as scrutineer; the second confirmation publishes the result."""
+    _, vote_id = call._, call.data.vote_id
+    total = await closing.confirm_count(call.session, vote_id=vote_id, person=call.actor)
+    if total < 2:
+        await call.show(_("✔ Your confirmation is recorded ({count} of 2). One more scrutineer "
+                          "must confirm before the result is published.", count=total),
+                        back(_, vote_id))
+        return
+    call.wake_outbox()  # the result, to every owner
+    vote, matters, results = await dialogs.results(call.session, vote_id=vote_id,
+                                                   viewer=call.actor)
+    where = await dialogs.where(call.session, vote, _.language)
+    await call.show(_("✔ Confirmed by two scrutineers: the result is published to every "
+                      "owner.") + "\n\n" + result_text(_, vote, matters, where, results),
+                    keyboard(*manage_rows(_, vote)))
+
+
+async def cancel_ask(call: Call[CancelAsk]) -> None:
+    """Ask for the reason (typed): owners read it."""
+    vote = await dialogs.ask_reason(call.session, vote_id=call.data.vote_id, author=call.actor)
+    await call.show(call._("Send the <b>reason</b> for cancelling «{title}»: the owners who "
+                           "were told about it will read it. (Press Back to keep the vote.)",
+                           title=title(call._, vote)),
+                    keyboard([(call._("◀ Back"), Manage(vote.id))]))
+
+
+def _of_voters(count: tally.Count, r: tally.MatterResult) -> tuple[Fraction, Fraction]:
+    return _share(count.owners, r.owners_voted), _share(count.area, r.area_voted)
+
+
+def bars(_: Translator, matters: list[VoteMatter],
+         results: list[tally.MatterResult]) -> list[MatterBars]:
+    names = {m.number: m.title_for(_.language) for m in matters}
+    return [MatterBars(f"{r.number}. {names.get(r.number, '')}",
+                       (r.quorum_owners.share, r.quorum_area.share), _of_voters(r.agree, r),
+                       _of_voters(r.disagree, r), _of_voters(r.abstain, r),
+                       r.quorum_owners.needed, r.majority_owners.needed, outcome(_, r))
+            for r in results]
+
+
+async def chart(call: Call[Chart]) -> None:
+    """The result as a chart: bars by owners and by area, the thresholds drawn across."""
+    _ = call._
+    vote, matters, results = await dialogs.results(call.session, vote_id=call.data.vote_id,
+                                                   viewer=call.me)
+    labels = Labels(_("took part"), _("agree"), _("disagree"), _("abstain"), _("owners"),
+                    _("area"), _("needed"))
+    png = result_png(vote.title_for(_.language), bars(_, matters, results), labels)
+    await call.send_photo(png, shorten(_("📊 Result: {title}", title=vote.title_for(
+        _.language)), CAPTION), filename=f"vote-{vote.id}.png")
+
+
+async def export(call: Call[Export]) -> None:
+    """Who voted how (named ballots, after closing) as CSV or XLSX."""
+    _, kind = call._, call.data.file_format
+    view = await dialogs.convenor_view(call.session, vote_id=call.data.vote_id,
+                                       person=call.actor, language=_.language)
+    rows = await following.ballots_after_closing(call.session, vote_id=view.vote.id,
+                                                 viewer=call.actor)
+    header = [_("Household"), _("Area (m²)"), _("Channel"),
+              *[_("Matter {number}", number=m.number) for m in view.matters]]
+    table = [(home, tally.area_text(area), channel,
+              *[_(PLAIN[c]) if (c := choices.get(str(m.number))) in PLAIN else ""
+                for m in view.matters])
+             for home, area, choices, channel in rows]
+    payload = (csv_bytes(header, table) if kind == "csv"
+               else xlsx_bytes(header, table, sheet=_("Ballots")))
+    await call.send_document(payload, f"vote-{view.vote.id}.{kind}", shorten(
+        _("{title}: {count} ballots", title=view.vote.title_for(_.language), count=len(rows)),
+        CAPTION))
+
+
+BUTTONS = {Manage: manage, Progress: progress, Remind: remind, ExtendAsk: extend_ask,
+           ExtendTo: extend_to, ConfirmCount: confirm_count, CancelAsk: cancel_ask,
+           Chart: chart, Export: export}

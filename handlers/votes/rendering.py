@@ -1,0 +1,243 @@
+"""How owners' votes read: a vote's header and matters (each with its art. 278 item and what
+passing needs), the ballot and its summary, the result, and the outbox renderers (announced,
+voting open, a reminder, extended, cancelled, a co-owner's ballot cast, the count to confirm,
+a vote that could not open, the result). Times are in the community's zone (`_.tz`).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.buttons import keyboard
+from bot.feature import Session
+from bot.i18n import N_, Translator
+from bot.outbox import Rendered
+from handlers.votes.buttons import Chart, ConfirmCount, ExtendAsk, Manage, OpenVote, Progress
+from models.telegram_limits import MESSAGE, shorten
+from models.votes import core, dialogs, tally
+from models.votes.report import result_table
+from models.votes.tables import Vote, VoteMatter, VoteStatus
+
+CHOICES = {"a": tally.Choice.AGREE, "d": tally.Choice.DISAGREE, "s": tally.Choice.ABSTAIN}
+LETTERS = {choice.value: letter for letter, choice in CHOICES.items()}
+CHOICE_LABELS = {tally.Choice.AGREE: N_("✅ Agree"), tally.Choice.DISAGREE: N_("❌ Disagree"),
+                 tally.Choice.ABSTAIN: N_("⚪ Abstain")}
+STATUS = {VoteStatus.DRAFT: N_("draft"), VoteStatus.ANNOUNCED: N_("announced"),
+          VoteStatus.OPEN: N_("voting open"), VoteStatus.CLOSED: N_("closed"),
+          VoteStatus.COUNTED: N_("counted, to be confirmed"),
+          VoteStatus.CONFIRMED: N_("confirmed"), VoteStatus.PUBLISHED: N_("result published"),
+          VoteStatus.CANCELLED: N_("cancelled")}
+
+
+def title(_: Translator, vote: Vote) -> str:
+    return escape(vote.title_for(_.language) or _("(untitled)"))
+
+
+def status_of(_: Translator, vote: Vote) -> str:
+    return _(STATUS[VoteStatus(vote.status)])
+
+
+def item_name(_: Translator, item: int | None) -> str:
+    return _(core.ITEM_NAMES[item]) if item in core.ITEM_NAMES else ""
+
+
+def needs(_: Translator, item: int | None) -> str:
+    """What passing a matter on this item needs (art. 278)."""
+    if item in tally.SPECIAL_ITEMS:
+        return _("passes with at least three quarters of the participating owners and of "
+                 "their area")
+    return _("passes with more than half of the participating owners and of their area")
+
+
+def matter_lines(_: Translator, matters: list[VoteMatter], *, with_needs: bool = False
+                 ) -> list[str]:
+    lines = []
+    for m in matters:
+        lines.append(_("<b>{number}. {title}</b>\n   art. 278 item {item}: {name}",
+                       number=m.number, title=escape(m.title_for(_.language)), item=m.item,
+                       name=item_name(_, m.item)))
+        if with_needs:
+            lines[-1] += "\n   " + needs(_, m.item)
+    return lines
+
+
+def dates_line(_: Translator, vote: Vote) -> str:
+    if vote.opens_at is None or vote.closes_at is None:
+        return _("Dates: not chosen yet")
+    return _("Voting from {opens} until {closes}", opens=_.day(vote.opens_at),
+             closes=_.deadline(vote.closes_at))
+
+
+def header(_: Translator, vote: Vote, where: str) -> str:
+    return "\n".join([f"🗳 <b>{title(_, vote)}</b>", escape(where), dates_line(_, vote)])
+
+
+def percent(share: Fraction) -> str:
+    return f"{round(share * 100)}%"
+
+
+def quorum_line(_: Translator, owners_of_needed: Fraction, area_of_needed: Fraction) -> str:
+    """The running double quorum: "owners 61% of the 2/3 needed, area 58%"."""
+    return _("Double quorum: owners {owners} of the 2/3 needed, area {area}",
+             owners=percent(owners_of_needed), area=percent(area_of_needed))
+
+
+def outcome(_: Translator, result: tally.MatterResult) -> str:
+    if not result.quorum:
+        return _("not decided: quorum not met")
+    return _("passed") if result.passed else _("not passed")
+
+
+def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str,
+                results: list[tally.MatterResult]) -> str:
+    """Per matter: the outcome, participation and agreement by owners and by area against
+    their thresholds; then the full table (as `linli votes recount` prints it)."""
+    lines = [_("📊 <b>Result</b>: {title}", title=title(_, vote)), escape(where)]
+    names = {m.number: m.title_for(_.language) for m in matters}
+    for r in results:
+        lines += ["", _("<b>{number}. {title}</b> — {outcome}", number=r.number,
+                        title=escape(names.get(r.number, "")), outcome=outcome(_, r)),
+                  _("Took part: {owners} of {total} owners ({owners_share}), {area_share} of "
+                    "the area (needed: 2/3 of both)", owners=r.owners_voted,
+                    total=r.owners_total, owners_share=percent(r.quorum_owners.share),
+                    area_share=percent(r.quorum_area.share)),
+                  _("Agree: {owners} owners ({owners_share}), {area_share} of the area taking "
+                    "part; disagree {disagree}, abstain {abstain}", owners=r.agree.owners,
+                    owners_share=percent(r.majority_owners.share),
+                    area_share=percent(r.majority_area.share), disagree=r.disagree.owners,
+                    abstain=r.abstain.owners)]
+    text = "\n".join(lines)
+    table = f"\n\n<pre>{escape(result_table(results, _))}</pre>"
+    return text + table if len(text) + len(table) < MESSAGE else text
+
+
+# --- outbox renderers -----------------------------------------------------------------------
+
+
+async def _vote(session: Session, payload: dict[str, Any]) -> Vote | None:
+    return await session.get(Vote, int(payload["vote_id"]))
+
+
+async def _owners_notice(session: Session, payload: dict[str, Any], _: Translator,
+                         intro: str, statuses: tuple[VoteStatus, ...],
+                         vote_button: bool) -> Rendered | None:
+    vote = await _vote(session, payload)
+    if vote is None or vote.status not in statuses:
+        return None  # cancelled or moved on meanwhile
+    matters = await core.matters_of(session, vote.id)
+    where = await dialogs.where(session, vote, _.language)
+    text = "\n".join([intro, header(_, vote, where), "", *matter_lines(_, matters)])
+    markup = keyboard([(_("🗳 Vote"), OpenVote(vote.id))]) if vote_button else keyboard(
+        [(_("📋 See the vote"), OpenVote(vote.id))])
+    return Rendered(shorten(text, MESSAGE), markup)
+
+
+async def render_announced(session: Session, payload: dict[str, Any],
+                           _: Translator) -> Rendered | None:
+    vote = await _vote(session, payload)
+    intro = _("📣 <b>Owners' vote announced</b> (Civil Code art. 278). Voting opens on {day}; "
+              "you will get your ballot here then.",
+              day=_.day(vote.opens_at) if vote is not None else "")
+    return await _owners_notice(session, payload, _, intro, (VoteStatus.ANNOUNCED,), False)
+
+
+async def render_opened(session: Session, payload: dict[str, Any],
+                        _: Translator) -> Rendered | None:
+    return await _owners_notice(session, payload, _, _(
+        "🗳 <b>Voting is open.</b> Press «Vote» to fill in your ballot: one ballot per home, "
+        "by buttons."), (VoteStatus.OPEN,), True)
+
+
+async def render_reminder(session: Session, payload: dict[str, Any],
+                          _: Translator) -> Rendered | None:
+    return await _owners_notice(session, payload, _, _(
+        "⏰ <b>Reminder</b>: you have not voted yet."), (VoteStatus.OPEN,), True)
+
+
+async def render_extended(session: Session, payload: dict[str, Any],
+                          _: Translator) -> Rendered | None:
+    return await _owners_notice(session, payload, _, _(
+        "⏩ <b>Voting has been extended.</b>"), (VoteStatus.OPEN,), True)
+
+
+async def render_cancelled(session: Session, payload: dict[str, Any],
+                           _: Translator) -> Rendered | None:
+    vote = await _vote(session, payload)
+    if vote is None or vote.status != VoteStatus.CANCELLED:
+        return None
+    return Rendered(_("❌ The owners' vote «{title}» has been cancelled. Reason: {reason}",
+                      title=title(_, vote), reason=escape(vote.cancel_reason or "")))
+
+
+async def render_co_owner_voted(session: Session, payload: dict[str, Any],
+                                _: Translator) -> Rendered | None:
+    vote = await _vote(session, payload)
+    owner = await dialogs.roll_owner(session, int(payload["owner_id"]))
+    if vote is None or owner is None:
+        return None
+    homes = await dialogs.home_names(session, owner, _.language)
+    return Rendered(_("🗳 The ballot for {homes} in «{title}» has been cast by your co-owner "
+                      "{name}. Co-owners of a home cast one ballot together.",
+                      homes=escape("、".join(homes)), title=title(_, vote),
+                      name=escape(await dialogs.person_name(session, int(payload["by"])))),
+                    keyboard([(_("📋 See the vote"), OpenVote(vote.id))]))
+
+
+async def render_to_confirm(session: Session, payload: dict[str, Any],
+                            _: Translator) -> Rendered | None:
+    """To the convenors when voting has closed: the count, to be confirmed by two
+    scrutineers (or extended, where participation fell short)."""
+    found = await dialogs.count_to_confirm(session, int(payload["vote_id"]))
+    if found is None:
+        return None
+    vote, matters, results = found
+    where = await dialogs.where(session, vote, _.language)
+    text = "\n".join([_("🔒 <b>Voting has closed.</b> Please check the count and confirm it "
+                        "as scrutineer: two confirmations are needed before the result is "
+                        "published."), "", result_text(_, vote, matters, where, results)])
+    rows = [[(_("✔ Confirm the count"), ConfirmCount(vote.id))]]
+    if not all(r.quorum for r in results):
+        rows.append([(_("⏩ Extend voting"), ExtendAsk(vote.id))])
+    rows.append([(_("📋 Open the vote"), Manage(vote.id))])
+    return Rendered(shorten(text, MESSAGE), keyboard(*rows))
+
+
+async def render_blocked(session: Session, payload: dict[str, Any],
+                         _: Translator) -> Rendered | None:
+    vote = await _vote(session, payload)
+    if vote is None or vote.status != VoteStatus.ANNOUNCED:
+        return None
+    return Rendered(_("⚠️ «{title}» could not open: {count} household(s) have no floor area "
+                      "in the register: {names}. Ask the community office to add the areas; "
+                      "I will try again every hour.", title=title(_, vote),
+                      count=payload.get("count", 0), names=escape(str(payload.get("names")))),
+                    keyboard([(_("📊 Progress"), Progress(vote.id))]))
+
+
+async def render_result(session: Session, payload: dict[str, Any],
+                        _: Translator) -> Rendered | None:
+    found = await dialogs.published_results(session, int(payload["vote_id"]))
+    if found is None:
+        return None
+    vote, matters, results = found
+    where = await dialogs.where(session, vote, _.language)
+    return Rendered(result_text(_, vote, matters, where, results),
+                    keyboard([(_("📊 Chart"), Chart(vote.id))]))
+
+
+RENDERERS = {core.ANNOUNCED: render_announced, core.OPENED: render_opened,
+             core.REMINDER: render_reminder, core.EXTENDED: render_extended,
+             core.CANCELLED: render_cancelled, core.CO_OWNER_VOTED: render_co_owner_voted,
+             core.TO_CONFIRM: render_to_confirm, core.BLOCKED: render_blocked,
+             core.RESULT: render_result}
+# these depend on the vote and the reader's language only: rendered once per batch
+SHARED = frozenset({core.ANNOUNCED, core.OPENED, core.REMINDER, core.EXTENDED, core.CANCELLED,
+                    core.RESULT})
+
+
+def back(_: Translator, vote_id: int) -> InlineKeyboardMarkup:
+    return keyboard([(_("◀ Back"), Manage(vote_id))])
