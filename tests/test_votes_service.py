@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from models.errors import Conflict, Invalid, NotAllowed
 from models.estates import Body, estate_by_names, grant_seat
 from models.outbox import OutboxMessage
-from models.people import Relation, Role
+from models.people import Person, Relation, Role
 from models.places import Place, PlaceKind
 from models.schedule import DueItem, DueStatus
 from models.votes import ballots, following, lifecycle, recount, tally
@@ -381,3 +381,53 @@ async def test_the_export_recounts_to_the_bots_result(session, estate, tmp_path)
     assert sum(o.voted for o in roll) == len(cast) == 4
     assert sum(o.area for o in roll) == vote.roll_area
     assert Decimal(vote.result["matters"][0]["area_total"]) * 100 == vote.roll_area
+
+
+async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
+    """1,000 owners of a synthetic estate press "Confirm" at the same moment, a hundred of them
+    twice: one ballot each, every second press refused, nothing else written."""
+    from bench.synth import generate
+
+    info = await generate(db, households=1000, seed=5)
+    async with db.session() as s:
+        community = await s.get_one(Place, info.communities[0])
+        estate = Estate(community_id=community.id, name="合成小区")
+        s.add(estate)
+        await s.flush()
+        await s.execute(update(Place).where(Place.kind == PlaceKind.BUILDING,
+                                            Place.path.startswith(info.street_path))
+                        .values(estate_id=estate.id))
+        await s.commit()
+        staff = await person(s, 1, "街道工作人员", role=Role.STAFF,
+                             at=(await s.get_one(Place, info.street_id)).name)
+        vote = await lifecycle.create(s, estate_id=estate.id, author=staff, title="续聘物业")
+        await lifecycle.add_matter(s, vote_id=vote.id, title="续聘物业", item=4, author=staff)
+        await lifecycle.set_changeable(s, vote_id=vote.id, changeable=False, author=staff)
+        opens = lifecycle.earliest_opening(T0.astimezone(TZ).date())
+        await lifecycle.set_dates(s, vote_id=vote.id, opens_on=opens, closes_on=opens,
+                                  author=staff, tz=TZ, now=T0)
+        await lifecycle.announce(s, vote_id=vote.id, author=staff, tz=TZ, now=T0)
+        item = await s.scalar(select(DueItem).where(DueItem.kind == OPEN_DUE))
+        await lifecycle.open_due(s, item, vote.opens_at)
+        await s.commit()
+        assert vote.roll_owners == info.households
+        vote_id, when = vote.id, during(vote)
+    voters = sorted(set(info.owner_of.values()))[:1000]
+    at_once = asyncio.Semaphore(64)
+
+    async def press(person_id: int) -> str:
+        async with at_once, db.session() as s:
+            voter = await s.get_one(Person, person_id)
+            try:
+                [owner] = await ballots.voter_owners(s, vote_id=vote_id, person=voter, now=when)
+                await ballots.cast(s, vote_id=vote_id, owner_id=owner.id, person=voter,
+                                   choices={1: "agree"}, now=when)
+                return "cast"
+            except Conflict:
+                return "refused"
+
+    outcomes = await asyncio.gather(*(press(p) for p in voters + voters[::10]))
+    assert outcomes.count("cast") == 1000 and outcomes.count("refused") == 100
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Ballot)) == 1000
+        assert await s.scalar(select(func.count()).select_from(BallotVersion)) == 1000
