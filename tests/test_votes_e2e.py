@@ -187,6 +187,10 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     await env.outbox_settled()
     for tid in (ANN, AMY, BOB, TOM, PAT):
         assert not [m for m in await env.client.bot_messages(tid) if "Reminder" in m["text"]]
+    since = env.mark()
+    await env.tap(STAFF, "🖨 Printable announcement (PDF)", message_id=page["message_id"])
+    printed = await env.wait(STAFF, f"start=vote_{vote.id}", since=since)
+    assert (await file_bytes(env, printed)).startswith(b"%PDF")
     report = await env.tap_on(STAFF, "📊 Progress", on=page, expect="progress")
     assert "A栋: 2 of 3 households, 71% of area" in report["text"]
     assert "B栋: 0 of 2 households, 0% of area" in report["text"]
@@ -226,8 +230,7 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     since = env.mark()
     await env.tap(AMY, "📊 Chart", message_id=results[AMY]["message_id"])
     chart = await env.wait(AMY, "Result: 2027 owners' assembly", since=since)
-    photo = env.em.world.files[chart["photo"][-1]["file_id"]].data
-    assert photo[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (await file_bytes(env, chart))[:8] == b"\x89PNG\r\n\x1a\n"
 
     # the exported files recount to exactly what the bot counted
     async with env.db.session() as s:
@@ -276,11 +279,18 @@ async def test_in_chinese_staff_announce_and_an_owner_votes_by_buttons(env):
     toast = await env.tap(ANN, data=f"vo:c:{vote.id}:{await owner_of(env, ANN)}:s",
                           forge=True, message_id=summary["message_id"])
     assert "本次表决不允许修改" in toast["text"]
+    # the printed announcement's QR code opens the ballot too
+    await env.say(BOB, f"/start vote_{vote.id}", "投票房屋：A栋 1单元 102")
     toast = await env.tap(TOM, data=f"vo:o:{vote.id}", forge=True,
                           message_id=(await env.say(TOM, "/votes", "没有业主表决"))["message_id"])
     assert toast["text"].startswith("只有本次表决名册上的业主才能投票。")
     async with env.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+async def file_bytes(env, message) -> bytes:
+    file_id = (message.get("document") or {}).get("file_id") or message["photo"][-1]["file_id"]
+    return env.em.world.files[file_id].data
 
 
 async def owner_of(env, telegram_id: int) -> int:

@@ -17,7 +17,7 @@ import argparse
 from collections.abc import Callable
 from typing import TypeAlias
 
-from bot.feature import CliCommand, Command, Feature, MenuButton, MenuCommand, On
+from bot.feature import CliCommand, Command, DeepLink, Feature, MenuButton, MenuCommand, On
 from bot.i18n import N_
 from handlers.votes import answers, ballot, drafting, exporting, following, recount
 from handlers.votes import buttons as b
@@ -49,6 +49,7 @@ EFFECTS: dict[str, Effect] = {core.OPEN_DUE: lifecycle.open_due,
 FEATURE = Feature(
     name=core.FEATURE,
     commands=[Command("votes", ballot.my_votes, hint=N_("🗳 Owners' votes"))],
+    deep_links=[DeepLink("vote_", ballot.deep_link, then=r"\d")],
     buttons=[
         On(b.MyVotes, ballot.my_votes), On(b.OpenVote, ballot.open_vote),
         On(b.OpenOwner, ballot.open_owner), On(b.Ballot, ballot.ballot),

@@ -134,8 +134,21 @@ async def my_votes(call: Call[object]) -> None:
 
 async def open_vote(call: Call[OpenVote]) -> None:
     """What the vote is now: announced, the ballot (whom for, first), or the result."""
-    _, vote_id = call._, call.data.vote_id
     call.fresh = True  # from a notice: the ballot comes as a message of its own
+    await show_vote(call, call.data.vote_id)
+
+
+async def deep_link(call: Call[None]) -> None:
+    """`/start vote_12` from the printed announcement's QR code: open the vote."""
+    arg = call.context.args[0] if call.context.args else ""
+    number = arg.removeprefix("vote_")
+    if not number.isdigit() or len(number) > 12:
+        raise StaleButton()
+    await show_vote(call, int(number))
+
+
+async def show_vote(call: Call[object], vote_id: int) -> None:
+    _ = call._
     seen = await dialogs.owner_vote(call.session, vote_id=vote_id, person=call.me,
                                     language=_.language)
     vote = seen.vote

@@ -167,6 +167,12 @@ class CancelAsk(ButtonData, prefix="vc:ca"):
     vote_id: int
 
 
+class Printable(ButtonData, prefix="vc:pdf"):
+    """The printable announcement (A4 PDF, Chinese and English) to post in the estate."""
+
+    vote_id: int
+
+
 class Export(ButtonData, prefix="vc:x"):
     vote_id: int
     file_format: Literal["csv", "xlsx"]

@@ -11,6 +11,7 @@ import datetime as dt
 from fractions import Fraction
 from html import escape
 
+from bot.announcement import announced, announcement_pdf
 from bot.buttons import ButtonData, keyboard
 from bot.charts import Labels, MatterBars, result_png
 from bot.exports import csv_bytes, xlsx_bytes
@@ -25,6 +26,7 @@ from handlers.votes.buttons import (
     ExtendAsk,
     ExtendTo,
     Manage,
+    Printable,
     Progress,
     Remind,
 )
@@ -64,6 +66,8 @@ def manage_rows(_: Translator, vote: Vote) -> list[list[tuple[str, ButtonData]]]
     if status in (VoteStatus.COUNTED, VoteStatus.PUBLISHED):
         rows.append([(_("📊 Chart"), Chart(vid)), (_("⬇ CSV"), Export(vid, "csv")),
                      (_("⬇ XLSX"), Export(vid, "xlsx"))])
+    if status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN):
+        rows.append([(_("🖨 Printable announcement (PDF)"), Printable(vid))])
     if status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.COUNTED):
         rows.append([(_("❌ Cancel the vote"), CancelAsk(vid))])
     rows.append([(_("◀ All votes"), Convene())])
@@ -233,6 +237,22 @@ async def export(call: Call[Export]) -> None:
         CAPTION))
 
 
-BUTTONS = {Manage: manage, Progress: progress, Remind: remind, ExtendAsk: extend_ask,
-           ExtendTo: extend_to, ConfirmCount: confirm_count, CancelAsk: cancel_ask,
-           Chart: chart, Export: export}
+async def printable(call: Call[Printable]) -> None:
+    """The announcement as an A4 PDF (a page in Chinese, one in English) with a QR code that
+    opens the vote, to post in the estate and send to the residents' committee."""
+    _ = call._
+    view = await dialogs.convenor_view(call.session, vote_id=call.data.vote_id,
+                                       person=call.actor, language=_.language)
+    if view.vote.status not in (VoteStatus.ANNOUNCED, VoteStatus.OPEN):
+        raise Conflict(N_("The printable announcement is there once the vote is announced, "
+                          "until voting closes."))
+    link = f"https://t.me/{call.context.bot.username}?start=vote_{view.vote.id}"
+    pdf = announcement_pdf(await announced(call.session, view.vote, link), call.tz)
+    await call.send_document(pdf, f"vote-{view.vote.id}-announcement.pdf", shorten(
+        _("Announcement of «{title}», to print and post: {link}",
+          title=view.vote.title_for(_.language), link=link), CAPTION))
+
+
+BUTTONS = {Manage: manage, Printable: printable, Progress: progress, Remind: remind,
+           ExtendAsk: extend_ask, ExtendTo: extend_to, ConfirmCount: confirm_count,
+           CancelAsk: cancel_ask, Chart: chart, Export: export}
