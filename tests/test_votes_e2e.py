@@ -302,3 +302,97 @@ async def owner_of(env, telegram_id: int) -> int:
         someone = await person_by_telegram(s, telegram_id)
         vote = await s.scalar(select(Vote).order_by(Vote.id.desc()))
         return (await owners_for(s, vote, someone.id))[0].id
+
+
+async def quick_draft(env, *, changeable: bool = True) -> int:
+    """A draft with two matters and its dates, written through the verbs (the dialog itself
+    is tested above)."""
+    from models.people import person_by_telegram
+    from models.votes import lifecycle
+    from models.votes.core import earliest_opening
+
+    async with env.db.session() as s:
+        staff = await person_by_telegram(s, STAFF)
+        estate_id = (await place(s, HOMES + "A栋")).estate_id
+        vote = await lifecycle.create(s, estate_id=estate_id, author=staff,
+                                      title="Bamboo Court rules")
+        for item, title in ((2, "The management statute"), (9, "Bicycle shed")):
+            await lifecycle.add_matter(s, vote_id=vote.id, title=title, item=item,
+                                       author=staff)
+        await lifecycle.set_changeable(s, vote_id=vote.id, changeable=changeable,
+                                       author=staff)
+        tz = dt.timezone(dt.timedelta(hours=8))
+        opens = earliest_opening(dt.datetime.now(tz).date())
+        await lifecycle.set_dates(s, vote_id=vote.id, opens_on=opens,
+                                  closes_on=opens + dt.timedelta(days=6), author=staff, tz=tz)
+        return vote.id
+
+
+async def test_missing_areas_whose_ballot_changing_it_and_cancelling(env):
+    """A home without a floor area keeps the vote from being announced (the refusal names
+    it); someone who may vote for two owners picks whose ballot; a ballot is changed (the
+    vote allows it) and both versions are kept; the vote is cancelled with a typed reason,
+    which the owners read."""
+    await setup_estate(env)
+    async with env.db.session() as s:  # Bob also co-owns A栋101, with Ann and Amy
+        from models.people import person_by_telegram
+
+        staff, bob = await person_by_telegram(s, STAFF), await person_by_telegram(s, BOB)
+        asked = await request_membership(s, person=bob, relation=Relation.OWNER,
+                                         household_id=(await place(s, HOMES + "A栋/1单元/101"))
+                                         .id)
+        await decide_membership(s, membership_id=asked.membership.id, decider=staff,
+                                approve=True)
+        (await place(s, HOMES + "B栋/1单元/102")).floor_area = None
+        await s.commit()
+    vote_id = await quick_draft(env)
+    listed = await env.say(STAFF, "/votes", "There are no owners' votes for your homes.")
+    mine = await env.tap_on(STAFF, "🗳 Votes I run", on=listed, expect="Owners' votes you run")
+    preview = await env.tap_on(STAFF, "Bamboo Court rules · draft", on=mine, expect="Preview")
+    refused = await env.tap_on(STAFF, "📣 Announce", on=preview,
+                               expect="cannot be announced: 1 household(s)")
+    assert "B栋 1单元 102" in refused["text"]
+    async with env.db.session() as s:
+        (await place(s, HOMES + "B栋/1单元/102")).floor_area = 50
+        await s.commit()
+    preview = await env.tap_on(STAFF, "◀ Back", on=refused, expect="Preview")
+    announced = await env.tap_on(STAFF, "📣 Announce", on=preview, expect="is on its way to")
+    since = env.mark()
+    await time_passes(env, "opens_at")
+
+    opened = await env.wait(BOB, "Voting is open", since=since)
+    whose = await env.tap_on(BOB, "🗳 Vote", on=opened, expect="Whose ballot")
+    assert env.buttons(whose) == ["A栋 1单元 101 · 90.00 m²", "A栋 1单元 102 · 80.00 m²"]
+    ballot = await env.tap_on(BOB, "A栋 1单元 102 · 80.00 m²", on=whose,
+                              expect="Ballot for: A栋 1单元 102 (80.00 m²)")
+    ballot = await env.tap_on(BOB, "1. ✅ Agree", on=ballot, button="👉 1. ✅ Agree")
+    ballot = await env.tap_on(BOB, "2. ✅ Agree", on=ballot, button="Review ▶")
+    summary = await env.tap_on(BOB, "Review ▶", on=ballot, expect="Please check your ballot")
+    await env.tap_on(BOB, "✔ Confirm", on=summary, expect="Your ballot")
+    # changing: the ballot opens with the current choices marked
+    again = await env.tap_on(BOB, "🗳 Vote", on=opened, expect="Whose ballot")
+    assert env.buttons(again)[1] == "✅ A栋 1单元 102 · 80.00 m²"  # voted already
+    cast = await env.tap_on(BOB, "✅ A栋 1单元 102 · 80.00 m²", on=again,
+                            expect="Your ballot was cast on")
+    ballot = await env.tap_on(BOB, "✏️ Change my ballot", on=cast, button="👉 2. ✅ Agree")
+    ballot = await env.tap_on(BOB, "2. ❌ Disagree", on=ballot, button="👉 2. ❌ Disagree")
+    summary = await env.tap_on(BOB, "Review ▶", on=ballot, expect="Please check your ballot")
+    toast = await env.tap(BOB, "✔ Confirm", message_id=summary["message_id"])
+    assert toast["text"] == "Ballot changed."
+    async with env.db.session() as s:
+        from models.votes.tables import BallotVersion
+
+        assert await s.scalar(select(func.count()).select_from(Ballot)) == 1
+        assert await s.scalar(select(func.count()).select_from(BallotVersion)) == 2
+
+    # cancelled with a reason the owners read
+    page = await env.tap_on(STAFF, "📋 Open the vote", on=announced,
+                            expect="Status: voting open")
+    asked = await env.tap_on(STAFF, "❌ Cancel the vote", on=page, expect="Send the reason")
+    assert asked
+    since = env.mark()
+    await env.say(STAFF, "The statute needs a lawyer's review first", "is cancelled")
+    told = await env.wait(ANN, "has been cancelled", since=since)
+    assert "The statute needs a lawyer's review first" in told["text"]
+    async with env.db.session() as s:
+        assert (await s.get(Vote, vote_id)).status == VoteStatus.CANCELLED
