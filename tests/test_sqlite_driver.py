@@ -1,8 +1,10 @@
 """The SQLite driver (bot/sqlite_driver.py): each statement one trip to the connection's
-thread, and nothing lost on the way — rows, counts, ids, errors, rollbacks, streaming."""
+thread, a short read none, and nothing lost on the way — rows, counts, ids, errors, rollbacks,
+streaming; a long read leaves the bot's loop free."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiosqlite
@@ -68,15 +70,45 @@ async def test_an_error_and_a_rollback_leave_nothing_half_written(db):
         assert (await s.execute(text("SELECT v FROM t"))).scalars().all() == ["a"]
 
 
-async def test_a_statement_is_one_trip_and_a_read_needs_no_commit(db, trips):
+async def test_a_short_read_makes_no_trip_and_a_write_one(db, trips):
     async with db.session() as s:  # a press that only reads
         await s.execute(text("SELECT count(*) FROM t"))
         await s.execute(text("SELECT v FROM t"))
         await s.commit()
-    assert trips == ["_run_statement", "_run_statement"]
-    trips.clear()
-    async with db.session() as s:  # one that writes
+    assert trips == []
+    async with db.session() as s:  # one that writes, then reads inside its transaction
         await s.execute(text("SELECT count(*) FROM t"))
         await s.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        assert (await s.execute(text("SELECT v FROM t"))).scalars().all() == ["a"]
         await s.commit()
     assert trips == ["_run_statement", "_run_statement", "commit"]
+
+
+@pytest.fixture
+async def ticker():
+    """A task that counts the event loop's turns while it runs: a turn needs a free loop."""
+    turns = [0]
+
+    async def tick() -> None:
+        while True:
+            turns[0] += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(tick())
+    yield turns
+    task.cancel()
+
+
+async def test_a_long_read_goes_to_the_thread_and_the_loop_runs_meanwhile(db, trips, ticker):
+    async with db.session() as s:
+        await s.execute(text("INSERT INTO t (v) VALUES (:v)"),
+                        [{"v": str(n)} for n in range(2000)])
+        await s.commit()
+    trips.clear()
+    async with db.session() as s:
+        turns = ticker[0]
+        pairs = await s.scalar(text("SELECT count(*) FROM t a, t b WHERE a.v < b.v"))
+        turns = ticker[0] - turns
+    assert pairs == 2000 * 1999 // 2
+    assert trips == ["_run_statement"]  # interrupted on the loop, read again on its thread
+    assert turns > 100  # the loop went on while the thread read
