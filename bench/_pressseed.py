@@ -41,7 +41,7 @@ class District:
     grid_id: int
     grid_path: str
     staff_id: int  # person id of the staff member (a role holder over the grid)
-    owners: list[int]  # telegram ids of the grid's owners, one per household, in house order
+    owners: list[int]  # telegram ids of the grid's distinct owners, in house order
     audience: list[int]  # telegram ids of everyone registered in the grid
 
 
@@ -66,7 +66,9 @@ async def seed_district(db: Database, households: int, progress: object = None) 
                   .order_by(homes.c.path, Membership.id))
         rows = (await session.execute(people)).all()
         return District(info, grid.id, grid.path, staff.id,
-                        owners=[t for t, relation in rows if relation == Relation.OWNER],
+                        # an owner of two flats is one owner pressing
+                        owners=list(dict.fromkeys(t for t, relation in rows
+                                                  if relation == Relation.OWNER)),
                         audience=[t for t, _relation in rows])
 
 

@@ -3,7 +3,8 @@ its group chats.
 
 The database half (`seed`) runs once on an empty sandbox database and goes through the same
 services as real use — consent, role grants, join requests approved by the staff persona,
-group bindings — so what the sandbox shows is real data. The Telegram half (`populate_world`)
+group bindings, the owners' committee seats of the estate 阳光花园 granted by the staff
+persona — so what the sandbox shows is real data. The Telegram half (`populate_world`)
 re-creates the demo users and group chats in the emulator at every start with the same ids,
 because the emulator lives in memory while the database persists between runs.
 """
@@ -24,7 +25,8 @@ from bot.db import Database
 from bot.emulator.state import World
 from bot.i18n import N_, from_telegram, tr
 from handlers import labels
-from models import notices, place_import, pledges
+from models import estates, notices, place_import, pledges
+from models.estates import Body
 from models.groups import GroupPurpose, bind_chat
 from models.onboarding import decide_membership, memberships_of, request_membership
 from models.people import (
@@ -52,8 +54,10 @@ from models.pledges import sign
 SAMPLE_CSV = Path(__file__).parent / "data" / "sample_places.csv"
 STREET = "城东街道"
 COMMUNITY = f"{STREET}/阳光社区"
+ESTATE = f"{COMMUNITY}/阳光花园"  # the estate (物业管理区域) of the community's three buildings
 STAFF_ID = 1001
 SIGNED_ID = 1005  # 赵敏 has signed the demo pledge for her household
+COMMITTEE_ID = 1013  # 吴桂兰 sits on 阳光花园's owners' committee
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Persona:
     language_code: str  # what their Telegram app reports
     roles: tuple[tuple[Role, str], ...] = ()  # (role, place path)
     homes: tuple[tuple[str, Relation], ...] = ()  # (household path under the community, relation)
+    seats: tuple[tuple[Body, str], ...] = ()  # (committee or preparatory group, estate path)
     note: str = ""  # N_() text shown under the name on the page
     joined: bool = True  # False: a newcomer for the visitor to try joining with
 
@@ -106,6 +111,10 @@ PERSONAS: tuple[Persona, ...] = (
             note=N_("Tenant from abroad; reads English.")),
     Persona(1010, "黄磊", "Huang Lei", "zh-hans", homes=(("第一网格/1栋/1单元/101", FAMILY),),
             note=N_("Li Xiuying's son.")),
+    Persona(COMMITTEE_ID, "吴桂兰", "Wu Guilan", "zh-hans",
+            homes=(("第一网格/1栋/2单元/201", OWNER),), seats=((Body.COMMITTEE, ESTATE),),
+            note=N_("Owner, on the owners' committee of Sunshine Garden: convenes owners' "
+                    "decisions with the community office.")),
 )
 BY_ID = {p.telegram_id: p for p in PERSONAS}
 
@@ -212,6 +221,11 @@ async def seed(db: Database) -> bool:
                     relation=relation)
                 await decide_membership(session, membership_id=request.membership.id,
                                         decider=staff, approve=True)
+            for body, estate_path in persona.seats:
+                estate = await estates.estate_by_names(session, estate_path.split("/"))
+                await estates.grant_seat(session, estate_id=estate.id, body=body,
+                                         person_id=people[persona.telegram_id].id,
+                                         actor_id=staff.id)
         for group in GROUPS:
             place = await _place(session, group.place)
             await bind_chat(session, chat_id=group.chat_id, title=group.title,
@@ -313,6 +327,10 @@ async def persona_cards(db: Database, language: str) -> list[dict[str, object]]:
             if person is not None:
                 for grant, place in await grants_of(session, person.id):
                     lines.append(f"{labels.role(_, grant.role)} · {place.name_in(language)}")
+                for seat in await estates.seats_of(session, person.id):
+                    estate = await estates.get_estate(session, seat.estate_id)
+                    lines.append(f"{labels.body(_, seat.body)} · "
+                                 f"{estates.estate_label(estate, language)}")
                 for view in await memberships_of(session, person.id, language=language):
                     where = view.label.removeprefix(community)
                     line = f"{labels.relation(_, view.membership.relation)} · {where}"

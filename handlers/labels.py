@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
+from models.estates import Body
 from models.notices import Target
 from models.people import MembershipStatus, Relation, Role, Tag
 
@@ -19,6 +20,10 @@ ROLES = {
     Role.SUPERVISOR: N_("Supervisor"),
     Role.DEPARTMENT: N_("Department"),
 }
+BODIES = {
+    Body.COMMITTEE: N_("Owners' committee"),
+    Body.PREPARATORY: N_("Preparatory group"),
+}
 STATUSES = {
     MembershipStatus.PENDING: N_("waiting for approval"),
     MembershipStatus.APPROVED: N_("approved"),
@@ -32,6 +37,11 @@ def relation(_: Translator, value: str) -> str:
 
 def role(_: Translator, value: str) -> str:
     return _(ROLES[Role(value)])
+
+
+def body(_: Translator, value: str) -> str:
+    """An estate's owners' committee (业主委员会) or preparatory group (筹备组)."""
+    return _(BODIES[Body(value)])
 
 
 def status(_: Translator, value: str) -> str:

@@ -28,16 +28,44 @@ async def test_the_generator_builds_a_deterministic_district(db):
                                  .where(Membership.relation == Relation.TENANT))
         areas = await s.scalar(select(func.count()).select_from(Place).where(
             Place.kind == PlaceKind.HOUSEHOLD, Place.floor_area.is_not(None)))
-        assert homes == 600 and areas == 600 and owners == 600
+        assert homes == 600 and areas == 600
         assert kinds == {"street": 1, "community": 1, "grid": 1, "building": 9, "unit": 25,
                          "household": 600}
-        assert 0 < tenants < 120 and info.persons == 600 + tenants == info.memberships
+        # the developer's unsold units have no owner; the other units one each
+        developer = await s.scalar(select(func.count()).where(Place.developer))
+        assert developer == info.developer_units and 0 < developer < 30
+        assert owners == 600 - developer == len(info.owner_of)
+        # a few owners own a second unit of their estate: one person, one owner reference
+        shared = (await s.execute(select(Place.owner_ref, func.count())
+                                  .where(Place.owner_ref.is_not(None))
+                                  .group_by(Place.owner_ref))).all()
+        assert len(shared) == info.shared_owners and 0 < len(shared) < 40
+        assert all(n >= 2 for _, n in shared)
+        extra_units = sum(n - 1 for _, n in shared)
+        assert len(set(info.owner_of.values())) == owners - extra_units
+        assert 0 < tenants < 120 and info.persons == owners - extra_units + tenants
+        assert info.memberships == owners + tenants
+        # estates of 15 buildings each within the community (9 buildings: one estate)
+        assert len(info.estates) == 1
+        assert await s.scalar(select(func.count()).where(
+            Place.kind == PlaceKind.BUILDING, Place.estate_id == info.estates[0])) == 9
         # ids were given explicitly; new rows still get fresh ones (PostgreSQL sequences)
         newcomer = await person(s, 1, "新来的")
         assert newcomer.id == info.persons + 1
         assert await s.scalar(select(func.count()).select_from(Person)) == info.persons + 1
     again = await generate(db, households=600, seed=7, street="第二街道")
     assert again.persons == info.persons  # same seed, same district
+    small = await generate(db, households=600, seed=7, street="第三街道", buildings_per_estate=2)
+    assert len(small.estates) == 5  # 9 buildings, two an estate
+    async with db.session() as s:
+        estate_of = dict((await s.execute(select(Place.id, Place.estate_id).where(
+            Place.kind == PlaceKind.BUILDING))).all())
+        refs = (await s.execute(select(Place.owner_ref, Place.path).where(
+            Place.owner_ref.is_not(None), Place.path.startswith(small.street_path)))).all()
+        estates_of_ref: dict[str, set[int]] = {}
+        for ref, path in refs:  # the building is the fourth place on a household's path
+            estates_of_ref.setdefault(ref, set()).add(estate_of[int(path.split("/")[4])])
+        assert estates_of_ref and all(len(e) == 1 for e in estates_of_ref.values())
 
 
 def test_the_runner_prints_the_figures_as_the_last_line(capsys):

@@ -16,7 +16,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.demo import GROUPS, PERSONAS, PLEDGE_TITLE, PLEDGE_TITLE_EN, SIGNED_ID, STAFF_ID
+from bot.demo import (
+    COMMITTEE_ID,
+    GROUPS,
+    PERSONAS,
+    PLEDGE_TITLE,
+    PLEDGE_TITLE_EN,
+    SIGNED_ID,
+    STAFF_ID,
+)
 from bot.emulator.client import EmulatorClient
 from bot.sandbox import Sandbox, SandboxError, SandboxOptions, run_sandbox
 from models.groups import ChatBinding
@@ -56,6 +64,10 @@ async def test_demo_community_is_seeded_and_bound(tmp_path):
             staff = next(p for p in personas if p["id"] == STAFF_ID)
             assert staff["name"] == "王芳 Wang Fang"
             assert staff["roles"] == ["Staff · Sunshine Community"]  # the demo's English names
+            # an owner who sits on the owners' committee of the estate 阳光花园
+            member = next(p for p in personas if p["id"] == COMMITTEE_ID)
+            assert member["roles"] == ["Owners' committee · Sunshine Garden",
+                                       "Owner · Building 1 · Unit 2 · 201"]
             chats = (await page.get("/api/chats", params={"user_id": STAFF_ID})).json()
             assert chats[0]["type"] == "private"
             assert "1栋 邻里群" in [c["title"] for c in chats]
