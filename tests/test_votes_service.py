@@ -18,10 +18,10 @@ from models.outbox import OutboxMessage
 from models.people import Person, Relation, Role
 from models.places import Place, PlaceKind
 from models.schedule import DueItem, DueStatus
-from models.votes import ballots, following, lifecycle, recount, tally
+from models.votes import ballots, following, lifecycle, recount, roll, tally
 from models.votes.core import CLOSE_DUE, OPEN_DUE, REMINDER, RESULT, TO_CONFIRM
 from models.votes.export import export_files, tally_inputs
-from models.votes.tables import Ballot, BallotVersion, RollOwner, Vote, VoteStatus
+from models.votes.tables import Ballot, BallotVersion, RollHousehold, RollOwner, Vote, VoteStatus
 from tests.conftest import COMMUNITY, person, place, resident
 
 pytestmark = pytest.mark.usefixtures("places")
@@ -139,6 +139,24 @@ async def test_the_roll_counts_owners_as_article_278_does(session, estate):
     assert keys["developer"] == sum(int(u.floor_area * 100) for u in developer)
     assert keys["owner:房产证-0001"] == sum(int(u.floor_area * 100) for u in pair)
     assert sum(1 for k in keys if k.startswith("owners:")) == 1  # the co-owners: one owner
+
+
+async def test_the_scope_is_as_few_places_as_cover_the_estate(session, estate):
+    """阳光花园 is the whole of 第一网格: one range of places, not one per building; with
+    第二网格's only building added it is the whole community — and the roll is still exactly
+    the estate's households, none of 桂花社区's."""
+    vote = await draft(session, estate)
+    grid = await place(session, COMMUNITY + "/第一网格")
+    assert await roll.scope_paths(session, vote) == [grid.path]
+    (await place(session, COMMUNITY + "/第二网格/3栋")).estate_id = estate.id
+    await session.commit()
+    assert await roll.scope_paths(session, vote) == [(await place(session, COMMUNITY)).path]
+    vote = await opened(session, estate)
+    rooms = [h for building in (B1, B2, COMMUNITY + "/第二网格/3栋")
+             for h in await households(session, building)]
+    on_roll = set(await session.scalars(select(RollHousehold.household_id).where(
+        RollHousehold.vote_id == vote.id)))
+    assert on_roll == {h.id for h in rooms} and vote.roll_owners == len(rooms) == 60
 
 
 async def test_a_vote_cannot_be_announced_while_a_household_lacks_an_area(session, estate):

@@ -18,7 +18,7 @@ community office) of one of its households, at the moment they vote.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.estates import estate_paths
 from models.participation import Query, under
 from models.people import Membership, MembershipStatus, Relation
-from models.places import Place, PlaceKind, get_place, label_of
+from models.places import Place, PlaceKind, ancestor_ids, get_place, label_of
 from models.votes.headcount import Household, owners_of
 from models.votes.tables import Ballot, RollHousehold, RollOwner, Vote
 
@@ -42,10 +42,39 @@ def hundredths(area: Decimal) -> int:
 
 
 async def scope_paths(session: AsyncSession, vote: Vote) -> list[str]:
-    """The place paths the vote covers: its building, or every building of its estate."""
+    """The place paths the vote covers: its building, or every building of its estate — as
+    few paths as cover exactly those buildings (`covering_paths`)."""
     if vote.building_id is not None:
         return [(await get_place(session, vote.building_id)).path]
-    return await estate_paths(session, vote.estate_id)
+    return await covering_paths(session, await estate_paths(session, vote.estate_id))
+
+
+async def covering_paths(session: AsyncSession, buildings: Sequence[str]) -> list[str]:
+    """The fewest subtree paths whose buildings are exactly these: a grid or community all of
+    whose buildings are listed stands for them. Every query over a vote's scope is one range
+    per path, OR'd together: an estate that is a whole community is one range however many
+    buildings it has (SQLite refuses an OR of more than about 1,000: its expression depth)."""
+    if len(buildings) <= 1:
+        return list(buildings)
+    wanted = set(buildings)
+    roots = sorted({f"/{ancestor_ids(path)[0]}/" for path in wanted})
+    total: Counter[str] = Counter()  # buildings under each ancestor of a wanted one
+    inside: Counter[str] = Counter()  # of them, wanted
+    for path in await session.scalars(select(Place.path).where(
+            Place.kind == PlaceKind.BUILDING, under(roots, Place.path))):
+        for ancestor in _ancestor_paths(path):
+            total[ancestor] += 1
+            inside[ancestor] += path in wanted
+    cover = set()
+    for path in wanted:
+        cover.add(next((a for a in _ancestor_paths(path) if total[a] == inside[a]), path))
+    return sorted(cover)
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """The paths of a place's ancestors, root first (the place itself not included)."""
+    ids = ancestor_ids(path)
+    return ["/" + "/".join(str(i) for i in ids[:n]) + "/" for n in range(1, len(ids))]
 
 
 @dataclass(frozen=True)
