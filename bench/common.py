@@ -1,6 +1,6 @@
-"""What the benchmarks share: finding them, timing (best of several runs), progress on stderr,
-a plain-text table, and processes of their own (the emulator, a bot) with their CPU time and
-peak memory read from /proc.
+"""What the benchmarks share: finding them, timing (best or median of several runs), progress
+on stderr, a plain-text table, and processes of their own (the emulator, a bot) with their CPU
+time and peak memory read from /proc.
 
 A benchmark is a module in `bench/` with a `NAME` and `main(argv) -> dict`: `main` prints a
 readable table as it goes and returns its figures; the runner (`python -m bench`) prints those
@@ -13,6 +13,7 @@ import asyncio
 import importlib
 import os
 import pkgutil
+import statistics
 import subprocess
 import sys
 import time
@@ -60,6 +61,21 @@ async def best_of(runs: int, work: Callable[[], Awaitable[T]]) -> tuple[float, T
         result = await work()
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+async def medians(runs: int, *works: Callable[[], Awaitable[Any]]) -> list[tuple[float, Any]]:
+    """For each work, (median wall time in seconds, its last result) over `runs` rounds after
+    one warm-up each. Each round runs every work once, the order turning from round to round,
+    so that two ways of doing the same thing meet the same drift of a shared machine."""
+    results = [await work() for work in works]
+    times: list[list[float]] = [[] for _ in works]
+    for n in range(max(1, runs)):
+        for k in range(len(works)):
+            i = (k + n) % len(works)
+            start = time.perf_counter()
+            results[i] = await works[i]()
+            times[i].append(time.perf_counter() - start)
+    return [(statistics.median(t), r) for t, r in zip(times, results, strict=True)]
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

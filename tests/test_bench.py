@@ -107,3 +107,22 @@ def test_presses_signs_every_owner_and_reports_the_figures(capsys):
     assert figures["rss_mib"] == sqlite["rss_mib"] > 0
     assert any(line.startswith("linli, sqlite") for line in out)
     assert any(line.startswith("goals, sqlite:") for line in out)
+
+
+def test_votes_tallies_the_seeded_ballots_and_reports_the_ratio(capsys):
+    """The votes benchmark at a tiny size: a vote opened by the real verbs over the whole
+    district, 70% of its roll owners voted; the bot's tally and the hand-written GROUP BY give
+    the figures the seeding wrote."""
+    assert bench_main(["votes", "--households", "600", "--runs", "1", "--backend",
+                       "sqlite"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    figures = json.loads(out[-1])
+    assert {"tally_ratio", "vs_same_calls", "vs_echo"} <= set(figures)
+    sqlite = figures["sqlite"]
+    assert sqlite["households"] == sqlite["roll_owners"] == 600  # one owner per household
+    assert sqlite["ballots"] == 420 and sqlite["choices"] == 840  # 70%, two matters each
+    assert sqlite["same_figures"] and sqlite["as_seeded"] and figures["tally_same_figures"]
+    assert [m["owners_voted"] for m in sqlite["matters"]] == [420, 420]
+    assert all(m["agree"] + m["disagree"] + m["abstain"] == 420 for m in sqlite["matters"])
+    assert figures["tally_ratio"] == sqlite["tally_ratio"] > 0
+    assert any(line.startswith("tally_ratio (worst) =") for line in out)
