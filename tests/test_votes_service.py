@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from models.errors import Conflict, Invalid, NotAllowed
-from models.estates import Body, estate_by_names, grant_seat
+from models.estates import Body, Estate, estate_by_names, grant_seat
 from models.outbox import OutboxMessage
 from models.people import Person, Relation, Role
 from models.places import Place, PlaceKind
