@@ -10,7 +10,9 @@ buildings, four owners as art. 278 counts them (Cai's two homes share an owner r
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 from sqlalchemy import func, select
 
@@ -201,6 +203,9 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     await time_passes(env, "closes_at")
     short = await env.wait(LI, "Voting has closed", since=since)
     assert "not decided: quorum not met" in short["text"]
+    record = await env.tap_on(ANN, "📋 See the vote", on=notice,
+                              expect="Your ballot for A栋 1单元 101 was cast on")
+    assert "2. Renew the maintenance fund — ❌ Disagree" in record["text"]
     days = await env.tap_on(STAFF, "⏩ Extend voting",
                             on=await env.wait(STAFF, "Voting has closed", since=since),
                             expect="Until which day")
@@ -222,15 +227,24 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
                           message_id=count["message_id"])
     assert toast["text"] == "You have already confirmed this count."
     since = env.mark()
-    await env.tap_on(ZHANG, "✔ Confirm the count",
-                     on=await env.wait(ZHANG, "Voting has closed", since=0),
-                     expect="Confirmed by two scrutineers")
+    published = await env.tap_on(ZHANG, "✔ Confirm the count",
+                                 on=await env.wait(ZHANG, "Voting has closed", since=0),
+                                 expect="Confirmed by two scrutineers")
     results = {tid: await env.wait(tid, "Result", since=since) for tid in (ANN, AMY, BOB, CAI)}
     assert "Took part: 3 of 4 owners (75%)" in results[ANN]["text"]
     since = env.mark()
     await env.tap(AMY, "📊 Chart", message_id=results[AMY]["message_id"])
     chart = await env.wait(AMY, "Result: 2027 owners' assembly", since=since)
     assert (await file_bytes(env, chart))[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # who voted how, after closing, for the convenors
+    since = env.mark()
+    await env.tap(ZHANG, "⬇ CSV", message_id=published["message_id"])
+    sent = await env.wait(ZHANG, "3 ballots", since=since)
+    rows = list(csv.reader(io.StringIO((await file_bytes(env, sent)).decode("utf-8-sig"))))
+    assert rows[0] == ["Household", "Area (m²)", "Channel", "Matter 1", "Matter 2"]
+    assert sorted(r[3:] for r in rows[1:]) == [["agree", "agree"], ["agree", "agree"],
+                                               ["agree", "disagree"]]
 
     # the exported files recount to exactly what the bot counted
     async with env.db.session() as s:
@@ -384,6 +398,20 @@ async def test_missing_areas_whose_ballot_changing_it_and_cancelling(env):
 
         assert await s.scalar(select(func.count()).select_from(Ballot)) == 1
         assert await s.scalar(select(func.count()).select_from(BallotVersion)) == 2
+
+    # Pat is approved as B栋102's owner while voting runs: the welcome offers the ballot
+    since = env.mark()
+    async with env.db.session() as s:
+        from models.people import Membership, MembershipStatus
+
+        pending = await s.scalar(select(Membership).where(
+            Membership.status == MembershipStatus.PENDING))
+        await decide_membership(s, membership_id=pending.id, decider=staff, approve=True)
+    await env.drain_outbox()
+    welcome = await env.wait(PAT, "Waiting for you", since=since)
+    assert "Owners' vote: Bamboo Court rules" in welcome["text"]
+    await env.tap_on(PAT, "🗳 Bamboo Court rules", on=welcome,
+                     expect="Ballot for: B栋 1单元 102 (50.00 m²)")
 
     # cancelled with a reason the owners read
     page = await env.tap_on(STAFF, "📋 Open the vote", on=announced,

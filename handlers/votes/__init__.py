@@ -19,7 +19,7 @@ from typing import TypeAlias
 
 from bot.feature import CliCommand, Command, DeepLink, Feature, MenuButton, MenuCommand, On
 from bot.i18n import N_
-from handlers.votes import answers, ballot, drafting, exporting, following, recount
+from handlers.votes import answers, ballot, drafting, exporting, following, recount, waiting
 from handlers.votes import buttons as b
 from handlers.votes.rendering import RENDERERS, SHARED
 from models.schedule import Effect
@@ -61,6 +61,7 @@ FEATURE = Feature(
     renderers=RENDERERS,
     shared_renderers=SHARED,
     effects=EFFECTS,
+    waiting=waiting.waiting,
     menu=[MenuCommand("votes", N_("Owners' votes: vote, or run one"), "resident", 45)],
     menu_buttons=[MenuButton(N_("🗳 Owners' votes"), b.MyVotes(), "resident", 35)],
     cli=[CliCommand(add_cli)],

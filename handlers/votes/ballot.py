@@ -27,9 +27,10 @@ from handlers.votes.rendering import (
     title,
 )
 from models.errors import N_, Invalid, StaleButton
-from models.votes import ballots, dialogs
-from models.votes.dialogs import BallotView
-from models.votes.tables import Vote, VoteStatus
+from models.telegram_limits import fit_lines
+from models.votes import ballots, dialogs, reading, tally
+from models.votes.reading import BallotView
+from models.votes.tables import Vote, VoteMatter, VoteStatus
 from models.votes.tally import area_text
 
 UNCHOSEN = "-"
@@ -81,7 +82,7 @@ def summary_lines(_: Translator, view: BallotView, state: str) -> list[str]:
 
 
 async def show_ballot(call: Call[object], view: BallotView, state: str) -> None:
-    where = await dialogs.where(call.session, view.vote, call._.language)
+    where = await reading.where(call.session, view.vote, call._.language)
     await call.show(ballot_text(call._, view, state, where), ballot_keyboard(call._, view, state))
 
 
@@ -89,7 +90,7 @@ async def start_ballot(call: Call[object], vote_id: int, owner_id: int) -> None:
     """The ballot of one roll owner: blank, or (cast already) the ballot as cast, with
     «Change» where the vote allows it."""
     _ = call._
-    view = await dialogs.ballot_view(call.session, vote_id=vote_id, owner_id=owner_id,
+    view = await reading.ballot_view(call.session, vote_id=vote_id, owner_id=owner_id,
                                      person=call.me, language=_.language)
     if view.cast is None:
         await show_ballot(call, view, UNCHOSEN * len(view.matters))
@@ -117,13 +118,27 @@ def state_line(_: Translator, vote: Vote) -> str:
     return _("Voting has closed. The result is published once the count is confirmed.")
 
 
+def cast_lines(_: Translator, matters: list[VoteMatter],
+               mine: list[reading.MyBallot]) -> list[str]:
+    """The person's own record: each ballot cast for their homes, as cast."""
+    lines = []
+    for cast in mine:
+        lines += ["", _("✅ Your ballot for {homes} was cast on {when}:",
+                        homes=escape("、".join(cast.homes)), when=_.when(cast.cast_at, zone=True))]
+        lines += [_("{number}. {title} — {choice}", number=m.number,
+                    title=escape(m.title_for(_.language)),
+                    choice=_(CHOICE_LABELS[tally.Choice(cast.choices[str(m.number)])]))
+                  for m in matters if str(m.number) in cast.choices]
+    return lines
+
+
 # --- one handler per button -----------------------------------------------------------------
 
 
 async def my_votes(call: Call[object]) -> None:
     """List the votes of my homes (and, for a convenor, the way to the votes I run)."""
     _ = call._
-    mine = await dialogs.votes_of_my_homes(call.session, call.me)
+    mine = await reading.votes_of_my_homes(call.session, call.me)
     rows = [[(f"{v.title_for(_.language)} · {status_of(_, v)}", OpenVote(v.id))] for v in mine]
     if await dialogs.convenor_estates(call.session, call.me):
         rows.append([(_("🗳 Votes I run"), Convene())])
@@ -149,21 +164,26 @@ async def deep_link(call: Call[None]) -> None:
 
 async def show_vote(call: Call[object], vote_id: int) -> None:
     _ = call._
-    seen = await dialogs.owner_vote(call.session, vote_id=vote_id, person=call.me,
+    seen = await reading.owner_vote(call.session, vote_id=vote_id, person=call.me,
                                     language=_.language)
     vote = seen.vote
     if vote.status == VoteStatus.PUBLISHED:
-        vote, matters, results = await dialogs.results(call.session, vote_id=vote_id,
+        vote, matters, results = await reading.results(call.session, vote_id=vote_id,
                                                        viewer=call.me)
-        await call.show(result_text(_, vote, matters, seen.where, results),
+        mine = await reading.my_ballots(call.session, vote=vote, person=call.me,
+                                        language=_.language)
+        await call.show(fit_lines([result_text(_, vote, matters, seen.where, results),
+                                   *cast_lines(_, matters, mine)]),
                         keyboard([(_("📊 Chart"), Chart(vote_id))]))
         return
     if vote.status != VoteStatus.OPEN:
+        mine = await reading.my_ballots(call.session, vote=vote, person=call.me,
+                                        language=_.language)
         await call.show("\n".join([header(_, vote, seen.where), "",
                                    *matter_lines(_, seen.matters, with_needs=True), "",
-                                   state_line(_, vote)]))
+                                   state_line(_, vote), *cast_lines(_, seen.matters, mine)]))
         return
-    choices = await dialogs.voter_choices(call.session, vote_id=vote_id, person=call.me,
+    choices = await reading.voter_choices(call.session, vote_id=vote_id, person=call.me,
                                           language=_.language)
     if len(choices) == 1:
         await start_ballot(call, vote_id, choices[0].owner.id)
@@ -178,7 +198,7 @@ async def show_vote(call: Call[object], vote_id: int) -> None:
 async def ballot(call: Call[Ballot]) -> None:
     """Mark a choice (an edit of the ballot, the choices carried by the buttons)."""
     data = call.data
-    view = await dialogs.ballot_view(call.session, vote_id=data.vote_id,
+    view = await reading.ballot_view(call.session, vote_id=data.vote_id,
                                      owner_id=data.owner_id, person=call.me,
                                      language=call._.language)
     await show_ballot(call, view, checked(data.state, view))
@@ -187,7 +207,7 @@ async def ballot(call: Call[Ballot]) -> None:
 async def review(call: Call[Review]) -> None:
     """Every matter chosen: the summary, to confirm."""
     _, data = call._, call.data
-    view = await dialogs.ballot_view(call.session, vote_id=data.vote_id,
+    view = await reading.ballot_view(call.session, vote_id=data.vote_id,
                                      owner_id=data.owner_id, person=call.me,
                                      language=_.language)
     state = checked(data.state, view)
@@ -205,7 +225,7 @@ async def review(call: Call[Review]) -> None:
 async def cast(call: Call[Cast]) -> None:
     """Cast the ballot and send its copy."""
     _, data = call._, call.data
-    view = await dialogs.ballot_view(call.session, vote_id=data.vote_id,
+    view = await reading.ballot_view(call.session, vote_id=data.vote_id,
                                      owner_id=data.owner_id, person=call.me,
                                      language=_.language)
     state = checked(data.state, view)

@@ -35,7 +35,7 @@ from handlers.votes.rendering import header, item_name, matter_lines, status_of,
 from models.errors import NotAllowed
 from models.estates import estate_label
 from models.places import name_in
-from models.votes import core, dialogs, lifecycle
+from models.votes import core, dialogs, lifecycle, reading
 from models.votes.tables import Vote
 
 OPENING_LATER = (0, 7, 14, 30)  # days after the earliest allowed opening
@@ -212,7 +212,7 @@ async def show_preview(call: Call[object], vote: Vote) -> None:
     """The vote as owners will read it, and Announce."""
     _ = call._
     matters = await core.matters_of(call.session, vote.id)
-    where = await dialogs.where(call.session, vote, _.language)
+    where = await reading.where(call.session, vote, _.language)
     text = "\n".join([_("<b>Preview</b> — announcing tells every owner now."), "",
                       header(_, vote, where), "", *matter_lines(_, matters, with_needs=True),
                       "", _("Ballots can be changed until closing.") if vote.changeable

@@ -44,7 +44,7 @@ from handlers.votes.rendering import (
 )
 from models.errors import Conflict
 from models.telegram_limits import CAPTION, fit_lines, shorten
-from models.votes import closing, core, dialogs, following, tally
+from models.votes import closing, core, dialogs, following, reading, tally
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
 EXTEND_BY = (7, 14, 30)  # days after the current closing day
@@ -174,9 +174,9 @@ async def confirm_count(call: Call[ConfirmCount]) -> None:
                         back(_, vote_id))
         return
     call.wake_outbox()  # the result, to every owner
-    vote, matters, results = await dialogs.results(call.session, vote_id=vote_id,
+    vote, matters, results = await reading.results(call.session, vote_id=vote_id,
                                                    viewer=call.actor)
-    where = await dialogs.where(call.session, vote, _.language)
+    where = await reading.where(call.session, vote, _.language)
     await call.show(_("✔ Confirmed by two scrutineers: the result is published to every "
                       "owner.") + "\n\n" + result_text(_, vote, matters, where, results),
                     keyboard(*manage_rows(_, vote)))
@@ -208,7 +208,7 @@ def bars(_: Translator, matters: list[VoteMatter],
 async def chart(call: Call[Chart]) -> None:
     """The result as a chart: bars by owners and by area, the thresholds drawn across."""
     _ = call._
-    vote, matters, results = await dialogs.results(call.session, vote_id=call.data.vote_id,
+    vote, matters, results = await reading.results(call.session, vote_id=call.data.vote_id,
                                                    viewer=call.me)
     labels = Labels(_("took part"), _("agree"), _("disagree"), _("abstain"), _("owners"),
                     _("area"), _("needed"))

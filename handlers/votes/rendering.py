@@ -18,7 +18,7 @@ from bot.i18n import N_, Translator
 from bot.outbox import Rendered
 from handlers.votes.buttons import Chart, ConfirmCount, ExtendAsk, Manage, OpenVote, Progress
 from models.telegram_limits import MESSAGE, shorten
-from models.votes import core, dialogs, tally
+from models.votes import core, reading, tally
 from models.votes.report import result_table
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
@@ -129,7 +129,7 @@ async def _owners_notice(session: Session, payload: dict[str, Any], _: Translato
     if vote is None or vote.status not in statuses:
         return None  # cancelled or moved on meanwhile
     matters = await core.matters_of(session, vote.id)
-    where = await dialogs.where(session, vote, _.language)
+    where = await reading.where(session, vote, _.language)
     text = "\n".join([intro, header(_, vote, where), "", *matter_lines(_, matters)])
     markup = keyboard([(_("🗳 Vote"), OpenVote(vote.id))]) if vote_button else keyboard(
         [(_("📋 See the vote"), OpenVote(vote.id))])
@@ -176,14 +176,14 @@ async def render_cancelled(session: Session, payload: dict[str, Any],
 async def render_co_owner_voted(session: Session, payload: dict[str, Any],
                                 _: Translator) -> Rendered | None:
     vote = await _vote(session, payload)
-    owner = await dialogs.roll_owner(session, int(payload["owner_id"]))
+    owner = await reading.roll_owner(session, int(payload["owner_id"]))
     if vote is None or owner is None:
         return None
-    homes = await dialogs.home_names(session, owner, _.language)
+    homes = await reading.home_names(session, owner, _.language)
     return Rendered(_("🗳 The ballot for {homes} in «{title}» has been cast by your co-owner "
                       "{name}. Co-owners of a home cast one ballot together.",
                       homes=escape("、".join(homes)), title=title(_, vote),
-                      name=escape(await dialogs.person_name(session, int(payload["by"])))),
+                      name=escape(await reading.person_name(session, int(payload["by"])))),
                     keyboard([(_("📋 See the vote"), OpenVote(vote.id))]))
 
 
@@ -191,11 +191,11 @@ async def render_to_confirm(session: Session, payload: dict[str, Any],
                             _: Translator) -> Rendered | None:
     """To the convenors when voting has closed: the count, to be confirmed by two
     scrutineers (or extended, where participation fell short)."""
-    found = await dialogs.count_to_confirm(session, int(payload["vote_id"]))
+    found = await reading.count_to_confirm(session, int(payload["vote_id"]))
     if found is None:
         return None
     vote, matters, results = found
-    where = await dialogs.where(session, vote, _.language)
+    where = await reading.where(session, vote, _.language)
     text = "\n".join([_("🔒 <b>Voting has closed.</b> Please check the count and confirm it "
                         "as scrutineer: two confirmations are needed before the result is "
                         "published."), "", result_text(_, vote, matters, where, results)])
@@ -220,11 +220,11 @@ async def render_blocked(session: Session, payload: dict[str, Any],
 
 async def render_result(session: Session, payload: dict[str, Any],
                         _: Translator) -> Rendered | None:
-    found = await dialogs.published_results(session, int(payload["vote_id"]))
+    found = await reading.published_results(session, int(payload["vote_id"]))
     if found is None:
         return None
     vote, matters, results = found
-    where = await dialogs.where(session, vote, _.language)
+    where = await reading.where(session, vote, _.language)
     return Rendered(result_text(_, vote, matters, where, results),
                     keyboard([(_("📊 Chart"), Chart(vote.id))]))
 

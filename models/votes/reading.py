@@ -1,0 +1,226 @@
+"""What owners and convenors of a vote read in the chat: the votes of my homes, whom I may
+vote for and my ballot (re-checked at every press: open, and an approved owner of one of the
+roll owner's homes), my own record of what I cast, the count and the published result, and
+the names a screen shows. Read-only: the verbs that write are in lifecycle, ballots, closing
+and dialogs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.errors import N_, Conflict, NotAllowed, NotFound
+from models.estates import (
+    Estate,
+    estate_label,
+    estate_of,
+    is_convenor,
+)
+from models.people import Membership, MembershipStatus, Person, Relation
+from models.places import Place, PlaceKind, ancestor_ids, ancestors, get_place, name_in
+from models.votes import ballots, tally
+from models.votes.core import get_vote, matters_of, require_convenor
+from models.votes.export import tally_inputs
+from models.votes.roll import households_of, owners_for
+from models.votes.tables import RollOwner, Vote, VoteMatter, VoteStatus
+
+# what an owner's list shows: announced, running, and counted or published
+SHOWN = (VoteStatus.ANNOUNCED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.COUNTED,
+         VoteStatus.CONFIRMED, VoteStatus.PUBLISHED)
+
+
+async def where(session: AsyncSession, vote: Vote, language: str) -> str:
+    """The estate's name, and the building's where the vote is one building's."""
+    estate = await session.get(Estate, vote.estate_id)
+    name = estate_label(estate, language) if estate is not None else ""
+    if vote.building_id is None:
+        return name
+    building = await get_place(session, vote.building_id)
+    return f"{name} {name_in(building.name, building.name_en, language)}".strip()
+
+
+# --- owners ----------------------------------------------------------------------------------
+
+
+async def votes_of_my_homes(session: AsyncSession, person: Person) -> list[Vote]:
+    """The announced or running votes (and the latest results) of the estates where the
+    person is an approved owner of a home, newest first."""
+    homes = list(await session.scalars(
+        select(Place).join(Membership, Membership.household_id == Place.id)
+        .where(Membership.person_id == person.id, Membership.status ==
+               MembershipStatus.APPROVED, Membership.relation == Relation.OWNER)))
+    found: dict[int, Vote] = {}
+    for home in homes:
+        estate = await estate_of(session, home)
+        if estate is None:
+            continue
+        for vote in await session.scalars(select(Vote).where(
+                Vote.estate_id == estate.id, Vote.status.in_(SHOWN))):
+            if vote.building_id is None or vote.building_id in ancestor_ids(home.path):
+                found[vote.id] = vote
+    return sorted(found.values(), key=lambda v: -v.id)
+
+
+@dataclass(frozen=True)
+class VoteView:
+    vote: Vote
+    matters: list[VoteMatter]
+    where: str
+
+
+async def owner_vote(session: AsyncSession, *, vote_id: int, person: Person,
+                     language: str) -> VoteView:
+    """A vote as its owners are told about it: for the owners of its homes and its
+    convenors (a draft is nobody's business yet)."""
+    vote = await get_vote(session, vote_id)
+    if vote.status == VoteStatus.DRAFT:
+        raise NotFound(N_("That vote no longer exists."))
+    estate = await session.get(Estate, vote.estate_id)
+    if all(v.id != vote.id for v in await votes_of_my_homes(session, person)) and (
+            estate is None or not await is_convenor(session, person_id=person.id,
+                                                    estate=estate)):
+        if vote.status != VoteStatus.OPEN or not await ballots.voter_owners(
+                session, vote_id=vote.id, person=person):  # (raises why not)
+            raise NotAllowed(ballots.NOT_ON_ROLL)
+    return VoteView(vote, await matters_of(session, vote.id),
+                    await where(session, vote, language))
+
+
+@dataclass(frozen=True)
+class OwnerChoice:
+    """One roll owner the person may vote for: their homes (named) and area."""
+
+    owner: RollOwner
+    homes: list[str]
+    voted: bool
+
+
+async def home_names(session: AsyncSession, owner: RollOwner, language: str) -> list[str]:
+    """The owner's homes as residents name them: "1栋 1单元 101"."""
+    names = []
+    for place, _area in await households_of(session, owner):
+        chain = [p for p in await ancestors(session, place)
+                 if p.kind in (PlaceKind.BUILDING, PlaceKind.UNIT, PlaceKind.HOUSEHOLD)]
+        names.append(" ".join(name_in(p.name, p.name_en, language) for p in chain))
+    return names
+
+
+async def voter_choices(session: AsyncSession, *, vote_id: int, person: Person,
+                        language: str) -> list[OwnerChoice]:
+    """Whom the person may vote for now (refused with the reason: not open, not an owner
+    on the roll, still waiting for approval)."""
+    owners = await ballots.voter_owners(session, vote_id=vote_id, person=person)
+    return [OwnerChoice(o, await home_names(session, o, language),
+                        await ballots.ballot_of(session, vote_id, o.id) is not None)
+            for o in owners]
+
+
+@dataclass(frozen=True)
+class BallotView:
+    vote: Vote
+    matters: list[VoteMatter]
+    owner: RollOwner
+    homes: list[str]
+    cast: dict[str, str] | None  # the choices as cast, if the ballot has been
+    cast_at: dt.datetime | None
+
+
+async def ballot_view(session: AsyncSession, *, vote_id: int, owner_id: int, person: Person,
+                      language: str) -> BallotView:
+    """The ballot the person may fill in for this roll owner (re-checked: open, and an
+    approved owner of one of the owner's homes)."""
+    owners = await ballots.voter_owners(session, vote_id=vote_id, person=person)
+    owner = next((o for o in owners if o.id == owner_id), None)
+    if owner is None:
+        raise Conflict(ballots.NOT_ON_ROLL)
+    vote = await get_vote(session, vote_id)
+    ballot = await ballots.ballot_of(session, vote.id, owner.id)
+    return BallotView(vote, await matters_of(session, vote.id), owner,
+                      await home_names(session, owner, language),
+                      await ballots.choices_of(session, ballot.id) if ballot else None,
+                      ballot.cast_at if ballot else None)
+
+
+async def results(session: AsyncSession, *, vote_id: int,
+                  viewer: Person) -> tuple[Vote, list[VoteMatter], list[tally.MatterResult]]:
+    """The count: for the convenors once counted, for the owners on the roll once
+    published."""
+    vote = await get_vote(session, vote_id)
+    if vote.status == VoteStatus.PUBLISHED and await owners_for(session, vote, viewer.id):
+        pass
+    else:
+        await require_convenor(session, viewer, vote)
+        if vote.status not in (VoteStatus.COUNTED, VoteStatus.CONFIRMED,
+                               VoteStatus.PUBLISHED):
+            raise Conflict(N_("The result is shown once voting has closed and been counted."))
+    return vote, await matters_of(session, vote.id), tally.tally(*await tally_inputs(session,
+                                                                                     vote))
+
+
+async def published_results(session: AsyncSession, vote_id: int
+                            ) -> tuple[Vote, list[VoteMatter], list[tally.MatterResult]] | None:
+    """The result as the outbox sends it to every owner (None: not published)."""
+    return await _counted(session, vote_id, (VoteStatus.PUBLISHED,))
+
+
+async def count_to_confirm(session: AsyncSession, vote_id: int
+                           ) -> tuple[Vote, list[VoteMatter], list[tally.MatterResult]] | None:
+    """The count as the outbox sends it to the convenors to confirm (None: not counted, or
+    extended meanwhile)."""
+    return await _counted(session, vote_id, (VoteStatus.COUNTED,))
+
+
+async def _counted(session: AsyncSession, vote_id: int, statuses: tuple[VoteStatus, ...]
+                   ) -> tuple[Vote, list[VoteMatter], list[tally.MatterResult]] | None:
+    vote = await session.get(Vote, vote_id)
+    if vote is None or vote.status not in statuses:
+        return None
+    return vote, await matters_of(session, vote.id), tally.tally(*await tally_inputs(session,
+                                                                                     vote))
+
+
+async def person_name(session: AsyncSession, person_id: int) -> str:
+    person = await session.get(Person, person_id)
+    return person.name if person is not None else ""
+
+
+async def roll_owner(session: AsyncSession, owner_id: int) -> RollOwner | None:
+    return await session.get(RollOwner, owner_id)
+
+
+@dataclass(frozen=True)
+class MyBallot:
+    """A ballot cast for one of the person's roll owners: their own record of it."""
+
+    homes: list[str]
+    choices: dict[str, str]
+    cast_at: dt.datetime
+
+
+async def my_ballots(session: AsyncSession, *, vote: Vote, person: Person,
+                     language: str) -> list[MyBallot]:
+    """The ballots cast for the roll owners this person votes for (none before opening)."""
+    mine = []
+    for owner in await owners_for(session, vote, person.id):
+        ballot = await ballots.ballot_of(session, vote.id, owner.id)
+        if ballot is not None:
+            mine.append(MyBallot(await home_names(session, owner, language),
+                                 await ballots.choices_of(session, ballot.id), ballot.cast_at))
+    return mine
+
+
+async def to_vote(session: AsyncSession, person: Person) -> list[Vote]:
+    """The open votes where the person may still cast a ballot for one of their owners."""
+    waiting = []
+    for vote in await votes_of_my_homes(session, person):
+        if vote.status != VoteStatus.OPEN:
+            continue
+        for owner in await owners_for(session, vote, person.id):
+            if await ballots.ballot_of(session, vote.id, owner.id) is None:
+                waiting.append(vote)
+                break
+    return waiting
