@@ -1,6 +1,6 @@
 """The district of `bench votes` and its owners' decision, through the real verbs: the synthetic
 district (`bench/synth.py`), one estate over every building of it (the issue wants the tally
-over all 156,000 households, and the synthetic district has no estates of its own), a staff
+over all 156,000 households; the generator's estates hold 15 buildings each), a staff
 member of its community who convenes, and one vote with two matters — item 4 (hiring the
 property service company: more than half) and item 6 (raising the maintenance fund: 3/4) —
 announced 17 days ago and open since the start of today, so its roll is frozen by
@@ -216,7 +216,7 @@ async def press_owners(db: Database, vote_id: int, count: int) -> list[tuple[int
             .where(RollOwner.vote_id == vote_id, RollOwner.id.not_in(voted),
                    Membership.relation == Relation.OWNER,
                    Membership.status == MembershipStatus.APPROVED)
-            .order_by(RollOwner.id).limit(count))
+            .distinct().order_by(RollOwner.id).limit(count))  # a buyer's units: one owner
         return [(int(t), int(o)) for t, o in rows]
 
 

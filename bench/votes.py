@@ -137,6 +137,9 @@ async def measure(db_url: str, backend: str, bare_target: str,
         return {
             "households": district.synth.households, "persons": district.synth.persons,
             "buildings": district.synth.buildings, "roll_owners": vote.roll_owners,
+            # art. 9's owners: each buyer once, the developer's unsold units together one
+            "owner_persons": len(set(district.synth.owner_of.values())),
+            "developer_units": district.synth.developer_units,
             "roll_area_m2": tally.area_text(vote.roll_area), "told": vote.told,
             "ballots": seeded.ballots, "choices": sum(n for n, _a in seeded.counts.values()),
             "generate_s": round(district.synth.seconds, 1),
