@@ -262,7 +262,7 @@ async def test_co_owners_racing_cast_one_ballot(db, session, estate):
             try:
                 await ballots.cast(s, vote_id=vote.id, owner_id=owner.id, person=voter,
                                    choices={1: "agree", 2: "disagree"}, now=during(vote))
-                return "cast"
+                return f"cast {owner.id}"
             except Conflict:
                 return "refused"
 
@@ -402,8 +402,8 @@ async def test_the_export_recounts_to_the_bots_result(session, estate, tmp_path)
 
 
 async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
-    """1,000 owners of a synthetic estate press "Confirm" at the same moment, a hundred of them
-    twice: one ballot each, every second press refused, nothing else written."""
+    """The owners of a synthetic 1,000-household estate press "Confirm" at the same moment, one
+    in ten of them twice: one ballot each, every second press refused, nothing else written."""
     from bench.synth import generate
 
     info = await generate(db, households=1000, seed=5)
@@ -428,9 +428,10 @@ async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
         item = await s.scalar(select(DueItem).where(DueItem.kind == OPEN_DUE))
         await lifecycle.open_due(s, item, vote.opens_at)
         await s.commit()
-        assert vote.roll_owners == info.households
+        # (the district's few buyers of two units and its developer's units count once)
+        assert info.households - 60 < vote.roll_owners < info.households
         vote_id, when = vote.id, during(vote)
-    voters = sorted(set(info.owner_of.values()))[:1000]
+    voters = sorted(set(info.owner_of.values()))
     at_once = asyncio.Semaphore(64)
 
     async def press(person_id: int) -> str:
@@ -440,12 +441,14 @@ async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
                 [owner] = await ballots.voter_owners(s, vote_id=vote_id, person=voter, now=when)
                 await ballots.cast(s, vote_id=vote_id, owner_id=owner.id, person=voter,
                                    choices={1: "agree"}, now=when)
-                return "cast"
+                return f"cast {owner.id}"
             except Conflict:
                 return "refused"
 
     outcomes = await asyncio.gather(*(press(p) for p in voters + voters[::10]))
-    assert outcomes.count("cast") == 1000 and outcomes.count("refused") == 100
+    cast = [o for o in outcomes if o.startswith("cast")]
+    assert len(voters) > 900 and len(cast) == len(set(cast)) == len(voters)  # one each
+    assert outcomes.count("refused") == len(voters[::10])  # every second press
     async with db.session() as s:
-        assert await s.scalar(select(func.count()).select_from(Ballot)) == 1000
-        assert await s.scalar(select(func.count()).select_from(BallotVersion)) == 1000
+        assert await s.scalar(select(func.count()).select_from(Ballot)) == len(voters)
+        assert await s.scalar(select(func.count()).select_from(BallotVersion)) == len(voters)
