@@ -98,6 +98,7 @@ async def run_sandbox(options: SandboxOptions) -> AsyncIterator[Sandbox]:
         await upgrade_engine(db.engine)
         await demo.seed(db)
         await demo.seed_examples(db)  # once; also for a sandbox from before they existed
+        await demo.seed_vote(db)  # (likewise)
         settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
                             default_language="zh_CN", tick_seconds=5.0,
                             quiet_hours="")  # a demo answers at any hour

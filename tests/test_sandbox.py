@@ -24,6 +24,7 @@ from bot.demo import (
     PLEDGE_TITLE_EN,
     SIGNED_ID,
     STAFF_ID,
+    VOTE_TITLE,
 )
 from bot.emulator.client import EmulatorClient
 from bot.sandbox import Sandbox, SandboxError, SandboxOptions, run_sandbox
@@ -32,6 +33,7 @@ from models.notices import Notice
 from models.people import Membership, MembershipStatus, Person, RoleGrant, person_by_telegram
 from models.places import Place, PlaceKind
 from models.pledges import Pledge, PledgeStatus, Signature
+from models.votes.tables import Vote, VoteStatus
 
 NEWCOMER = 1011
 
@@ -176,3 +178,22 @@ def test_sandbox_has_help(capsys):
     out = capsys.readouterr().out
     for option in ("--port", "--api-port", "--db", "--reset", "--host"):
         assert option in out
+
+
+async def test_the_owners_find_an_open_vote_of_their_estate(tmp_path):
+    """The demo's owners' decision of 阳光花园 is open from the first start: 李秀英, an owner
+    there, has its ballot to open, in Chinese; David Miller, a tenant, gets nothing of it; the
+    next start adds no second vote."""
+    async with run_sandbox(options(tmp_path)) as sandbox:
+        async with EmulatorClient(sandbox.api_url) as client:
+            # her welcome lists it as waiting for her, with a button that opens it
+            opened = await client.wait_bot_message(1007, contains=VOTE_TITLE[0])
+            assert any(VOTE_TITLE[0] in button["text"] for row in
+                       opened["reply_markup"]["inline_keyboard"] for button in row)
+            assert not [m for m in await client.messages(1009)
+                        if VOTE_TITLE[1] in (m.get("text") or "")]
+        async with sandbox.db.session() as s:
+            vote = await s.scalar(select(Vote))
+            assert vote.status == VoteStatus.OPEN and vote.roll_owners > 0
+    async with run_sandbox(options(tmp_path)) as sandbox, sandbox.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Vote)) == 1
