@@ -10,7 +10,10 @@ answered with the Bot API calls linli makes for it, in linli's order (`recipe` i
 counted from linli's own calls by the benchmark): at start it sends every chat in CHATS a
 message with the "Read" button; "Read" sends the text and the question with the "Sign" button,
 "Sign" edits in the confirmation with its two buttons, "Confirm" edits in the certificate and
-answers "Signed.". It stops on SIGTERM.
+answers "Signed.". `same-votes`: the same for an owner's ballot in `bench votes` (`SameVotes`):
+at start the opening notice with "🗳 Vote" to every chat, then the ballot as a new message,
+each choice and the review edited in place, the confirmation relabelling its button and
+sending the copy. It stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -110,13 +113,142 @@ class Same:
                                    for c in chats[start:start + 8]))
 
 
+# --- owners' votes (`bench votes`) ------------------------------------------------------------
+
+OPENED = ("🗳 <b>业主投票开始</b>：2027年度业主共同决定\n合成全区 · 投票截止 2027-02-01 23:59\n"
+          "1. 续聘物业服务企业（第4项）\n2. 续筹专项维修资金（第6项）\n请点击下方按钮投票。")
+BALLOT = ("🗳 <b>2027年度业主共同决定</b>\n合成全区 · 截止 2027-02-01 23:59\n"
+          "选票：1栋 1单元 101（89.00 m²）\n\n"
+          "1. 续聘物业服务企业 — 第4项：选聘和解聘物业服务企业\n"
+          "   通过需要：参与表决的专有部分面积过半数且参与表决人数过半数同意\n"
+          "   您的选择：{m1}\n\n"
+          "2. 续筹专项维修资金 — 第6项：筹集建筑物及其附属设施的维修资金\n"
+          "   通过需要：参与表决的专有部分面积四分之三以上且参与表决人数四分之三以上同意\n"
+          "   您的选择：{m2}\n\n每项请按一个按钮。专有部分面积占比三分之二以上的业主且人数占比"
+          "三分之二以上的业主参与表决，表决方有效。")
+REVIEW = ("请核对您在《2027年度业主共同决定》中的选票：\n选票：1栋 1单元 101（89.00 m²）\n\n"
+          "1. 续聘物业服务企业 — {m1}\n2. 续筹专项维修资金 — {m2}\n\n投票截止前可以修改。")
+COPY = ("🧾 <b>您的选票</b>（副本）— 2027年度业主共同决定\n选票：1栋 1单元 101（89.00 m²）\n"
+        "1. 续聘物业服务企业 — {m1}\n2. 续筹专项维修资金 — {m2}\n"
+        "投票时间 2026-12-03 10:00 (UTC+8) · 投票人 居民 · 选票编号 123456，第1版")
+CHOICE_WORDS = {"a": "同意", "d": "反对", "s": "弃权", "-": "尚未选择"}
+VOTE_RECIPE = {"open": ["sendMessage", "answerCallbackQuery"],
+               "choose1": ["editMessageText", "answerCallbackQuery"],
+               "choose2": ["editMessageText", "answerCallbackQuery"],
+               "review": ["editMessageText", "answerCallbackQuery"],
+               "confirm": ["editMessageReplyMarkup", "sendMessage", "answerCallbackQuery"]}
+
+
+class SameVotes:
+    """linli's Bot API calls for an owner's ballot — open it, choose on each of two matters,
+    review, confirm — without linli: the same texts' sizes and the buttons linli's codecs
+    make (`prefixes` in the flow file: open, ballot, review, cast), the choices carried in
+    the buttons as linli carries them."""
+
+    def __init__(self, flow: dict[str, Any]) -> None:
+        self.prefix = flow["prefixes"]
+        self.recipe = {**VOTE_RECIPE, **(flow.get("recipe") or {})}
+        # chat → the roll owner it votes for (the open press names only the vote)
+        self.owner_of: dict[int, str] = {int(c): str(o) for c, o in flow["owners"].items()}
+
+    def kind(self, data: str) -> tuple[str, list[str]]:
+        """The kind of press and the fields after the prefix."""
+        for kind in ("ballot", "review", "cast", "open"):
+            prefix = self.prefix[kind] + ":"
+            if data.startswith(prefix):
+                fields = data[len(prefix):].split(":")
+                if kind == "ballot":
+                    return ("choose1" if "-" in fields[-1] else "choose2"), fields
+                return {"cast": "confirm"}.get(kind, kind), fields
+        return "", []
+
+    def words(self, state: str) -> dict[str, str]:
+        return {f"m{n}": CHOICE_WORDS.get(letter, "") for n, letter in enumerate(state, 1)}
+
+    def ballot_markup(self, vote: str, owner: str, state: str) -> InlineKeyboardMarkup:
+        rows = []
+        for i in range(len(state)):
+            row = []
+            for letter in "ads":
+                picked = state[:i] + letter + state[i + 1:]
+                label = f"{i + 1}. {CHOICE_WORDS[letter]}"
+                row.append({"text": f"👉 {label}" if state[i] == letter else label,
+                            "callback_data": f"{self.prefix['ballot']}:{vote}:{owner}:{picked}"})
+            rows.append(row)
+        if "-" not in state:
+            rows.append([{"text": "核对 ▶",
+                          "callback_data": f"{self.prefix['review']}:{vote}:{owner}:{state}"}])
+        markup = InlineKeyboardMarkup.de_json({"inline_keyboard": rows}, None)
+        assert markup is not None
+        return markup
+
+    def screen(self, kind: str, fields: list[str],
+               chat: int) -> tuple[str, InlineKeyboardMarkup | None]:
+        """What linli shows for this press: the text and its buttons."""
+        if kind == "open":
+            vote, owner, state = fields[0], self.owner_of.get(chat, "0"), "--"
+            return BALLOT.format(**self.words(state)), self.ballot_markup(vote, owner, state)
+        vote, owner, state = fields
+        if kind in ("choose1", "choose2"):
+            return BALLOT.format(**self.words(state)), self.ballot_markup(vote, owner, state)
+        if kind == "review":
+            return REVIEW.format(**self.words(state)), buttons(
+                ("✔ 确认", f"{self.prefix['cast']}:{vote}:{owner}:{state}"),
+                ("✏️ 修改", f"{self.prefix['ballot']}:{vote}:{owner}:{state}"))
+        return COPY.format(**self.words(state)), None
+
+    async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Make the calls linli makes for this press, in its order."""
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        kind, fields = self.kind(query.data or "")
+        if not kind:
+            await query.answer()
+            return
+        text, markup = self.screen(kind, fields, query.message.chat.id)
+        for method in self.recipe[kind]:
+            if method == "sendMessage":
+                await context.bot.send_message(query.message.chat.id, text,
+                                               parse_mode=ParseMode.HTML, reply_markup=markup)
+            elif method == "editMessageText":
+                await query.edit_message_text(text, parse_mode=ParseMode.HTML,
+                                              reply_markup=markup)
+            elif method == "editMessageReplyMarkup":
+                await query.edit_message_reply_markup(self.marked(query))
+            elif method == "answerCallbackQuery":
+                await query.answer("您的选票已投出。" if kind == "confirm" else None)
+
+    @staticmethod
+    def marked(query: Any) -> InlineKeyboardMarkup | None:
+        """The pressed message's buttons with the pressed one relabelled, as `Call.mark`."""
+        markup = getattr(query.message, "reply_markup", None)
+        if markup is None:
+            return None
+        rows = [[{"text": "✅ 已投 · 12月3日" if b.callback_data == query.data else b.text,
+                  "callback_data": b.callback_data} for b in row]
+                for row in markup.inline_keyboard]
+        return InlineKeyboardMarkup.de_json({"inline_keyboard": rows}, None)
+
+    async def announce(self, app: Application[Any, Any, Any, Any, Any, Any],
+                       chats: list[int], data: str) -> None:
+        """The opening notice with its "🗳 Vote" button, to every chat."""
+        markup = buttons(("🗳 投票", data))
+        for start in range(0, len(chats), 8):
+            await asyncio.gather(*(app.bot.send_message(c, OPENED, parse_mode=ParseMode.HTML,
+                                                        reply_markup=markup)
+                                   for c in chats[start:start + 8]))
+
+
 async def run(args: argparse.Namespace) -> None:
     app = (Application.builder().token(args.token).base_url(f"{args.url}/bot")
            .base_file_url(f"{args.url}/file/bot").concurrent_updates(args.concurrency)
            .build())
-    same = None
+    same: Same | SameVotes | None = None
     if args.mode == "echo":
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    elif args.mode == "same-votes":
+        same = SameVotes(args.flow)
+        app.add_handler(CallbackQueryHandler(same.press))
     else:
         same = Same(args.flow["data"], args.flow.get("recipe") or {})
         app.add_handler(CallbackQueryHandler(same.press))
@@ -126,7 +258,9 @@ async def run(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with app:
         await app.start()
-        if same is not None:
+        if isinstance(same, SameVotes):
+            await same.announce(app, args.chats, args.flow["data"]["open"])
+        elif same is not None:
             await same.announce(app, args.chats, args.flow["data"]["read"])
         assert app.updater is not None
         await app.updater.start_polling()
@@ -138,7 +272,7 @@ async def run(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench._pressbots", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=["echo", "same"], required=True)
+    parser.add_argument("--mode", choices=["echo", "same", "same-votes"], required=True)
     parser.add_argument("--url", required=True, help="the emulator's base URL")
     parser.add_argument("--token", required=True)
     parser.add_argument("--concurrency", type=int, default=16)

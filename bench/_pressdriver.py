@@ -15,7 +15,7 @@ import asyncio
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,13 +27,20 @@ QUIET = ("getUpdates", "getMe", "deleteWebhook")  # polling, not an answer to an
 
 @dataclass(frozen=True)
 class Flow:
-    """The presses of one signing, in order: (kind, callback data)."""
+    """The presses of one signing, in order: (kind, callback data). Where the data differs
+    from person to person (a ballot names its roll owner), `personal` holds each user's."""
 
     presses: tuple[tuple[str, str], ...]
+    personal: Mapping[int, Sequence[str]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> list[str]:
         return [kind for kind, _data in self.presses]
+
+    def data(self, user: int, step: int) -> str:
+        """The callback data `user` presses at `step` of the flow."""
+        own = self.personal.get(user)
+        return own[step] if own is not None else self.presses[step][1]
 
 
 @dataclass
@@ -162,8 +169,8 @@ async def press_waves(emu: Emulator, owners: Sequence[int], flow: Flow, size: in
     for n, group in enumerate(groups, 1):
         first, last = math.inf, 0.0
         alive = list(group)
-        for kind, data in flow.presses:
-            pressed = await asyncio.gather(*(emu.press(u, data) for u in alive))
+        for step, (kind, _data) in enumerate(flow.presses):
+            pressed = await asyncio.gather(*(emu.press(u, flow.data(u, step)) for u in alive))
             answers = await emu.answers([q for q, _t in pressed if q])
             still = []
             for user, (query, started) in zip(alive, pressed, strict=True):
@@ -219,8 +226,8 @@ async def one_at_a_time(emu: Emulator, owners: Sequence[int], flow: Flow, progre
     seen: dict[str, Counter[tuple[str, ...]]] = {kind: Counter() for kind in flow.kinds}
     await emu.catch_up()
     for n, user in enumerate(owners, 1):
-        for kind, data in flow.presses:
-            query, started = await emu.press(user, data)
+        for step, (kind, _data) in enumerate(flow.presses):
+            query, started = await emu.press(user, flow.data(user, step))
             if query is None:
                 break
             answer = await emu.request("GET", f"/callback_answers/{query}",

@@ -220,18 +220,29 @@ async def press_owners(db: Database, vote_id: int, count: int) -> list[tuple[int
         return [(int(t), int(o)) for t, o in rows]
 
 
-async def keep_opening_notices(db: Database, vote_id: int, chats: list[int]) -> int:
-    """Drop the vote's outbox rows (the announcement and the opening notice to all 156,000
-    owners) but the opening notices to `chats`: those the bot sends when it starts. How many
-    are kept."""
+async def hold_opening_notices(db: Database, vote_id: int, chats: list[int]) -> int:
+    """Drop the vote's outbox rows (the announcement and the opening notice to every owner)
+    but the opening notices to `chats`, and hold those back (`not_before` a year ahead) until
+    `release_notices`: the bot sends them once it runs. How many are held."""
+    topic = f"vote:{vote_id}"
     async with db.session() as session:
-        topic = f"vote:{vote_id}"
         await session.execute(delete(OutboxMessage).where(
             OutboxMessage.topic == topic,
             ~((OutboxMessage.kind == OPENED) & OutboxMessage.chat_id.in_(chats))))
+        await session.execute(update(OutboxMessage).where(OutboxMessage.topic == topic)
+                              .values(not_before=utcnow() + dt.timedelta(days=365)))
         await session.commit()
         return int(await session.scalar(select(func.count()).select_from(OutboxMessage)
                                         .where(OutboxMessage.topic == topic)) or 0)
+
+
+async def release_notices(db: Database, vote_id: int) -> None:
+    """The held opening notices are due now."""
+    async with db.session() as session:
+        await session.execute(update(OutboxMessage)
+                              .where(OutboxMessage.topic == f"vote:{vote_id}")
+                              .values(not_before=utcnow()))
+        await session.commit()
 
 
 async def cast_by(db: Database, vote_id: int, owner_ids: list[int]) -> int:

@@ -1,4 +1,4 @@
-"""`python -m bench votes`: the art. 278 tally of an owners' decision over the whole district.
+"""`python -m bench votes`: an owners' decision over the whole district, tallied and voted on.
 
 (a) The tally. The synthetic district (156,000 households, `bench/synth.py`) as one estate, and
 one owners' decision with two matters over it, written, announced and opened by the real verbs
@@ -12,6 +12,18 @@ written by hand through the bare driver (sqlite3 on a connection of its own to t
 with linli's pragmas; asyncpg on PostgreSQL). Both must give the same figures — owners and
 area voted, owners and area per matter and choice — and both must equal what the seeding wrote.
 `tally_ratio` is linli / bare, the worst of the backends run; goal ≤ 1.5.
+
+(b) Ballots by button presses, on the same vote (`bench/_votepresses.py`): 2,000 owners without
+a ballot cast theirs in waves of 200 pressing at once — "🗳 Vote" on the opening notice, a
+choice on each matter, "Review", "Confirm" — and 30 more one press at a time, through linli
+run as `linli run` runs it (a process of its own, against the emulator in another, limits
+off); then, on the same emulator process, the two baselines of `bench presses`: PTB's echo bot
+(the same people typing as many messages) and a bot without a database making the Bot API
+calls linli made for each press. Each backend is compared with the best each baseline reached
+in the run. Goals (printed, not enforced): presses/s ≥ 0.7 of the same-calls bot and ≥ 0.4 of
+the echo bot on SQLite (PostgreSQL reported), nothing lost, every confirmed ballot stored;
+latency p50/p99 per kind of press. `vs_same_calls` and `vs_echo` are SQLite's (the first
+backend run); with `--part tally` they are null.
 """
 
 from __future__ import annotations
@@ -22,17 +34,22 @@ import os
 import sqlite3
 import tempfile
 import uuid
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+from bench import _votepresses as presses
 from bench import _voteseed as seed
-from bench.common import done_progress, medians, progress, table
+from bench._pressdriver import Emulator
+from bench.common import done_progress, emulator, medians, progress, table
+from bench.presses import TOKEN, Run, default_concurrency, verdict
 from bot.db import SQLITE_PRAGMAS, Database
 from models.votes import tally
 from models.votes.closing import tally_of
 
 NAME = "votes"
 GOAL = 1.5
+PRESS_GOALS = {"vs_same_calls": 0.7, "vs_echo": 0.4, "lost": 0}  # on SQLite; PostgreSQL told
 PG_URL = os.environ.get("LINLI_BENCH_PG_URL",
                         os.environ.get("LINLI_TEST_PG_URL",
                                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
@@ -113,58 +130,65 @@ def expected(seeded: seed.Seeded) -> Figures:
     return seeded.ballots, seeded.area, dict(seeded.counts)
 
 
-async def measure(db_url: str, backend: str, bare_target: str,
-                  args: argparse.Namespace) -> dict[str, Any]:
+async def measure(db_url: str, backend: str, bare_target: str, args: argparse.Namespace,
+                  tmp: Path, emu: Emulator | None) -> dict[str, Any]:
     db = Database(db_url)
     try:
         district = await seed.seed_district(db, args.households, progress, args.seed)
-        vote = await seed.open_vote(db, district, progress)
+        vote = await seed.open_vote(db, district, progress, keep_outbox=emu is not None)
         seeded = await seed.seed_ballots(db, vote, args.voted, args.seed, progress)
-        plain = await seed.get_vote(db, vote.vote_id)
-
-        async def linli() -> list[tally.MatterResult]:
-            async with db.session() as session:
-                return await tally_of(session, plain)
-
-        async with Bare(backend, bare_target) as bare:
-            async def by_hand() -> Figures:
-                return await bare.tally(vote.vote_id)
-
-            progress(f"{backend}: timing the tally, linli and the hand-written GROUP BY in turn")
-            (linli_s, results), (bare_s, bare_result) = await medians(args.runs, linli, by_hand)
-        done_progress()
-        mine = figures_of(results)
-        return {
-            "households": district.synth.households, "persons": district.synth.persons,
-            "buildings": district.synth.buildings, "roll_owners": vote.roll_owners,
-            # art. 9's owners: each buyer once, the developer's unsold units together one
-            "owner_persons": len(set(district.synth.owner_of.values())),
-            "developer_units": district.synth.developer_units,
-            "roll_area_m2": tally.area_text(vote.roll_area), "told": vote.told,
-            "ballots": seeded.ballots, "choices": sum(n for n, _a in seeded.counts.values()),
-            "generate_s": round(district.synth.seconds, 1),
-            "announce_open_s": round(vote.seconds, 1),
-            "tally_ms": round(linli_s * 1000, 1), "bare_ms": round(bare_s * 1000, 1),
-            "tally_ratio": round(linli_s / bare_s, 3),
-            "same_figures": mine == bare_result,
-            "as_seeded": mine == expected(seeded) == bare_result,
-            "matters": [{"matter": r.number, "item": r.matter.item,
-                         "owners_voted": r.owners_voted,
-                         "area_voted_m2": tally.area_text(r.area_voted),
-                         "agree": r.agree.owners, "disagree": r.disagree.owners,
-                         "abstain": r.abstain.owners, "quorum": r.quorum, "passed": r.passed}
-                        for r in results]}
+        figures = await measure_tally(db, backend, bare_target, args, district, vote, seeded)
+        if emu is not None:
+            run = Run(emu, args, tmp)
+            figures["presses"] = await presses.measure(run, db, db_url, vote.vote_id, args)
+            done_progress()
+        return figures
     finally:
         await db.dispose()
 
 
-async def on_sqlite(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="linli-votes-") as tmp:
-        path = Path(tmp) / "district.sqlite"
-        return await measure(f"sqlite+aiosqlite:///{path}", "sqlite", str(path), args)
+async def measure_tally(db: Database, backend: str, bare_target: str,
+                        args: argparse.Namespace, district: seed.District, vote: seed.OpenVote,
+                        seeded: seed.Seeded) -> dict[str, Any]:
+    """Part (a) on one backend: the bot's tally and the bare GROUP BY, in turn."""
+    plain = await seed.get_vote(db, vote.vote_id)
+
+    async def linli() -> list[tally.MatterResult]:
+        async with db.session() as session:
+            return await tally_of(session, plain)
+
+    async with Bare(backend, bare_target) as bare:
+        async def by_hand() -> Figures:
+            return await bare.tally(vote.vote_id)
+
+        progress(f"{backend}: timing the tally, linli and the hand-written GROUP BY in turn")
+        (linli_s, results), (bare_s, bare_result) = await medians(args.runs, linli, by_hand)
+    done_progress()
+    mine = figures_of(results)
+    return {
+        "households": district.synth.households, "persons": district.synth.persons,
+        "buildings": district.synth.buildings, "roll_owners": vote.roll_owners,
+        # art. 9's owners: each buyer once, the developer's unsold units together one
+        "owner_persons": len(set(district.synth.owner_of.values())),
+        "developer_units": district.synth.developer_units,
+        "roll_area_m2": tally.area_text(vote.roll_area), "told": vote.told,
+        "ballots": seeded.ballots, "choices": sum(n for n, _a in seeded.counts.values()),
+        "generate_s": round(district.synth.seconds, 1),
+        "announce_open_s": round(vote.seconds, 1),
+        "tally_ms": round(linli_s * 1000, 1), "bare_ms": round(bare_s * 1000, 1),
+        "tally_ratio": round(linli_s / bare_s, 3),
+        "same_figures": mine == bare_result,
+        "as_seeded": mine == expected(seeded) == bare_result,
+        "matters": [{"matter": r.number, "item": r.matter.item,
+                     "owners_voted": r.owners_voted,
+                     "area_voted_m2": tally.area_text(r.area_voted),
+                     "agree": r.agree.owners, "disagree": r.disagree.owners,
+                     "abstain": r.abstain.owners, "quorum": r.quorum, "passed": r.passed}
+                    for r in results]}
 
 
-async def on_postgres(args: argparse.Namespace) -> dict[str, Any]:
+async def on_postgres(args: argparse.Namespace, tmp: Path,
+                      emu: Emulator | None) -> dict[str, Any]:
     """The same on PostgreSQL, in a schema of its own, dropped afterwards."""
     import asyncpg
 
@@ -173,7 +197,8 @@ async def on_postgres(args: argparse.Namespace) -> dict[str, Any]:
     admin = await asyncpg.connect(dsn)
     try:
         await admin.execute(f"CREATE SCHEMA {schema}")
-        return await measure(f"{PG_URL}?search_path={schema}", "pg", f"{dsn}|{schema}", args)
+        return await measure(f"{PG_URL}?search_path={schema}", "pg", f"{dsn}|{schema}", args,
+                             tmp, emu)
     finally:
         await admin.execute(f"DROP SCHEMA {schema} CASCADE")
         await admin.close()
@@ -181,11 +206,32 @@ async def on_postgres(args: argparse.Namespace) -> dict[str, Any]:
 
 async def run_all(args: argparse.Namespace, backends: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for backend in backends:
-        out[backend] = await (on_sqlite(args) if backend == "sqlite" else on_postgres(args))
+    with tempfile.TemporaryDirectory(prefix="linli-votes-") as tmp:
+        async with AsyncExitStack() as stack:
+            emu = None
+            if args.part == "both":
+                url = await stack.enter_async_context(emulator("off", TOKEN))
+                emu = presses.make_emulator(url, args)
+                stack.push_async_callback(emu.close)
+            for backend in backends:
+                where = Path(tmp) / backend
+                where.mkdir()
+                if backend == "sqlite":
+                    path = where / "district.sqlite"
+                    out[backend] = await measure(f"sqlite+aiosqlite:///{path}", "sqlite",
+                                                 str(path), args, where, emu)
+                else:
+                    out[backend] = await on_postgres(args, where, emu)
     out["tally_ratio"] = max(out[b]["tally_ratio"] for b in backends)
     out["tally_same_figures"] = all(out[b]["same_figures"] and out[b]["as_seeded"]
                                     for b in backends)
+    if args.part == "both":
+        presses.compare(out, backends)
+        first = out[backends[0]]["presses"]  # the goals are SQLite's (the first backend)
+        for key in ("vs_same_calls", "vs_echo", "single_p50_ms", "burst_p99_ms", "rss_mib"):
+            out[key] = first[key]
+    else:
+        out |= {"vs_same_calls": None, "vs_echo": None}
     return out
 
 
@@ -215,6 +261,57 @@ def report(figures: dict[str, Any], args: argparse.Namespace, backends: list[str
           f"{'yes' if figures['tally_same_figures'] else 'NO'}")
 
 
+def report_presses(figures: dict[str, Any], args: argparse.Namespace,
+                   backends: list[str]) -> None:
+    header = ["run", "presses/s", "vs echo", "vs same", "CPU ms", "open ms", "choose ms",
+              "review ms", "confirm ms", "alone p50 ms", "RSS MiB", "lost"]
+
+    def latencies(f: dict[str, Any]) -> list[str]:
+        got = f["burst_ms"]
+        choose = [got[k] for k in ("choose1", "choose2") if k in got]
+        cells = [got.get("open"), max(choose, key=lambda c: c["p99"]) if choose else None,
+                 got.get("review"), got.get("confirm")]
+        return [f"{c['p50']:,.0f} / {c['p99']:,.0f}" if c else "" for c in cells]
+
+    rows = []
+    for backend in backends:
+        f = figures[backend]["presses"]
+        rows.append([f"linli, {backend}", f["rate"], f["vs_echo"], f["vs_same_calls"],
+                     f["cpu_ms"], *latencies(f), f["single_p50_ms"], f["rss_mib"],
+                     f["lost"] + f["single_lost"]])
+        same, e = f["same"], f["echo"]
+        rows.append([f"  same calls, no db ({backend} run)", same["rate"], "", "",
+                     same["cpu_ms"], *latencies(same), same["single_p50_ms"], same["rss_mib"],
+                     same["lost"] + same["single_lost"]])
+        rows.append([f"  echo bot, updates ({backend} run)", e["rate"], "", "", e["cpu_ms"],
+                     f"{e['burst_ms']['echo']['p50']:,.0f} / {e['burst_ms']['echo']['p99']:,.0f}",
+                     "", "", "", "", e["rss_mib"], e["lost"]])
+    print(f"\n(b) ballots by button presses: {args.owners:,} owners in {args.waves} waves, then "
+          f"{args.single} one press at a time; open → choose on matter 1 → on matter 2 → "
+          f"review → confirm; concurrent updates {args.concurrency}; emulator limits off")
+    print(table(header, rows))
+    best = figures[backends[0]]["presses"]["baseline_rates"]
+    print(f"latencies p50 / p99 from press to answer (choose: the slower matter); vs echo / vs "
+          f"same: against the best of each baseline in this run (echo {best['echo']:,}/s, "
+          f"same calls {best['same']:,}/s)")
+    for backend in backends:
+        f = figures[backend]["presses"]
+        print(f"{backend}: ballots cast {f['cast']:,} of {f['owners']:,}; the opening notice "
+              f"to {f['notified']:,} owners at {f['notice_rate']:,}/s; alone p50 by press "
+              f"{f['single_ms']}; linli's calls {f['calls']} "
+              f"({'mirrored' if f['calls_match'] else 'NOT mirrored'} by the same-calls bot)")
+    for backend in backends:
+        f = figures[backend]["presses"]
+        verdicts = [verdict("presses/s vs same calls", f["vs_same_calls"], ">=",
+                            PRESS_GOALS["vs_same_calls"]),
+                    verdict("vs echo", f["vs_echo"], ">=", PRESS_GOALS["vs_echo"]),
+                    verdict("lost", f["lost"] + f["single_lost"], "<=", 0),
+                    verdict("confirmed ballots missing", f["owners"] - f["cast"], "<=", 0)]
+        print(f"goals, {backend}: " + "; ".join(verdicts)
+              + f"; burst p99 (confirm) {f['burst_p99_ms']:,.0f} ms; errors in the bots' logs "
+                f"{f['bot_errors']}")
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m bench votes", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -225,11 +322,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="timed rounds (each runs both); the median counts")
     parser.add_argument("--backend", choices=["sqlite", "pg", "both"], default="both")
     parser.add_argument("--seed", type=int, default=1, help="the generator's seed")
+    parser.add_argument("--part", choices=["tally", "both"], default="both",
+                        help="(a) the tally alone, or (a) and then (b) on (a)'s vote")
+    parser.add_argument("--owners", type=int, default=2_000,
+                        help="(b): owners casting their ballots in waves")
+    parser.add_argument("--waves", type=int, default=10, help="(b): waves the owners press in")
+    parser.add_argument("--single", type=int, default=30,
+                        help="(b): other owners casting theirs one press at a time")
+    parser.add_argument("--concurrency", type=int, default=default_concurrency(),
+                        help="(b): LINLI_CONCURRENT_UPDATES, and the baselines' "
+                             "concurrent_updates")
+    parser.add_argument("--patience", type=float, default=120.0,
+                        help="(b): seconds without progress before the rest counts as lost")
     args = parser.parse_args(argv)
     backends = ["sqlite", "pg"] if args.backend == "both" else [args.backend]
     figures: dict[str, Any] = asyncio.run(run_all(args, backends))
-    figures |= {"voted_share": args.voted, "runs": args.runs, "goal": GOAL,
-                # (b), the ballots cast by button presses, is not built yet
-                "vs_same_calls": None, "vs_echo": None}
+    figures |= {"voted_share": args.voted, "runs": args.runs, "goal": GOAL}
     report(figures, args, backends)
+    if args.part == "both":
+        figures |= {"owners": args.owners, "waves": args.waves, "single": args.single,
+                    "concurrency": args.concurrency, "press_goals": PRESS_GOALS}
+        report_presses(figures, args, backends)
     return figures

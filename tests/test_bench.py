@@ -113,8 +113,8 @@ def test_votes_tallies_the_seeded_ballots_and_reports_the_ratio(capsys):
     """The votes benchmark at a tiny size: a vote opened by the real verbs over the whole
     district, 70% of its roll owners voted; the bot's tally and the hand-written GROUP BY give
     the figures the seeding wrote."""
-    assert bench_main(["votes", "--households", "600", "--runs", "1", "--backend",
-                       "sqlite"]) == 0
+    assert bench_main(["votes", "--households", "600", "--runs", "1", "--backend", "sqlite",
+                       "--part", "tally"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     figures = json.loads(out[-1])
     assert {"tally_ratio", "vs_same_calls", "vs_echo"} <= set(figures)
@@ -128,4 +128,28 @@ def test_votes_tallies_the_seeded_ballots_and_reports_the_ratio(capsys):
     assert [m["owners_voted"] for m in sqlite["matters"]] == [voted, voted]
     assert all(m["agree"] + m["disagree"] + m["abstain"] == voted for m in sqlite["matters"])
     assert figures["tally_ratio"] == sqlite["tally_ratio"] > 0
+    assert figures["vs_same_calls"] is None and "presses" not in sqlite  # (b) not asked for
     assert any(line.startswith("tally_ratio (worst) =") for line in out)
+
+
+def test_votes_casts_every_ballot_by_presses_and_reports_the_figures(capsys):
+    """Part (b) at a tiny size: owners without a ballot open it, choose on both matters,
+    review and confirm through linli in a process of its own; the echo bot and the same-calls
+    bot answer the same people on the same emulator process."""
+    assert bench_main(["votes", "--households", "600", "--runs", "1", "--backend", "sqlite",
+                       "--owners", "20", "--waves", "2", "--single", "5"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    figures = json.loads(out[-1])
+    presses = figures["sqlite"]["presses"]
+    # every press answered, and every owner's confirm stored their ballot
+    assert presses["lost"] == presses["single_lost"] == 0 and presses["attempted"] == 100
+    assert presses["cast"] == presses["owners"] == 25
+    assert presses["noticed"] == presses["notified"] == 25  # the opening notices, sent
+    assert presses["bot_errors"] == {"linli": 0, "echo": 0, "same": 0}
+    assert presses["echo"]["lost"] == presses["same"]["lost"] == 0
+    assert presses["calls_match"] and presses["calls"]["confirm"][-1] == "answerCallbackQuery"
+    assert figures["vs_same_calls"] == presses["vs_same_calls"] > 0
+    assert figures["vs_echo"] == presses["vs_echo"] > 0 and figures["tally_ratio"] > 0
+    assert all(presses["burst_ms"][k]["p99"] > 0 for k in ("open", "choose1", "review"))
+    assert any(line.startswith("linli, sqlite") for line in out)
+    assert any(line.startswith("goals, sqlite:") for line in out)
