@@ -12,7 +12,6 @@ because the emulator lives in memory while the database persists between runs.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from bot.emulator.state import World
 from bot.i18n import N_, from_telegram, tr
 from handlers import labels
 from models import estates, notices, place_import, pledges
-from models.base import utcnow
 from models.estates import Body
 from models.groups import GroupPurpose, bind_chat
 from models.onboarding import decide_membership, memberships_of, request_membership
@@ -52,10 +50,6 @@ from models.places import (
     natural_key,
 )
 from models.pledges import sign
-from models.schedule import DueItem, DueStatus
-from models.votes import lifecycle
-from models.votes.core import NOTICE_DAYS, OPEN_DUE, earliest_opening
-from models.votes.tables import Vote
 
 SAMPLE_CSV = Path(__file__).parent / "data" / "sample_places.csv"
 STREET = "城东街道"
@@ -308,49 +302,6 @@ async def _seed_notice_and_pledge(session: AsyncSession, staff: Person, signer: 
                               closes_at=pledges.end_of_day_in(30, get_settings().tz))
     await pledges.publish(session, pledge_id=pledge.id, author=staff)
     await sign(session, pledge_id=pledge.id, person=signer, version=1)
-
-
-VOTE_TITLE = ("阳光花园 2027年度业主共同决定", "Sunshine Garden: owners' decisions for 2027")
-VOTE_MATTERS = (
-    (4, "续聘阳光物业服务有限公司为本小区物业服务企业",
-     "Keep Sunshine Property Services as the estate's property company"),
-    (6, "续筹专项维修资金（每月每平方米2元）",
-     "Renew the maintenance fund (2 yuan per m² a month)"),
-)
-
-
-async def seed_vote(db: Database) -> bool:
-    """An owners' decision of 阳光花园 with two matters, announced by its committee member
-    吴桂兰 more than 15 days ago and open since yesterday, so the owner personas find a ballot
-    from the first start and the committee its progress. Added once, when there is no vote;
-    False if nothing was added."""
-    tz = get_settings().tz
-    async with db.session() as session:
-        member = await person_by_telegram(session, COMMITTEE_ID)
-        if member is None or await session.scalar(select(func.count()).select_from(Vote)):
-            return False
-        estate = await estates.estate_by_names(session, ESTATE.split("/"))
-        vote = await lifecycle.create(session, estate_id=estate.id, author=member,
-                                      title=VOTE_TITLE[0])
-        await lifecycle.set_title(session, vote_id=vote.id, title=VOTE_TITLE[1], author=member,
-                                  language="en")
-        for item, title, title_en in VOTE_MATTERS:
-            await lifecycle.add_matter(session, vote_id=vote.id, title=title, item=item,
-                                       author=member, title_en=title_en)
-        now = utcnow()
-        announced = now - dt.timedelta(days=NOTICE_DAYS + 2)
-        opens = earliest_opening(announced.astimezone(tz).date())
-        await lifecycle.set_dates(session, vote_id=vote.id, opens_on=opens,
-                                  closes_on=opens + dt.timedelta(days=14), author=member, tz=tz,
-                                  now=announced)
-        await lifecycle.announce(session, vote_id=vote.id, author=member, tz=tz, now=announced)
-        item = await session.scalar(select(DueItem).where(DueItem.kind == OPEN_DUE,
-                                                          DueItem.ref_id == vote.id))
-        assert item is not None
-        item.status = DueStatus.DONE  # opened here, not by the tick
-        await lifecycle.open_due(session, item, now)
-        await session.commit()
-    return True
 
 
 def populate_world(world: World) -> None:

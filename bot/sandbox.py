@@ -23,7 +23,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot import demo
+from bot import demo, demo_vote
 from bot.app import ALLOWED_UPDATES, build_application, started
 from bot.config import Settings
 from bot.db import Database
@@ -98,7 +98,7 @@ async def run_sandbox(options: SandboxOptions) -> AsyncIterator[Sandbox]:
         await upgrade_engine(db.engine)
         await demo.seed(db)
         await demo.seed_examples(db)  # once; also for a sandbox from before they existed
-        await demo.seed_vote(db)  # (likewise)
+        await demo_vote.seed_vote(db)  # (likewise)
         settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
                             default_language="zh_CN", tick_seconds=5.0,
                             quiet_hours="")  # a demo answers at any hour

@@ -24,8 +24,8 @@ from bot.demo import (
     PLEDGE_TITLE_EN,
     SIGNED_ID,
     STAFF_ID,
-    VOTE_TITLE,
 )
+from bot.demo_vote import VOTE_TITLE
 from bot.emulator.client import EmulatorClient
 from bot.sandbox import Sandbox, SandboxError, SandboxOptions, run_sandbox
 from models.groups import ChatBinding
