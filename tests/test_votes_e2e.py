@@ -186,6 +186,9 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
                           message_id=page["message_id"])
     assert toast["text"].startswith("Reminders sent to 1 owners")
     await env.wait(CAI, "Reminder", since=since)
+    toast = await env.tap(STAFF, "🔔 Remind those who have not voted",
+                          message_id=page["message_id"])
+    assert toast["text"].startswith("Already reminded today: 1 people")
     await env.outbox_settled()
     for tid in (ANN, AMY, BOB, TOM, PAT):
         assert not [m for m in await env.client.bot_messages(tid) if "Reminder" in m["text"]]
@@ -230,8 +233,12 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     published = await env.tap_on(ZHANG, "✔ Confirm the count",
                                  on=await env.wait(ZHANG, "Voting has closed", since=0),
                                  expect="Confirmed by two scrutineers")
+    # with its chart (sent before the press was answered)
+    assert [m for m in await env.client.bot_messages(ZHANG) if m.get("photo")]
     results = {tid: await env.wait(tid, "Result", since=since) for tid in (ANN, AMY, BOB, CAI)}
     assert "Took part: 3 of 4 owners (75%)" in results[ANN]["text"]
+    mine = await env.tap_on(ANN, "📋 See the vote", on=notice, expect="Took part: 3 of 4")
+    assert "Your ballot for A栋 1单元 101 was cast on" in mine["text"]
     since = env.mark()
     await env.tap(AMY, "📊 Chart", message_id=results[AMY]["message_id"])
     chart = await env.wait(AMY, "Result: 2027 owners' assembly", since=since)

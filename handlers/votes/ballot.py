@@ -27,7 +27,6 @@ from handlers.votes.rendering import (
     title,
 )
 from models.errors import N_, Invalid, StaleButton
-from models.telegram_limits import fit_lines
 from models.votes import ballots, dialogs, reading, tally
 from models.votes.reading import BallotView
 from models.votes.tables import Vote, VoteMatter, VoteStatus
@@ -172,8 +171,8 @@ async def show_vote(call: Call[object], vote_id: int) -> None:
                                                        viewer=call.me)
         mine = await reading.my_ballots(call.session, vote=vote, person=call.me,
                                         language=_.language)
-        await call.show(fit_lines([result_text(_, vote, matters, seen.where, results),
-                                   *cast_lines(_, matters, mine)]),
+        record = "\n".join(cast_lines(_, matters, mine)).strip()
+        await call.show(result_text(_, vote, matters, seen.where, results, before=record),
                         keyboard([(_("📊 Chart"), Chart(vote_id))]))
         return
     if vote.status != VoteStatus.OPEN:

@@ -177,9 +177,10 @@ async def confirm_count(call: Call[ConfirmCount]) -> None:
     vote, matters, results = await reading.results(call.session, vote_id=vote_id,
                                                    viewer=call.actor)
     where = await reading.where(call.session, vote, _.language)
-    await call.show(_("✔ Confirmed by two scrutineers: the result is published to every "
-                      "owner.") + "\n\n" + result_text(_, vote, matters, where, results),
-                    keyboard(*manage_rows(_, vote)))
+    await call.show(result_text(_, vote, matters, where, results, before=_(
+        "✔ Confirmed by two scrutineers: the result is published to every owner.")),
+        keyboard(*manage_rows(_, vote)))
+    await send_chart(call, vote, matters, results)
 
 
 async def cancel_ask(call: Call[CancelAsk]) -> None:
@@ -207,9 +208,14 @@ def bars(_: Translator, matters: list[VoteMatter],
 
 async def chart(call: Call[Chart]) -> None:
     """The result as a chart: bars by owners and by area, the thresholds drawn across."""
-    _ = call._
     vote, matters, results = await reading.results(call.session, vote_id=call.data.vote_id,
                                                    viewer=call.me)
+    await send_chart(call, vote, matters, results)
+
+
+async def send_chart(call: Call[object], vote: Vote, matters: list[VoteMatter],
+                     results: list[tally.MatterResult]) -> None:
+    _ = call._
     labels = Labels(_("took part"), _("agree"), _("disagree"), _("abstain"), _("owners"),
                     _("area"), _("needed"))
     png = result_png(vote.title_for(_.language), bars(_, matters, results), labels)

@@ -17,7 +17,7 @@ from bot.feature import Session
 from bot.i18n import N_, Translator
 from bot.outbox import Rendered
 from handlers.votes.buttons import Chart, ConfirmCount, ExtendAsk, Manage, OpenVote, Progress
-from models.telegram_limits import MESSAGE, shorten
+from models.telegram_limits import fit_lines
 from models.votes import core, reading, tally
 from models.votes.report import result_table
 from models.votes.tables import Vote, VoteMatter, VoteStatus
@@ -93,9 +93,10 @@ def outcome(_: Translator, result: tally.MatterResult) -> str:
 
 
 def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str,
-                results: list[tally.MatterResult]) -> str:
+                results: list[tally.MatterResult], *, before: str = "") -> str:
     """Per matter: the outcome, participation and agreement by owners and by area against
-    their thresholds; then the full table (as `linli votes recount` prints it)."""
+    their thresholds; then the full table (as `linli votes recount` prints it) where the
+    message has room for it; `before` comes first (a line or two of HTML)."""
     lines = [_("📊 <b>Result</b>: {title}", title=title(_, vote)), escape(where)]
     names = {m.number: m.title_for(_.language) for m in matters}
     for r in results:
@@ -110,9 +111,11 @@ def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str
                     owners_share=percent(r.majority_owners.share),
                     area_share=percent(r.majority_area.share), disagree=r.disagree.owners,
                     abstain=r.abstain.owners)]
-    text = "\n".join(lines)
-    table = f"\n\n<pre>{escape(result_table(results, _))}</pre>"
-    return text + table if len(text) + len(table) < MESSAGE else text
+    if before:
+        lines = [before, "", *lines]
+    table = f"\n<pre>{escape(result_table(results, _))}</pre>"
+    with_table = fit_lines([*lines, table])
+    return with_table if with_table.endswith("</pre>") else fit_lines(lines)
 
 
 # --- outbox renderers -----------------------------------------------------------------------
@@ -130,10 +133,10 @@ async def _owners_notice(session: Session, payload: dict[str, Any], _: Translato
         return None  # cancelled or moved on meanwhile
     matters = await core.matters_of(session, vote.id)
     where = await reading.where(session, vote, _.language)
-    text = "\n".join([intro, header(_, vote, where), "", *matter_lines(_, matters)])
+    text = fit_lines([intro, header(_, vote, where), "", *matter_lines(_, matters)])
     markup = keyboard([(_("🗳 Vote"), OpenVote(vote.id))]) if vote_button else keyboard(
         [(_("📋 See the vote"), OpenVote(vote.id))])
-    return Rendered(shorten(text, MESSAGE), markup)
+    return Rendered(text, markup)
 
 
 async def render_announced(session: Session, payload: dict[str, Any],
@@ -196,14 +199,14 @@ async def render_to_confirm(session: Session, payload: dict[str, Any],
         return None
     vote, matters, results = found
     where = await reading.where(session, vote, _.language)
-    text = "\n".join([_("🔒 <b>Voting has closed.</b> Please check the count and confirm it "
-                        "as scrutineer: two confirmations are needed before the result is "
-                        "published."), "", result_text(_, vote, matters, where, results)])
+    text = result_text(_, vote, matters, where, results, before=_(
+        "🔒 <b>Voting has closed.</b> Please check the count and confirm it as scrutineer: two "
+        "confirmations are needed before the result is published."))
     rows = [[(_("✔ Confirm the count"), ConfirmCount(vote.id))]]
     if not all(r.quorum for r in results):
         rows.append([(_("⏩ Extend voting"), ExtendAsk(vote.id))])
     rows.append([(_("📋 Open the vote"), Manage(vote.id))])
-    return Rendered(shorten(text, MESSAGE), keyboard(*rows))
+    return Rendered(text, keyboard(*rows))
 
 
 async def render_blocked(session: Session, payload: dict[str, Any],
