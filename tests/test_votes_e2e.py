@@ -200,6 +200,10 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     assert "A栋: 2 of 3 households, 71% of area" in report["text"]
     assert "B栋: 0 of 2 households, 0% of area" in report["text"]
     assert "Double quorum: owners 75% of the 2/3 needed, area 73%" in report["text"]
+    building = await env.tap_on(STAFF, "B栋 0/2", on=report, expect="Not voted yet")
+    assert "1单元: 0 of 2 households, 0% of area" in building["text"]
+    assert "1单元 101 — Cai" in building["text"]  # (Tom rents; Pat is not approved yet)
+    assert "Tom" not in building["text"] and "Pat" not in building["text"]
 
     # closing: 2 of 4 owners is short of the quorum; the convenors extend by a week
     since = env.mark()

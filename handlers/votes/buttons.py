@@ -144,6 +144,13 @@ class Progress(ButtonData, prefix="vc:pg"):
     vote_id: int
 
 
+class ProgressIn(ButtonData, prefix="vc:pu"):
+    """Progress in one building of the vote: per unit, and who has not voted."""
+
+    vote_id: int
+    building_id: int
+
+
 class Remind(ButtonData, prefix="vc:rm"):
     vote_id: int
 

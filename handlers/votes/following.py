@@ -28,6 +28,7 @@ from handlers.votes.buttons import (
     Manage,
     Printable,
     Progress,
+    ProgressIn,
     Remind,
 )
 from handlers.votes.drafting import show_draft, show_preview
@@ -42,12 +43,14 @@ from handlers.votes.rendering import (
     status_of,
     title,
 )
-from models.errors import Conflict
-from models.telegram_limits import CAPTION, fit_lines, shorten
+from models.errors import Conflict, StaleButton
+from models.places import PlaceKind, get_place
+from models.telegram_limits import CAPTION, button_label, fit_lines, shorten
 from models.votes import closing, core, dialogs, following, reading, tally
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
 EXTEND_BY = (7, 14, 30)  # days after the current closing day
+NOT_VOTED_SHOWN = 40  # owners listed under a building's progress
 PLAIN = {"agree": N_("agree"), "disagree": N_("disagree"), "abstain": N_("abstain")}
 
 
@@ -125,7 +128,40 @@ async def progress(call: Call[Progress]) -> None:
              _("Owners (headcount): {voted} of {total}", voted=done.owners_voted,
                total=done.owners_total),
              quorum_line(_, done.owners_of_needed, done.area_of_needed)]
-    await call.edit(fit_lines(lines), back(_, vote.id))
+    buttons = [(button_label(r.name, f" {r.voted_households}/{r.households}"),
+                ProgressIn(vote.id, r.place_id)) for r in rows]
+    await call.edit(fit_lines(lines), keyboard(*[buttons[i:i + 3]
+                                                  for i in range(0, len(buttons), 3)],
+                                                [(_("◀ Back"), Manage(vote.id))]))
+
+
+async def progress_in(call: Call[ProgressIn]) -> None:
+    """One building: per unit, and the owners (registered here) who have not voted yet."""
+    _, data = call._, call.data
+    view = await dialogs.convenor_view(call.session, vote_id=data.vote_id, person=call.actor,
+                                       language=_.language)
+    building = await get_place(call.session, data.building_id)
+    paths = await core.vote_paths(call.session, view.vote)
+    if building.kind != PlaceKind.BUILDING or not any(
+            building.path.startswith(p) for p in paths):
+        raise StaleButton()
+    rows = await following.by_building(call.session, view.vote, [building.path],
+                                       kind=PlaceKind.UNIT, language=_.language)
+    missing = await following.not_voted(call.session, view.vote, [building.path],
+                                        limit=NOT_VOTED_SHOWN + 1, language=_.language)
+    name = building.name_in(_.language)
+    lines = [_("📊 <b>{title}</b> — {building}", title=title(_, view.vote),
+               building=escape(name)), "",
+             *[_("{building}: {voted} of {households} households, {area} of area",
+                 building=escape(r.name), voted=r.voted_households, households=r.households,
+                 area=percent(_share(r.voted_area, r.area))) for r in rows]]
+    if missing:
+        lines += ["", _("<b>Not voted yet</b> (owners registered here):")]
+        lines += [f"• {escape(m.unit or '')} {escape(m.room or '')} — {escape(m.name)}"
+                  for m in missing[:NOT_VOTED_SHOWN]]
+        if len(missing) > NOT_VOTED_SHOWN:
+            lines.append(_("… and more."))
+    await call.edit(fit_lines(lines), keyboard([(_("◀ Back"), Progress(view.vote.id))]))
 
 
 async def remind(call: Call[Remind]) -> None:
@@ -259,6 +295,7 @@ async def printable(call: Call[Printable]) -> None:
           title=view.vote.title_for(_.language), link=link), CAPTION))
 
 
-BUTTONS = {Manage: manage, Printable: printable, Progress: progress, Remind: remind,
+BUTTONS = {Manage: manage, Printable: printable, Progress: progress,
+           ProgressIn: progress_in, Remind: remind,
            ExtendAsk: extend_ask, ExtendTo: extend_to, ConfirmCount: confirm_count,
            CancelAsk: cancel_ask, Chart: chart, Export: export}
