@@ -44,6 +44,7 @@ from bench._pressdriver import (
     percentile,
     press_waves,
 )
+from bench._profile import record
 from bench.common import child, cpu_seconds, done_progress, emulator, peak_rss_mib, progress, table
 from bot.config import Settings
 from bot.db import Database
@@ -95,6 +96,13 @@ class Run:
         return ["-m", "bench._pressbots", "--mode", mode, "--url", self.emu.url, "--token",
                 TOKEN, "--concurrency", str(self.args.concurrency), *extra]
 
+    def profile(self, label: str) -> Path | None:
+        """Where py-spy's samples of this bot's press waves go (`--profile`), if anywhere."""
+        if self.args.profile is None:
+            return None
+        self.args.profile.mkdir(parents=True, exist_ok=True)
+        return self.args.profile / f"{label}-{self.tmp.name}.txt"
+
     def wave_size(self) -> int:
         return max(1, -(-self.args.owners // self.args.waves))
 
@@ -145,7 +153,8 @@ async def linli(run: Run, db: Database, db_url: str,
         flow = Flow((("read", Read(pledge_id).encode()), ("sign", Sign(pledge_id, 1).encode()),
                      ("confirm", Confirm(pledge_id, 1).encode())))
         cpu = cpu_seconds(pid)
-        burst = await press_waves(emu, owners, flow, run.wave_size(), progress, "linli")
+        with record(pid, run.profile("linli")):
+            burst = await press_waves(emu, owners, flow, run.wave_size(), progress, "linli")
         cpu = cpu_seconds(pid) - cpu
         single, recipe = await one_at_a_time(emu, alone, flow, progress, "linli")
         rss = peak_rss_mib(pid)
@@ -182,7 +191,9 @@ async def same_calls(run: Run, owners: list[int], alone: list[int], flow: Flow) 
     command = run.baseline("same", "--flow", str(run.tmp / "flow.json"), "--chats", str(chats))
     async with run.bot("same", command, {}) as pid:
         cpu = cpu_seconds(pid)
-        burst = await press_waves(run.emu, owners, flow, run.wave_size(), progress, "same calls")
+        with record(pid, run.profile("same")):
+            burst = await press_waves(run.emu, owners, flow, run.wave_size(), progress,
+                                      "same calls")
         cpu = cpu_seconds(pid) - cpu
         single, recipe = await one_at_a_time(run.emu, alone, flow, progress, "same calls")
         rss = peak_rss_mib(pid)
@@ -319,6 +330,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="LINLI_CONCURRENT_UPDATES, and the baselines' concurrent_updates")
     parser.add_argument("--patience", type=float, default=120.0,
                         help="seconds without progress before the rest counts as lost")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample linli and the same-calls bot with py-spy during the press "
+                             "waves, into DIR (summary: python -m bench._profile FILE)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "pg"] if args.backend == "both" else [args.backend]
     figures: dict[str, Any] = asyncio.run(run_all(args, backends))

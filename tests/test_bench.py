@@ -8,6 +8,7 @@ import json
 from sqlalchemy import func, select
 
 from bench.__main__ import main as bench_main
+from bench._profile import summary as profile_summary
 from bench.synth import generate
 from models.people import Membership, Person, Relation
 from models.places import Place, PlaceKind, households_under
@@ -86,11 +87,12 @@ def test_help_lists_the_benchmarks(capsys):
     assert bench_main(["nonesuch"]) == 2
 
 
-def test_presses_signs_every_owner_and_reports_the_figures(capsys):
+def test_presses_signs_every_owner_and_reports_the_figures(capsys, tmp_path):
     """The press benchmark at a tiny size: linli, the echo bot and the same-calls bot each in a
-    process of their own, on one emulator process."""
+    process of their own, on one emulator process; py-spy samples linli and (b) meanwhile."""
     assert bench_main(["presses", "--households", "600", "--owners", "20", "--waves", "2",
-                       "--single", "5", "--backend", "sqlite"]) == 0
+                       "--single", "5", "--backend", "sqlite", "--profile",
+                       str(tmp_path)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     figures = json.loads(out[-1])
     assert {"vs_same_calls", "vs_echo", "single_p50_ms", "burst_p99_ms", "rss_mib"} <= set(
@@ -107,6 +109,9 @@ def test_presses_signs_every_owner_and_reports_the_figures(capsys):
     assert figures["rss_mib"] == sqlite["rss_mib"] > 0
     assert any(line.startswith("linli, sqlite") for line in out)
     assert any(line.startswith("goals, sqlite:") for line in out)
+    profiles = sorted(p.name for p in tmp_path.iterdir())
+    assert profiles == ["linli-sqlite.txt", "same-sqlite.txt"]
+    assert "by package, inclusive:" in profile_summary(tmp_path / "linli-sqlite.txt")
 
 
 def test_votes_tallies_the_seeded_ballots_and_reports_the_ratio(capsys):
