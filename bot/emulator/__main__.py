@@ -19,6 +19,8 @@ from bot.emulator.limits import parse_mode
 from bot.emulator.server import create_app
 from bot.emulator.state import World
 
+KEEP_ALIVE = 300  # seconds an idle client connection stays open
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -60,9 +62,12 @@ async def run(args: argparse.Namespace) -> int:
     mode, rate = parse_mode(args.limits)
     world = World(args.token, bot_username=args.bot_username,
                   privacy_mode=args.privacy_mode == "on", limits=mode, rate=rate)
+    # Idle connections stay open as Telegram's do: with uvicorn's 5 s, the same as httpx's
+    # own expiry, a client's request on a connection idle for just that long raced the
+    # server's close of it (a ReadError in `bench presses` on a loaded machine).
     config = uvicorn.Config(create_app(world), host=args.host, port=args.port, lifespan="off",
                             ws="none", log_config=None, access_log=False,
-                            timeout_graceful_shutdown=2)
+                            timeout_graceful_shutdown=2, timeout_keep_alive=KEEP_ALIVE)
     config.load()
     server = uvicorn.Server(config)
     server.lifespan = config.lifespan_class(config)
