@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -119,8 +119,12 @@ class PersonTag(Base):
 # --- people ---------------------------------------------------------------------------------
 
 
+# built once: every update looks its sender up with it
+_BY_TELEGRAM = select(Person).where(Person.telegram_id == bindparam("telegram_id"))
+
+
 async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
-    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    return await session.scalar(_BY_TELEGRAM, {"telegram_id": telegram_id})
 
 
 async def person_seen(session: AsyncSession, telegram_id: int) -> Person | None:
