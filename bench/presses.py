@@ -98,7 +98,7 @@ class Run:
 
     def profile(self, label: str) -> Path | None:
         """Where py-spy's samples of this bot's press waves go (`--profile`), if anywhere."""
-        if self.args.profile is None:
+        if getattr(self.args, "profile", None) is None:  # (bench votes runs presses too)
             return None
         self.args.profile.mkdir(parents=True, exist_ok=True)
         return self.args.profile / f"{label}-{self.tmp.name}.txt"
