@@ -74,10 +74,12 @@ def _read_here(connection: aiosqlite.Connection, operation: str, parameters: Any
     """On the loop's thread: a read outside a transaction, or None when it took longer than
     READ_HERE_SECONDS or would wait for a lock (then nothing was read or changed)."""
     raw = connection._conn
-    deadline = time.perf_counter() + READ_HERE_SECONDS
-    raw.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
+    # the clock starts, and the handler is set, only for the read itself: set before the
+    # pragma, it interrupted the pragma whenever the loaded machine ran this thread late
     raw.execute("PRAGMA busy_timeout=0")
     try:
+        deadline = time.perf_counter() + READ_HERE_SECONDS
+        raw.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
         return _run_statement(connection, operation, parameters, False)
     except sqlite3.OperationalError as error:
         if getattr(error, "sqlite_errorcode", 0) & 0xFF in _NOT_HERE:

@@ -112,3 +112,21 @@ async def test_a_long_read_goes_to_the_thread_and_the_loop_runs_meanwhile(db, tr
     assert pairs == 2000 * 1999 // 2
     assert trips == ["_run_statement"]  # interrupted on the loop, read again on its thread
     assert turns > 100  # the loop went on while the thread read
+
+
+async def test_every_read_still_answers_when_none_finishes_in_time(db, trips, monkeypatch):
+    """A machine so loaded that no read on the loop's thread finishes in its time: each is
+    read again on the connection's thread, and nothing fails (the time limit applies to the
+    read alone, never to the driver's own pragmas around it)."""
+    from bot import sqlite_driver
+
+    monkeypatch.setattr(sqlite_driver, "READ_HERE_SECONDS", -1.0)  # always late
+    monkeypatch.setattr(sqlite_driver, "_PROGRESS_STEPS", 1)  # and asked at every step
+    async with db.session() as s:
+        await s.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        await s.commit()
+    trips.clear()
+    async with db.session() as s:
+        assert (await s.execute(text("SELECT v FROM t"))).scalars().all() == ["a"]
+        assert await s.scalar(text("SELECT count(*) FROM t")) == 1
+    assert trips == ["_run_statement", "_run_statement"]
