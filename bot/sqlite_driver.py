@@ -17,7 +17,7 @@ A read outside a transaction makes no trip at all: it runs at once on the event 
 (`_read_here`), which a short read — who is pressing, the pledge and their homes, a fraction of
 a millisecond on an indexed district — costs less than the trip itself, and which takes the
 database thread's turn for the GIL out of every Bot API call running beside it (measured in
-`python -m bench presses`: 0.54 → 0.82 of the same-calls bot). It never holds the loop for
+`python -m bench presses`: 0.54 → 0.64–0.82 of the same-calls bot). It never holds the loop for
 long: a read still running after `READ_HERE_SECONDS` is interrupted (SQLite's progress
 handler; a SELECT outside a transaction changes nothing, so nothing is undone) and run on the
 thread instead, and one that would wait for a lock (WAL readers rarely do) gives up at once and
