@@ -76,6 +76,14 @@ UNAUDITED = {
     "models.pledges.drafting.begin_translation",  # likewise: finishing it is audited
     "models.pledges.drafting.cancel_translation",  # (nothing was published)
     "models.notices.current.set_valid_until",  # the author's own draft
+    # an owners' vote before it is announced: the convenor's draft, seen by nobody else;
+    # creating, announcing and cancelling it are audited
+    "models.votes.dialogs.answer", "models.votes.dialogs.ask_matter",
+    "models.votes.dialogs.ask_opening_day", "models.votes.dialogs.choose_opening",
+    "models.votes.dialogs.choose_closing", "models.votes.dialogs.ask_reason",
+    "models.votes.lifecycle.set_title", "models.votes.lifecycle.add_matter",
+    "models.votes.lifecycle.remove_matter", "models.votes.lifecycle.set_changeable",
+    "models.votes.lifecycle.set_reminders", "models.votes.lifecycle.set_dates",
 }
 # Shared parts that take an actor's id to pass it on, not verbs: the feature's verb that calls
 # them audits (remind_non_signers, remind_unacknowledged …)
@@ -129,6 +137,72 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         return await estates.grant_seat(w.s, estate_id=w.estate.id, person_id=w.resident.id,
                                         body=Body.COMMITTEE, actor_id=w.staff.id)
 
+    from zoneinfo import ZoneInfo
+
+    from models.schedule import DueItem
+    from models.votes import closing, dialogs, following, lifecycle
+    from models.votes.core import OPEN_DUE
+
+    tz = ZoneInfo("Asia/Shanghai")
+    today = dt.datetime.now(tz).date()
+
+    async def vote_draft(w):
+        w.vote = await dialogs.start_vote(w.s, estate_id=w.estate.id, building_id=None,
+                                          author=w.staff)
+        return w.vote
+
+    async def opened_and_reminded(w):
+        item = await w.s.scalar(select(DueItem).where(DueItem.kind == OPEN_DUE,
+                                                      DueItem.ref_id == w.vote.id))
+        await lifecycle.open_due(w.s, item, w.vote.opens_at)
+        await w.s.commit()
+        return await following.remind(w.s, vote_id=w.vote.id, by=w.staff,
+                                      now=w.vote.opens_at + dt.timedelta(hours=1))
+
+    async def cancelled_draft(w):
+        other = await lifecycle.create(w.s, estate_id=w.estate.id, author=w.staff, title="作废")
+        return await lifecycle.cancel(w.s, vote_id=other.id, author=w.staff, reason="重复")
+
+    v = lambda w: dict(vote_id=w.vote.id, author=w.staff)  # noqa: E731
+    votes = [
+        ("models.votes.dialogs.start_vote", vote_draft),
+        ("models.votes.dialogs.answer", lambda w: dialogs.answer(
+            w.s, **v(w), step=dialogs.TITLE, text="2027年业主大会", tz=tz)),
+        ("models.votes.lifecycle.set_title", lambda w: lifecycle.set_title(
+            w.s, **v(w), title="2027 owners' assembly", language="en")),
+        ("models.votes.dialogs.ask_matter", lambda w: dialogs.ask_matter(w.s, **v(w), item=4)),
+        ("models.votes.dialogs.answer", lambda w: dialogs.answer(
+            w.s, **v(w), step="matter4", text="续聘物业", tz=tz)),
+        ("models.votes.lifecycle.add_matter", lambda w: lifecycle.add_matter(
+            w.s, **v(w), title="续筹维修资金", item=6)),
+        ("models.votes.lifecycle.remove_matter", lambda w: lifecycle.remove_matter(
+            w.s, **v(w), number=2)),
+        ("models.votes.lifecycle.set_changeable", lambda w: lifecycle.set_changeable(
+            w.s, **v(w), changeable=False)),
+        ("models.votes.lifecycle.set_reminders", lambda w: lifecycle.set_reminders(
+            w.s, **v(w), days=[3, 1])),
+        ("models.votes.dialogs.ask_opening_day", lambda w: dialogs.ask_opening_day(
+            w.s, **v(w))),
+        ("models.votes.dialogs.choose_opening", lambda w: dialogs.choose_opening(
+            w.s, **v(w), day=today + dt.timedelta(days=20), tz=tz)),
+        ("models.votes.dialogs.choose_closing", lambda w: dialogs.choose_closing(
+            w.s, **v(w), day=today + dt.timedelta(days=26), tz=tz)),
+        ("models.votes.lifecycle.set_dates", lambda w: lifecycle.set_dates(
+            w.s, **v(w), opens_on=today + dt.timedelta(days=20),
+            closes_on=today + dt.timedelta(days=27), tz=tz)),
+        ("models.votes.dialogs.draft", lambda w: dialogs.draft(w.s, **v(w))),
+        ("models.votes.dialogs.missing_areas", lambda w: dialogs.missing_areas(w.s, **v(w))),
+        ("models.votes.lifecycle.announce", lambda w: lifecycle.announce(w.s, **v(w), tz=tz)),
+        ("models.votes.following.remind", opened_and_reminded),
+        ("models.votes.closing.extend", lambda w: closing.extend(
+            w.s, **v(w), closes_on=today + dt.timedelta(days=30), tz=tz,
+            now=w.vote.opens_at + dt.timedelta(hours=2))),
+        ("models.votes.dialogs.ask_reason", lambda w: dialogs.ask_reason(w.s, **v(w))),
+        ("models.votes.dialogs.answer_reason", lambda w: dialogs.answer_reason(
+            w.s, **v(w), text="业主委员会改选后重新发起")),
+        ("models.votes.lifecycle.create", cancelled_draft),
+        ("models.votes.lifecycle.cancel", cancelled_draft),
+    ]
     p = lambda w: dict(pledge_id=w.pledge.id, by=w.staff)  # noqa: E731
     d = lambda w: dict(pledge_id=w.pledge.id, author=w.staff)  # noqa: E731
     return [
@@ -245,6 +319,7 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.pledges.changes.close_pledge", lambda w: pl.close_pledge(w.s, **p(w))),
         ("models.pledges.drafting.cancel_draft", lambda w: pledge_draft(w)),
         ("models.pledges.drafting.cancel_draft", lambda w: pl.cancel_draft(w.s, **d(w))),
+        *votes,
     ]
 
 
@@ -280,4 +355,5 @@ async def test_every_verb_that_changes_state_writes_an_audit_row(db, session):
     actions = set(await session.scalars(select(AuditEntry.action)))
     assert {"membership.approve", "group.bind", "notice.confirm", "pledge.publish",
             "pledge.sign_assisted", "pledge.add_language", "pledge.close", "tag.set",
-            "committee.grant", "committee.revoke"} <= actions
+            "committee.grant", "committee.revoke", "vote.create", "vote.announce",
+            "vote.remind", "vote.extend", "vote.cancel"} <= actions

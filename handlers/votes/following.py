@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 from html import escape
+from typing import TYPE_CHECKING
 
-from bot.announcement import announced, announcement_pdf
 from bot.buttons import ButtonData, keyboard
-from bot.charts import Labels, MatterBars, result_png
 from bot.exports import csv_bytes, xlsx_bytes
 from bot.feature import Call
 from bot.i18n import N_, Translator
@@ -228,12 +227,18 @@ async def cancel_ask(call: Call[CancelAsk]) -> None:
                     keyboard([(call._("◀ Back"), Manage(vote.id))]))
 
 
+if TYPE_CHECKING:
+    from bot.charts import MatterBars
+
+
 def _of_voters(count: tally.Count, r: tally.MatterResult) -> tuple[Fraction, Fraction]:
     return _share(count.owners, r.owners_voted), _share(count.area, r.area_voted)
 
 
 def bars(_: Translator, matters: list[VoteMatter],
          results: list[tally.MatterResult]) -> list[MatterBars]:
+    from bot.charts import MatterBars  # (matplotlib: loaded when a chart is drawn, see below)
+
     names = {m.number: m.title_for(_.language) for m in matters}
     return [MatterBars(f"{r.number}. {names.get(r.number, '')}",
                        (r.quorum_owners.share, r.quorum_area.share), _of_voters(r.agree, r),
@@ -251,6 +256,10 @@ async def chart(call: Call[Chart]) -> None:
 
 async def send_chart(call: Call[object], vote: Vote, matters: list[VoteMatter],
                      results: list[tally.MatterResult]) -> None:
+    # matplotlib is imported when the first chart is drawn, not at start-up: it is ~40 MiB of
+    # the bot's memory that most workers never need
+    from bot.charts import Labels, result_png
+
     _ = call._
     labels = Labels(_("took part"), _("agree"), _("disagree"), _("abstain"), _("owners"),
                     _("area"), _("needed"))
@@ -288,6 +297,8 @@ async def printable(call: Call[Printable]) -> None:
     if view.vote.status not in (VoteStatus.ANNOUNCED, VoteStatus.OPEN):
         raise Conflict(N_("The printable announcement is there once the vote is announced, "
                           "until voting closes."))
+    from bot.announcement import announced, announcement_pdf  # (matplotlib, as for charts)
+
     link = f"https://t.me/{call.context.bot.username}?start=vote_{view.vote.id}"
     pdf = announcement_pdf(await announced(call.session, view.vote, link), call.tz)
     await call.send_document(pdf, f"vote-{view.vote.id}-announcement.pdf", shorten(
