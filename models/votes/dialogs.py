@@ -23,8 +23,8 @@ from models.estates import (
     buildings_of,
     estates_in,
 )
-from models.people import Person, Role
-from models.permissions import places_with_role
+from models.people import Person
+from models.permissions import CONVENORS, places_with_role
 from models.places import Place
 from models.votes import closing, lifecycle, roll
 from models.votes.core import FEATURE, get_vote, local_day, matters_of, require_convenor
@@ -59,7 +59,7 @@ async def convenor_estates(session: AsyncSession, person: Person) -> list[Estate
     found = {e.id: e for e in await session.scalars(
         select(Estate).join(CommitteeSeat, CommitteeSeat.estate_id == Estate.id)
         .where(CommitteeSeat.person_id == person.id))}
-    for place in await places_with_role(session, person_id=person.id, roles=(Role.STAFF,)):
+    for place in await places_with_role(session, person_id=person.id, roles=CONVENORS):
         found |= {e.id: e for e in await estates_in(session, place)}
     return sorted(found.values(), key=lambda e: e.id)
 

@@ -1,14 +1,17 @@
 """What owners and convenors of a vote read in the chat: the votes of my homes, whom I may
 vote for and my ballot (re-checked at every press: open, and an approved owner of one of the
 roll owner's homes), my own record of what I cast, the count and the published result, and
-the names a screen shows. Read-only: the verbs that write are in lifecycle, ballots, closing
-and dialogs.
+the names a screen shows; and, for the outbox, who needs a reminder no more (their home has
+voted since it was queued). Read-only: the verbs that write are in lifecycle, ballots,
+closing and dialogs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,13 +23,14 @@ from models.estates import (
     estate_of,
     is_convenor,
 )
+from models.outbox_owed import by_object, declare_done_check
 from models.people import Membership, MembershipStatus, Person, Relation
 from models.places import Place, PlaceKind, ancestor_ids, ancestors, get_place, name_in
 from models.votes import ballots, tally
-from models.votes.core import get_vote, matters_of, require_convenor
+from models.votes.core import REMINDER, get_vote, matters_of, require_convenor
 from models.votes.export import tally_inputs
 from models.votes.roll import households_of, owners_for
-from models.votes.tables import RollOwner, Vote, VoteMatter, VoteStatus
+from models.votes.tables import Ballot, RollHousehold, RollOwner, Vote, VoteMatter, VoteStatus
 
 # what an owner's list shows: announced, running, and counted or published
 SHOWN = (VoteStatus.ANNOUNCED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.COUNTED,
@@ -224,3 +228,27 @@ async def to_vote(session: AsyncSession, person: Person) -> list[Vote]:
                 waiting.append(vote)
                 break
     return waiting
+
+
+# --- reminders no longer owed ----------------------------------------------------------------
+
+
+async def _voted(session: AsyncSession, rows: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
+    """Of the people a batch of vote reminders is for, those with nothing left to vote: every
+    roll owner they may vote for has a ballot now (cast by them or a co-owner since the
+    reminder was queued, held by quiet hours, say)."""
+    done: set[int] = set()
+    for vote_id, people in by_object(rows, "vote_id").items():
+        voted = select(Ballot.owner_id).where(Ballot.vote_id == vote_id)
+        owed = set(await session.scalars(
+            select(Membership.person_id)
+            .join(RollHousehold, RollHousehold.household_id == Membership.household_id)
+            .where(RollHousehold.vote_id == vote_id, Membership.person_id.in_(people),
+                   Membership.status == MembershipStatus.APPROVED,
+                   Membership.relation == Relation.OWNER,
+                   RollHousehold.owner_id.not_in(voted)).distinct()))
+        done |= people - owed
+    return done
+
+
+declare_done_check(REMINDER, _voted)
