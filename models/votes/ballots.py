@@ -98,6 +98,9 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
     picked = _choices(numbers, choices)
     ballot = await ballot_of(session, vote.id, owner_id)
     changed = ballot is not None
+    # every read before the first write: on SQLite the write lock is held from the first
+    # INSERT to the commit, and a thousand owners voting at once queue for it
+    co_owners = [] if changed else await _co_owners(session, owner_id, person)
     if ballot is not None:
         if not vote.changeable:
             raise Conflict(ALREADY_VOTED, when=ballot.cast_at)
@@ -123,25 +126,23 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
                           "to see it.")) from None
     audit.record(session, actor_id=person.id, action="vote.ballot", subject="vote",
                  subject_id=vote.id, owner=owner_id, version=ballot.version, channel=channel)
-    if not changed:
-        await _tell_co_owners(session, vote, owner_id, person)
+    for other in co_owners:
+        enqueue(session, chat_id=other.telegram_id, person_id=other.id, kind=CO_OWNER_VOTED,
+                payload={"vote_id": vote.id, "owner_id": owner_id, "by": person.id},
+                topic=vote.topic)
     await session.commit()
     return Cast(ballot, changed)
 
 
-async def _tell_co_owners(session: AsyncSession, vote: Vote, owner_id: int, voter: Person
-                          ) -> None:
-    others = await session.scalars(
+async def _co_owners(session: AsyncSession, owner_id: int, voter: Person) -> list[Person]:
+    """The owner's other co-owners who can be told that the ballot has been cast."""
+    return list(await session.scalars(
         select(Person).join(Membership, Membership.person_id == Person.id)
         .join(RollHousehold, RollHousehold.household_id == Membership.household_id)
         .where(RollHousehold.owner_id == owner_id, Membership.status ==
                MembershipStatus.APPROVED, Membership.relation == Relation.OWNER,
                Person.id != voter.id, Person.consent_at.is_not(None),
-               Person.unreachable_at.is_(None)).distinct())
-    for other in others:
-        enqueue(session, chat_id=other.telegram_id, person_id=other.id, kind=CO_OWNER_VOTED,
-                payload={"vote_id": vote.id, "owner_id": owner_id, "by": voter.id},
-                topic=vote.topic)
+               Person.unreachable_at.is_(None)).distinct()))
 
 
 async def choices_of(session: AsyncSession, ballot_id: int) -> dict[str, str]:
