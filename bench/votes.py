@@ -34,7 +34,7 @@ import os
 import sqlite3
 import tempfile
 import uuid
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +206,11 @@ async def on_postgres(args: argparse.Namespace, tmp: Path,
 
 async def run_all(args: argparse.Namespace, backends: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="linli-votes-") as tmp:
+    kept = args.logs is not None
+    if kept:
+        args.logs.mkdir(parents=True, exist_ok=True)
+    with (nullcontext(tempfile.mkdtemp(prefix="linli-votes-", dir=args.logs)) if kept
+          else tempfile.TemporaryDirectory(prefix="linli-votes-")) as tmp:
         async with AsyncExitStack() as stack:
             emu = None
             if args.part == "both":
@@ -332,6 +336,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--concurrency", type=int, default=default_concurrency(),
                         help="(b): LINLI_CONCURRENT_UPDATES, and the baselines' "
                              "concurrent_updates")
+    parser.add_argument("--logs", type=Path, default=None,
+                        help="keep the run's directory (the bots' logs, the SQLite file) under "
+                             "this one; without it, it goes with the run")
     parser.add_argument("--patience", type=float, default=120.0,
                         help="(b): seconds without progress before the rest counts as lost")
     args = parser.parse_args(argv)
