@@ -203,15 +203,22 @@ async def ballot(call: Call[Ballot]) -> None:
     await show_ballot(call, view, checked(data.state, view))
 
 
-async def review(call: Call[Review]) -> None:
-    """Every matter chosen: the summary, to confirm."""
-    _, data = call._, call.data
+async def _complete(call: Call[Review] | Call[Cast]) -> tuple[reading.BallotView, str]:
+    """The ballot as the buttons carry it, re-read and checked: every matter chosen."""
+    data = call.data
     view = await reading.ballot_view(call.session, vote_id=data.vote_id,
                                      owner_id=data.owner_id, person=call.me,
-                                     language=_.language)
+                                     language=call._.language)
     state = checked(data.state, view)
     if UNCHOSEN in state:
         raise Invalid(NOT_ALL)
+    return view, state
+
+
+async def review(call: Call[Review]) -> None:
+    """Every matter chosen: the summary, to confirm."""
+    _, data = call._, call.data
+    view, state = await _complete(call)
     then = (_("You can change it until voting closes.") if view.vote.changeable
             else _("Once cast, it cannot be changed."))
     await call.edit("\n".join([_("Please check your ballot for «{title}»:",
@@ -224,12 +231,7 @@ async def review(call: Call[Review]) -> None:
 async def cast(call: Call[Cast]) -> None:
     """Cast the ballot and send its copy."""
     _, data = call._, call.data
-    view = await reading.ballot_view(call.session, vote_id=data.vote_id,
-                                     owner_id=data.owner_id, person=call.me,
-                                     language=_.language)
-    state = checked(data.state, view)
-    if UNCHOSEN in state:
-        raise Invalid(NOT_ALL)
+    view, state = await _complete(call)
     done = await ballots.cast(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
                               person=call.me, choices={m.number: CHOICES[letter].value for m,
                                                        letter in zip(view.matters, state,
