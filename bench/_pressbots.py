@@ -13,7 +13,9 @@ message with the "Read" button; "Read" sends the text and the question with the 
 answers "Signed.". `same-votes`: the same for an owner's ballot in `bench votes` (`SameVotes`):
 at start the opening notice with "🗳 Vote" to every chat, then the ballot as a new message,
 each choice and the review edited in place, the confirmation relabelling its button and
-sending the copy. It stops on SIGTERM.
+sending the copy. `--transport aiohttp` runs either on linli's HTTP transport (bot/request.py)
+instead of PTB's own (httpx): the same calls, the transport's share of their cost set apart.
+It stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+
+from bot.request import AiohttpRequest
 
 # Texts of about the size linli sends (HTML, as linli sends them)
 ANNOUNCEMENT = "📜 <b>新承诺书</b>：文明过年 不放烟花\n第1网格 · 每户一人签署\n请阅读并签署。"
@@ -240,9 +244,12 @@ class SameVotes:
 
 
 async def run(args: argparse.Namespace) -> None:
-    app = (Application.builder().token(args.token).base_url(f"{args.url}/bot")
-           .base_file_url(f"{args.url}/file/bot").concurrent_updates(args.concurrency)
-           .build())
+    builder = (Application.builder().token(args.token).base_url(f"{args.url}/bot")
+               .base_file_url(f"{args.url}/file/bot").concurrent_updates(args.concurrency))
+    if args.transport == "aiohttp":  # linli's transport (bot/request.py) instead of PTB's httpx
+        builder = (builder.request(AiohttpRequest(connection_pool_size=256))
+                   .get_updates_request(AiohttpRequest(connection_pool_size=1)))
+    app = builder.build()
     same: Same | SameVotes | None = None
     if args.mode == "echo":
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
@@ -276,6 +283,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--url", required=True, help="the emulator's base URL")
     parser.add_argument("--token", required=True)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--transport", choices=["httpx", "aiohttp"], default="httpx",
+                        help="PTB's own HTTP transport (httpx), or linli's (aiohttp)")
     parser.add_argument("--flow", help="JSON: {data: {read, sign, confirm, cancel}, recipe}")
     parser.add_argument("--chats", help="chat ids to send the Read button to, one a line")
     args = parser.parse_args(argv)

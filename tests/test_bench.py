@@ -102,15 +102,19 @@ def test_presses_signs_every_owner_and_reports_the_figures(capsys, tmp_path):
     assert sqlite["lost"] == sqlite["single_lost"] == 0 and sqlite["attempted"] == 60
     assert sqlite["signed"] == sqlite["owners"] == 25
     assert sqlite["announced"] == sqlite["notified"] > 0
-    assert sqlite["bot_errors"] == {"linli": 0, "echo": 0, "same": 0}
-    # the baselines answered everything too, and (b) made the calls linli made
+    assert sqlite["bot_errors"] == {"linli": 0, "echo": 0, "same": 0, "same-aiohttp": 0}
+    # the baselines answered everything too, and (b) made the calls linli made, also on
+    # linli's transport
     assert sqlite["echo"]["lost"] == sqlite["same"]["lost"] == 0
+    assert sqlite["same_transport"]["lost"] == sqlite["same_transport"]["single_lost"] == 0
+    assert sqlite["same_transport"]["calls"] == sqlite["calls"]
+    assert figures["vs_same_transport"] == sqlite["vs_same_transport"] > 0
     assert sqlite["calls_match"] and sqlite["calls"]["confirm"][-1] == "answerCallbackQuery"
     assert figures["rss_mib"] == sqlite["rss_mib"] > 0
     assert any(line.startswith("linli, sqlite") for line in out)
     assert any(line.startswith("goals, sqlite:") for line in out)
     profiles = sorted(p.name for p in tmp_path.iterdir())
-    assert profiles == ["linli-sqlite.txt", "same-sqlite.txt"]
+    assert profiles == ["linli-sqlite.txt", "same-aiohttp-sqlite.txt", "same-sqlite.txt"]
     assert "by package, inclusive:" in profile_summary(tmp_path / "linli-sqlite.txt")
 
 
