@@ -119,7 +119,9 @@ async def remind(session: AsyncSession, *, vote_id: int, by: Person | None,
     vote = await get_vote(session, vote_id)
     if by is not None:
         await require_convenor(session, by, vote)
-    if vote.status != VoteStatus.OPEN:
+    # (past the deadline the vote is over, whether or not its closing has run yet: after
+    # downtime the tick runs a late reminder before the closing, due earlier)
+    if vote.status != VoteStatus.OPEN or (vote.closes_at is not None and now >= vote.closes_at):
         if by is None:
             return 0
         raise Conflict(N_("Reminders can only be sent while voting is open."))
