@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     join_reminder_hours: float = Field(
         default=24.0, description="Remind staff of a join request still waiting after this"
     )
+    vote_max_days: int = Field(
+        default=90, ge=1, le=366, description="The longest an owners' vote may run in all, "
+        "from opening to its last closing day, extensions included (days)"
+    )
     quiet_hours: str = Field(
         default="21:00-08:00", description="HH:MM-HH:MM on the community's clock in which "
         "only urgent messages go out; empty: none"
@@ -111,6 +115,10 @@ class Settings(BaseSettings):
     @property
     def join_reminder_delta(self) -> dt.timedelta:
         return dt.timedelta(hours=self.join_reminder_hours)
+
+    @property
+    def vote_max_voting(self) -> dt.timedelta:
+        return dt.timedelta(days=self.vote_max_days)
 
     @property
     def tz(self) -> ZoneInfo:

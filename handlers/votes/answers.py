@@ -28,7 +28,8 @@ async def take_text(call: Call[Ask]) -> None:
                          keyboard([(call._("📋 Open the vote"), Manage(vote.id))]))
         return
     vote = await dialogs.answer(call.session, vote_id=vote_id, step=step, text=message.text,
-                                author=call.actor, tz=call.tz)
+                                author=call.actor, tz=call.tz,
+                                max_voting=call.settings.vote_max_voting)
     if step == dialogs.OPENS:
         await ask_closing(call, vote)
     elif step == dialogs.CLOSES:

@@ -165,7 +165,7 @@ async def dates(call: Call[Dates]) -> None:
 async def opens(call: Call[Opens]) -> None:
     vote = await dialogs.choose_opening(call.session, vote_id=call.data.vote_id,
                                         day=day_of(call.data.day), author=call.actor,
-                                        tz=call.tz)
+                                        tz=call.tz, max_voting=call.settings.vote_max_voting)
     await ask_closing(call, vote)
 
 
@@ -184,7 +184,7 @@ async def ask_closing(call: Call[object], vote: Vote) -> None:
 async def closes(call: Call[Closes]) -> None:
     vote = await dialogs.choose_closing(call.session, vote_id=call.data.vote_id,
                                         day=day_of(call.data.day), author=call.actor,
-                                        tz=call.tz)
+                                        tz=call.tz, max_voting=call.settings.vote_max_voting)
     await ask_changeable(call, vote)
 
 

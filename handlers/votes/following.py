@@ -193,7 +193,8 @@ async def extend_ask(call: Call[ExtendAsk]) -> None:
 async def extend_to(call: Call[ExtendTo]) -> None:
     vote = await closing.extend(call.session, vote_id=call.data.vote_id,
                                   closes_on=dt.date.fromordinal(call.data.day),
-                                  author=call.actor, tz=call.tz)
+                                  author=call.actor, tz=call.tz,
+                                  max_voting=call.settings.vote_max_voting)
     call.wake_outbox()  # the owners are told
     await call.edit(call._("⏩ Extended: voting is open until {day}.",
                            day=call._.deadline(vote.closes_at)), back(call._, vote.id))

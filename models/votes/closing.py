@@ -97,10 +97,11 @@ def can_extend(vote: Vote) -> bool:
 
 
 async def extend(session: AsyncSession, *, vote_id: int, closes_on: dt.date, author: Person,
-                 tz: dt.tzinfo, now: dt.datetime | None = None) -> Vote:
+                 tz: dt.tzinfo, now: dt.datetime | None = None,
+                 max_voting: dt.timedelta = MAX_VOTING) -> Vote:
     """Move the closing to the end of `closes_on`: while voting runs, or after a count that
     fell short of the quorum (voting opens again; the scrutineers' confirmations so far are
-    void). The whole voting time stays within MAX_VOTING."""
+    void). The whole voting time stays within `max_voting` (LINLI_VOTE_MAX_DAYS)."""
     now = now or utcnow()
     vote = await get_vote(session, vote_id)
     await require_convenor(session, author, vote)
@@ -111,8 +112,8 @@ async def extend(session: AsyncSession, *, vote_id: int, closes_on: dt.date, aut
     closes_at = end_of_day(closes_on, tz)
     if closes_at <= max(now, vote.closes_at):
         raise Invalid(N_("Choose a day after the current closing."))
-    if closes_at - vote.opens_at > MAX_VOTING:
-        raise Invalid(N_("Voting can last at most {days} days."), days=MAX_VOTING.days)
+    if closes_at - vote.opens_at > max_voting:
+        raise Invalid(N_("Voting can last at most {days} days."), days=max_voting.days)
     if vote.status == VoteStatus.COUNTED:
         await session.execute(delete(Scrutiny).where(Scrutiny.vote_id == vote.id))
         vote.result, vote.counted_at, vote.closed_at = None, None, None

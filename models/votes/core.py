@@ -32,7 +32,7 @@ MAX_MATTERS = 12
 # counted from the day after the announcement (Civil Code art. 201), so voting may open on
 # the 16th day after it, at the earliest
 NOTICE_DAYS = 15
-MAX_VOTING = dt.timedelta(days=90)  # the longest an extended vote may run (a setting)
+MAX_VOTING = dt.timedelta(days=90)  # the longest a vote may run in all: LINLI_VOTE_MAX_DAYS
 DEFAULT_REMIND_DAYS = (3, 1)
 ITEMS = tuple(range(1, 10))  # art. 278 items (1)–(9)
 

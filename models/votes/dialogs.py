@@ -27,7 +27,14 @@ from models.people import Person
 from models.permissions import CONVENORS, places_with_role
 from models.places import Place
 from models.votes import closing, lifecycle, roll
-from models.votes.core import FEATURE, get_vote, local_day, matters_of, require_convenor
+from models.votes.core import (
+    FEATURE,
+    MAX_VOTING,
+    get_vote,
+    local_day,
+    matters_of,
+    require_convenor,
+)
 from models.votes.reading import where
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
@@ -134,7 +141,8 @@ async def ask_opening_day(session: AsyncSession, *, vote_id: int, author: Person
 
 
 async def answer(session: AsyncSession, *, vote_id: int, step: str, text: str,
-                 author: Person, tz: dt.tzinfo) -> Vote:
+                 author: Person, tz: dt.tzinfo,
+                 max_voting: dt.timedelta = MAX_VOTING) -> Vote:
     """A typed answer to the draft's question: its title, a matter's title, or a day."""
     vote = await draft(session, vote_id=vote_id, author=author)
     if step == TITLE:
@@ -144,34 +152,34 @@ async def answer(session: AsyncSession, *, vote_id: int, step: str, text: str,
                                    item=MATTER_STEPS[step], author=author)
     elif step == OPENS:
         return await choose_opening(session, vote_id=vote.id, day=parse_day(text),
-                                    author=author, tz=tz)
+                                    author=author, tz=tz, max_voting=max_voting)
     elif step == CLOSES:
         return await choose_closing(session, vote_id=vote.id, day=parse_day(text),
-                                    author=author, tz=tz)
+                                    author=author, tz=tz, max_voting=max_voting)
     await _done(session, author, vote.id)
     return vote
 
 
 async def choose_opening(session: AsyncSession, *, vote_id: int, day: dt.date, author: Person,
-                         tz: dt.tzinfo) -> Vote:
+                         tz: dt.tzinfo, max_voting: dt.timedelta = MAX_VOTING) -> Vote:
     """The opening day (refused before the 15 days' notice); the closing day is asked next
     (kept if it still fits after the new opening)."""
     vote = await draft(session, vote_id=vote_id, author=author)
     closes = local_day(vote.closes_at, tz) if vote.closes_at else day
     vote = await lifecycle.set_dates(session, vote_id=vote.id, opens_on=day,
                                      closes_on=closes if closes >= day else day, author=author,
-                                     tz=tz)
+                                     tz=tz, max_voting=max_voting)
     await _ask(session, author, vote.id, CLOSES)
     return vote
 
 
 async def choose_closing(session: AsyncSession, *, vote_id: int, day: dt.date, author: Person,
-                         tz: dt.tzinfo) -> Vote:
+                         tz: dt.tzinfo, max_voting: dt.timedelta = MAX_VOTING) -> Vote:
     vote = await draft(session, vote_id=vote_id, author=author)
     if vote.opens_at is None:
         raise Invalid(N_("Choose the opening day first."))
     vote = await lifecycle.set_dates(session, vote_id=vote.id, opens_on=local_day(
-        vote.opens_at, tz), closes_on=day, author=author, tz=tz)
+        vote.opens_at, tz), closes_on=day, author=author, tz=tz, max_voting=max_voting)
     await _done(session, author, vote.id)
     return vote
 

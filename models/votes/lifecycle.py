@@ -151,9 +151,11 @@ async def remove_matter(session: AsyncSession, *, vote_id: int, number: int,
 
 async def set_dates(session: AsyncSession, *, vote_id: int, opens_on: dt.date,
                     closes_on: dt.date, author: Person, tz: dt.tzinfo,
-                    now: dt.datetime | None = None) -> Vote:
+                    now: dt.datetime | None = None,
+                    max_voting: dt.timedelta = MAX_VOTING) -> Vote:
     """Voting opens at the start of `opens_on` and closes at the end of `closes_on` (the
-    community's zone); the opening must leave the 15 days' notice from today."""
+    community's zone); the opening must leave the 15 days' notice from today, and voting
+    lasts at most `max_voting` (the setting LINLI_VOTE_MAX_DAYS)."""
     now = now or utcnow()
     vote = await _draft(session, vote_id, author)
     earliest = earliest_opening(local_day(now, tz))
@@ -163,8 +165,8 @@ async def set_dates(session: AsyncSession, *, vote_id: int, opens_on: dt.date,
     if closes_on < opens_on:
         raise Invalid(N_("The closing day must be on or after the opening day."))
     opens_at, closes_at = start_of_day(opens_on, tz), end_of_day(closes_on, tz)
-    if closes_at - opens_at > MAX_VOTING:
-        raise Invalid(N_("Voting can last at most {days} days."), days=MAX_VOTING.days)
+    if closes_at - opens_at > max_voting:
+        raise Invalid(N_("Voting can last at most {days} days."), days=max_voting.days)
     vote.opens_at, vote.closes_at, vote.first_closes_at = opens_at, closes_at, closes_at
     await session.commit()
     return vote
