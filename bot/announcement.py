@@ -44,6 +44,8 @@ class Matter:
     title_en: str | None
     item_name: str  # the art. 278 item's words, untranslated (an N_ id)
     special: bool  # items 6–8: three quarters to pass
+    seats: int | None = None  # an election: how many it elects, of `candidates`
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ def _lines(_: Translator, vote: Announced) -> list[tuple[str, float, bool]]:
         needs = (_("passes with three quarters of the participating owners and area")
                  if matter.special else
                  _("passes with more than half of the participating owners and area"))
+        if matter.candidates:
+            needs = _("elects {seats} of the candidates {names}, each needing more than half "
+                      "of the participating owners and area", seats=matter.seats or 1,
+                      names="、".join(matter.candidates))
         paragraphs.append((_("{number}. {title} (art. 278 item {item}: {item_name}); {needs}.",
                              number=matter.number, title=name, item=matter.item,
                              item_name=_(matter.item_name), needs=needs), 11, False))
@@ -151,7 +157,8 @@ async def announced(session: AsyncSession, vote: Vote, link: str) -> Announced:
     estate = await estate_of_vote(session, vote)
     assert vote.opens_at is not None and vote.closes_at is not None
     matters = [Matter(m.number, m.item or 9, m.title, m.title_en, ITEM_NAMES[m.item or 9],
-                      (m.item or 0) in SPECIAL_ITEMS) for m in await matters_of(session, vote.id)]
+                      (m.item or 0) in SPECIAL_ITEMS, m.seats, tuple(m.options or ()))
+               for m in await matters_of(session, vote.id)]
     return Announced(vote.id, vote.title, vote.title_en, estate.name, estate.name_en,
                      vote.opens_at, vote.closes_at, vote.announced_at or vote.created_at,
                      matters, link)

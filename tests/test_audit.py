@@ -84,6 +84,12 @@ UNAUDITED = {
     "models.votes.lifecycle.set_title", "models.votes.lifecycle.add_matter",
     "models.votes.lifecycle.remove_matter", "models.votes.lifecycle.set_changeable",
     "models.votes.lifecycle.set_reminders", "models.votes.lifecycle.set_dates",
+    "models.votes.elections.ask_election", "models.votes.elections.answer",
+    "models.votes.elections.answer_photo", "models.votes.elections.ask_candidate",
+    "models.votes.elections.add_candidate", "models.votes.elections.describe_candidate",
+    "models.votes.elections.set_candidate_photo", "models.votes.elections.drop_candidate",
+    "models.votes.elections.set_seats", "models.votes.elections.election_page",
+    "models.votes.elections.add_election",
 }
 # Shared parts that take an actor's id to pass it on, not verbs: the feature's verb that calls
 # them audits (remind_non_signers, remind_unacknowledged …)
@@ -140,7 +146,7 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
     from zoneinfo import ZoneInfo
 
     from models.schedule import DueItem
-    from models.votes import closing, dialogs, following, lifecycle
+    from models.votes import closing, dialogs, elections, following, lifecycle
     from models.votes.core import OPEN_DUE
 
     tz = ZoneInfo("Asia/Shanghai")
@@ -177,6 +183,38 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
             w.s, **v(w), title="续筹维修资金", item=6)),
         ("models.votes.lifecycle.remove_matter", lambda w: lifecycle.remove_matter(
             w.s, **v(w), number=2)),
+        # a committee election as matter 2: its title, three candidates, two seats
+        ("models.votes.elections.ask_election", lambda w: elections.ask_election(w.s, **v(w))),
+        ("models.votes.elections.answer", lambda w: elections.answer(
+            w.s, **v(w), step=elections.ELECTION, text="第三届业主委员会选举")),
+        ("models.votes.elections.answer", lambda w: elections.answer(
+            w.s, **v(w), step="candidate2", text="张伟")),
+        ("models.votes.elections.answer", lambda w: elections.answer(
+            w.s, **v(w), step="about2", text="退休教师")),
+        ("models.votes.elections.answer_photo", lambda w: elections.answer_photo(
+            w.s, **v(w), step="photo2", file_id="AgACAgIAAx0")),
+        ("models.votes.elections.ask_candidate", lambda w: elections.ask_candidate(
+            w.s, **v(w), matter=2)),
+        ("models.votes.elections.add_candidate", lambda w: elections.add_candidate(
+            w.s, **v(w), matter=2, name="李娜")),
+        ("models.votes.elections.describe_candidate", lambda w: elections.describe_candidate(
+            w.s, **v(w), matter=2, about="会计")),
+        ("models.votes.elections.set_candidate_photo", lambda w: elections.set_candidate_photo(
+            w.s, **v(w), matter=2, file_id="AgACAgIAAx1")),
+        ("models.votes.elections.add_candidate", lambda w: elections.add_candidate(
+            w.s, **v(w), matter=2, name="王强")),
+        ("models.votes.elections.add_candidate", lambda w: elections.add_candidate(
+            w.s, **v(w), matter=2, name="赵六")),
+        ("models.votes.elections.drop_candidate", lambda w: elections.drop_candidate(
+            w.s, **v(w), matter=2, number=4)),
+        ("models.votes.elections.set_seats", lambda w: elections.set_seats(
+            w.s, **v(w), matter=2, seats=2)),
+        ("models.votes.elections.election_page", lambda w: elections.election_page(
+            w.s, **v(w), matter=2)),
+        ("models.votes.elections.add_election", lambda w: elections.add_election(
+            w.s, **v(w), title="候补委员选举")),
+        ("models.votes.lifecycle.remove_matter", lambda w: lifecycle.remove_matter(
+            w.s, **v(w), number=3)),
         ("models.votes.lifecycle.set_changeable", lambda w: lifecycle.set_changeable(
             w.s, **v(w), changeable=False)),
         ("models.votes.lifecycle.set_reminders", lambda w: lifecycle.set_reminders(

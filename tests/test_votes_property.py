@@ -1,5 +1,6 @@
 """Owners' votes under random sequences of what people do — vote, change, remind, extend,
-close, count, confirm, export, recount — on SQLite and PostgreSQL. After every step: nobody
+close, count, confirm, export, recount — on SQLite and PostgreSQL, over a vote of two
+decisions and a committee election (three candidates, two seats). After every step: nobody
 is counted twice, the totals are the frozen roll's, and once counted the stored result is the
 recount from the exported files alone."""
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, inspect, select
 from models.errors import DomainError
 from models.estates import Estate
 from models.people import Person
-from models.votes import ballots, following, lifecycle, recount, tally
+from models.votes import ballots, elections, following, lifecycle, recount, tally
 from models.votes.export import export_files
 from models.votes.tables import Ballot, RollOwner, Vote, VoteStatus
 from tests.conftest import person, resident
@@ -25,13 +26,26 @@ pytestmark = pytest.mark.usefixtures("places")
 ROOMS = [f"{B1}/{unit}单元/{floor}0{door}" for unit in (1, 2) for floor in range(1, 6)
          for door in (1, 2)]
 CHOICES = st.sampled_from(["agree", "disagree", "abstain"])
+TICKS = st.lists(st.integers(1, 3), max_size=3, unique=True)  # three: refused, two seats
 STEPS = st.lists(st.one_of(
-    st.tuples(st.just("vote"), st.integers(0, len(ROOMS) - 1), CHOICES, CHOICES),
+    st.tuples(st.just("vote"), st.integers(0, len(ROOMS) - 1), CHOICES, CHOICES, TICKS),
     st.tuples(st.just("remind")),
     st.tuples(st.just("extend"), st.integers(1, 40)),
     st.tuples(st.just("close")),
     st.tuples(st.just("confirm"), st.integers(0, 2)),
 ), min_size=1, max_size=30)
+
+
+async def with_election(session, vote: Vote) -> None:
+    """The draft's third matter: an election of two of three candidates."""
+    staff = await staff_of(session)
+    election = await elections.add_election(session, vote_id=vote.id, title="业主委员会选举",
+                                            author=staff)
+    for name in ("张伟", "李娜", "王强"):
+        await elections.add_candidate(session, vote_id=vote.id, matter=election.number,
+                                      name=name, author=staff)
+    await elections.set_seats(session, vote_id=vote.id, matter=election.number, seats=2,
+                              author=staff)
 
 
 async def check(session, vote: Vote, tmp_path) -> None:
@@ -64,7 +78,7 @@ async def test_the_tally_always_equals_the_recount(session, estate, tmp_path, st
     voter_ids = session.info["voters"]
     members = [staff] + [await person(session, t, n) for t, n in ((901, "李委员"),
                                                                   (902, "张委员"))]
-    vote = await opened(session, estate, building=B1)
+    vote = await opened(session, estate, building=B1, then=with_election)
     now = during(vote)
     for step in steps:
         try:
@@ -73,7 +87,8 @@ async def test_the_tally_always_equals_the_recount(session, estate, tmp_path, st
                 [owner] = await ballots.voter_owners(session, vote_id=vote.id, person=voter,
                                                      now=now)
                 await ballots.cast(session, vote_id=vote.id, owner_id=owner.id, person=voter,
-                                   choices={1: step[2], 2: step[3]}, now=now)
+                                   choices={1: step[2], 2: step[3], 3: tuple(step[4])},
+                                   now=now)
             elif step[0] == "remind":
                 await following.remind(session, vote_id=vote.id, by=staff, now=now)
             elif step[0] == "extend":

@@ -81,8 +81,11 @@ async def draft(session, estate, *, matters=((1, "议事规则"), (6, "续筹维
     return vote
 
 
-async def opened(session, estate, **kwargs) -> Vote:
+async def opened(session, estate, *, then=None, **kwargs) -> Vote:
+    """A draft announced and opened; `then(session, vote)` adds to the draft first."""
     vote = await draft(session, estate, **kwargs)
+    if then is not None:
+        await then(session, vote)
     await lifecycle.announce(session, vote_id=vote.id, author=await staff_of(session), tz=TZ,
                              now=T0)
     item = await session.scalar(select(DueItem).where(DueItem.kind == OPEN_DUE,

@@ -19,7 +19,16 @@ from typing import TypeAlias
 
 from bot.feature import CliCommand, Command, DeepLink, Feature, MenuButton, MenuCommand, On
 from bot.i18n import N_
-from handlers.votes import answers, ballot, drafting, exporting, following, recount, waiting
+from handlers.votes import (
+    answers,
+    ballot,
+    candidates,
+    drafting,
+    exporting,
+    following,
+    recount,
+    waiting,
+)
 from handlers.votes import buttons as b
 from handlers.votes.rendering import RENDERERS, SHARED
 from models.schedule import Effect
@@ -54,6 +63,8 @@ FEATURE = Feature(
         On(b.MyVotes, ballot.my_votes), On(b.OpenVote, ballot.open_vote),
         On(b.OpenOwner, ballot.open_owner), On(b.Ballot, ballot.ballot),
         On(b.Review, ballot.review), On(b.Cast, ballot.cast),
+        On(b.Candidates, ballot.candidates),
+        *[On(codec, handler) for codec, handler in candidates.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in drafting.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in following.BUTTONS.items()],
     ],

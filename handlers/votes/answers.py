@@ -1,11 +1,13 @@
 """Answers to what a vote's dialog asked a convenor to type (models/asks.py routes them here,
 and only here): the title, a matter's title, the opening or closing day, the reason for
-cancelling. Anything but text gets the usual pointer."""
+cancelling (an election's title, candidates and photos: handlers/votes/candidates.py).
+Anything but text gets the usual pointer."""
 
 from __future__ import annotations
 
 from bot.buttons import keyboard
 from bot.feature import Call
+from handlers.votes import candidates
 from handlers.votes.buttons import Manage
 from handlers.votes.drafting import ask_changeable, ask_closing, show_draft
 from handlers.votes.rendering import title
@@ -38,4 +40,4 @@ async def take_text(call: Call[Ask]) -> None:
         await show_draft(call, vote)
 
 
-INPUTS = {step: take_text for step in dialogs.STEPS}
+INPUTS = {**{step: take_text for step in dialogs.STEPS}, **candidates.INPUTS}

@@ -1,88 +1,61 @@
 """The owner's side: /votes lists the votes of my homes; a vote opens as what it is now
 (announced: when voting opens; open: the ballot; published: the result). Whoever may vote for
 several roll owners (a home of their own and one they co-own) first picks which. The ballot is
-filled in by buttons, one per choice and matter, each edit carrying the choices so far
-(`buttons.Ballot.state`); every matter chosen → Review → Confirm → the ballot is cast and a
-copy of it sent. Changing (where the vote allows) reopens it with the current choices.
+filled in by buttons, one per choice and matter (an election: one per candidate, ticked up to
+its seats), each edit carrying the choices so far (`buttons.Ballot.state`, read by
+`ballot_state`); every decision chosen → Review → Confirm → the ballot is cast and a copy of
+it sent. Changing (where the vote allows) reopens it with the current choices.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.buttons import keyboard
 from bot.feature import Call
 from bot.i18n import Translator
-from handlers.votes.buttons import Ballot, Cast, Chart, Convene, OpenOwner, OpenVote, Review
-from handlers.votes.rendering import (
-    CHOICE_LABELS,
-    CHOICES,
-    LETTERS,
-    header,
-    matter_lines,
-    result_text,
-    status_of,
-    title,
+from handlers.votes import ballot_state as bs
+from handlers.votes.ballot_text import (
+    Abouts,
+    ballot_keyboard,
+    ballot_text,
+    cast_summary,
+    owner_line,
+    summary_lines,
 )
+from handlers.votes.buttons import (
+    Ballot,
+    Candidates,
+    Cast,
+    Chart,
+    Convene,
+    OpenOwner,
+    OpenVote,
+    Review,
+)
+from handlers.votes.rendering import header, matter_lines, result_text, status_of, title
 from models.errors import N_, Invalid, StaleButton
-from models.votes import ballots, dialogs, reading, tally
+from models.votes import ballots, dialogs, elections, reading
 from models.votes.reading import BallotView
+from models.votes.selections import TOO_MANY
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 from models.votes.tally import area_text
 
-UNCHOSEN = "-"
 NOT_ALL = N_("Choose agree, disagree or abstain for every matter first.")
 
 
-def checked(state: str, view: BallotView) -> str:
-    """The button's choices, if they fit the ballot (a forged or stale one does not)."""
-    if len(state) != len(view.matters) or set(state) - {*CHOICES, UNCHOSEN}:
-        raise StaleButton()
-    return state
+async def abouts(call: Call[object], view: BallotView) -> Abouts:
+    """The elections' candidates (descriptions, photos): read only where there are any."""
+    if not any(bs.is_election(m) for m in view.matters):
+        return {}
+    return await elections.candidates_of(call.session, view.vote.id)
 
 
-def owner_line(_: Translator, view: BallotView) -> str:
-    return _("Ballot for: {homes} ({area} m²)", homes=escape("、".join(view.homes)),
-             area=area_text(view.owner.area))
-
-
-def ballot_text(_: Translator, view: BallotView, state: str, where: str) -> str:
-    lines = [header(_, view.vote, where), owner_line(_, view), ""]
-    for line, letter in zip(matter_lines(_, view.matters, with_needs=True), state,
-                            strict=True):
-        chosen = _(CHOICE_LABELS[CHOICES[letter]]) if letter in CHOICES else _("not chosen yet")
-        lines += [line, "   " + _("Your choice: {choice}", choice=chosen), ""]
-    lines.append(_("Press one button for each matter. The decision is valid when owners "
-                   "holding at least two thirds of all owners and of the area take part."))
-    return "\n".join(lines)
-
-
-def ballot_keyboard(_: Translator, view: BallotView, state: str) -> InlineKeyboardMarkup:
-    rows: list[list[InlineKeyboardButton]] = []
-    for i, matter in enumerate(view.matters):
-        row = []
-        for letter, choice in CHOICES.items():
-            label = f"{matter.number}. {_(CHOICE_LABELS[choice])}"
-            picked = state[:i] + letter + state[i + 1:]
-            row.append(Ballot(view.vote.id, view.owner.id, picked).button(
-                f"👉 {label}" if state[i] == letter else label))
-        rows.append(row)
-    if UNCHOSEN not in state:
-        rows.append([Review(view.vote.id, view.owner.id, state).button(_("Review ▶"))])
-    return InlineKeyboardMarkup(rows)
-
-
-def summary_lines(_: Translator, view: BallotView, state: str) -> list[str]:
-    return [_("{number}. {title} — {choice}", number=m.number,
-              title=escape(m.title_for(_.language)), choice=_(CHOICE_LABELS[CHOICES[letter]]))
-            for m, letter in zip(view.matters, state, strict=True)]
-
-
-async def show_ballot(call: Call[object], view: BallotView, state: str) -> None:
+async def show_ballot(call: Call[object], view: BallotView, picks: list[bs.Pick]) -> None:
     where = await reading.where(call.session, view.vote, call._.language)
-    await call.show(ballot_text(call._, view, state, where), ballot_keyboard(call._, view, state))
+    about = await abouts(call, view)
+    await call.show(ballot_text(call._, view, picks, where, about),
+                    ballot_keyboard(call._, view, picks, about))
 
 
 async def start_ballot(call: Call[object], vote_id: int, owner_id: int) -> None:
@@ -92,16 +65,16 @@ async def start_ballot(call: Call[object], vote_id: int, owner_id: int) -> None:
     view = await reading.ballot_view(call.session, vote_id=vote_id, owner_id=owner_id,
                                      person=call.me, language=_.language)
     if view.cast is None:
-        await show_ballot(call, view, UNCHOSEN * len(view.matters))
+        await show_ballot(call, view, bs.decode(bs.blank(view.matters), view.matters))
         return
-    state = "".join(LETTERS.get(view.cast.get(str(m.number), ""), UNCHOSEN)
-                    for m in view.matters)
+    picks = bs.from_cast(view.cast, view.matters)
     lines = [f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view),
              _("✅ Your ballot was cast on {when}:", when=_.when(view.cast_at, zone=True)),
-             *summary_lines(_, view, state)]
+             *summary_lines(_, view.matters, picks)]
     if not view.vote.changeable:
         await call.show("\n".join([*lines, _("This vote does not allow changing a ballot.")]))
         return
+    state = bs.encode(picks, view.matters)
     await call.show("\n".join([*lines, _("You can change it until voting closes.")]),
                     keyboard([(_("✏️ Change my ballot"), Ballot(vote_id, owner_id, state))]))
 
@@ -124,10 +97,7 @@ def cast_lines(_: Translator, matters: list[VoteMatter],
     for cast in mine:
         lines += ["", _("✅ Your ballot for {homes} was cast on {when}:",
                         homes=escape("、".join(cast.homes)), when=_.when(cast.cast_at, zone=True))]
-        lines += [_("{number}. {title} — {choice}", number=m.number,
-                    title=escape(m.title_for(_.language)),
-                    choice=_(CHOICE_LABELS[tally.Choice(cast.choices[str(m.number)])]))
-                  for m in matters if str(m.number) in cast.choices]
+        lines += cast_summary(_, matters, cast.choices)
     return lines
 
 
@@ -195,56 +165,77 @@ async def show_vote(call: Call[object], vote_id: int) -> None:
 
 
 async def ballot(call: Call[Ballot]) -> None:
-    """Mark a choice (an edit of the ballot, the choices carried by the buttons)."""
+    """Mark a choice, or tick a candidate (an edit of the ballot, the choices carried by the
+    buttons)."""
     data = call.data
     view = await reading.ballot_view(call.session, vote_id=data.vote_id,
                                      owner_id=data.owner_id, person=call.me,
                                      language=call._.language)
-    await show_ballot(call, view, checked(data.state, view))
+    picks = bs.decode(data.state, view.matters)
+    full = bs.over_limit(picks, view.matters)
+    if full is not None:
+        raise Invalid(TOO_MANY, matter=full.number, seats=full.seats or 1)
+    await show_ballot(call, view, picks)
 
 
-async def _complete(call: Call[Review] | Call[Cast]) -> tuple[reading.BallotView, str]:
-    """The ballot as the buttons carry it, re-read and checked: every matter chosen."""
+async def _complete(call: Call[Review] | Call[Cast]) -> tuple[reading.BallotView,
+                                                               list[bs.Pick]]:
+    """The ballot as the buttons carry it, re-read and checked: every decision chosen."""
     data = call.data
     view = await reading.ballot_view(call.session, vote_id=data.vote_id,
                                      owner_id=data.owner_id, person=call.me,
                                      language=call._.language)
-    state = checked(data.state, view)
-    if UNCHOSEN in state:
+    picks = bs.decode(data.state, view.matters)
+    if not bs.complete(picks) or bs.over_limit(picks, view.matters) is not None:
         raise Invalid(NOT_ALL)
-    return view, state
+    return view, picks
 
 
 async def review(call: Call[Review]) -> None:
     """Every matter chosen: the summary, to confirm."""
     _, data = call._, call.data
-    view, state = await _complete(call)
+    view, picks = await _complete(call)
     then = (_("You can change it until voting closes.") if view.vote.changeable
             else _("Once cast, it cannot be changed."))
     await call.edit("\n".join([_("Please check your ballot for «{title}»:",
                                  title=title(_, view.vote)), owner_line(_, view), "",
-                               *summary_lines(_, view, state), "", then]),
-                    keyboard([(_("✔ Confirm"), Cast(data.vote_id, data.owner_id, state))],
-                             [(_("✏️ Change"), Ballot(data.vote_id, data.owner_id, state))]))
+                               *summary_lines(_, view.matters, picks), "", then]),
+                    keyboard([(_("✔ Confirm"), Cast(data.vote_id, data.owner_id, data.state))],
+                             [(_("✏️ Change"), Ballot(data.vote_id, data.owner_id, data.state))]))
 
 
 async def cast(call: Call[Cast]) -> None:
     """Cast the ballot and send its copy."""
     _, data = call._, call.data
-    view, state = await _complete(call)
+    view, picks = await _complete(call)
     done = await ballots.cast(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
-                              person=call.me, choices={m.number: CHOICES[letter].value for m,
-                                                       letter in zip(view.matters, state,
-                                                                     strict=True)})
+                              person=call.me, choices=bs.as_choices(picks, view.matters))
     call.wake_outbox()  # the co-owners are told
     await call.mark(_("✅ Cast · {day}", day=_.short_day(done.ballot.cast_at)))
     await call.reply("\n".join([
         _("🧾 <b>Your ballot</b> (copy) — {title}", title=title(_, view.vote)),
-        owner_line(_, view), *summary_lines(_, view, state),
+        owner_line(_, view), *summary_lines(_, view.matters, picks),
         _("Cast on {when} by {name} · ballot no. {number}, version {version}",
           when=_.when(done.ballot.cast_at, zone=True), name=escape(call.me.name),
           number=done.ballot.id, version=done.ballot.version)]))
     await call.toast(_("Your ballot is cast.") if not done.changed else _("Ballot changed."))
+
+
+async def candidates(call: Call[Candidates]) -> None:
+    """The election's candidates, each with their photo and description."""
+    _, data = call._, call.data
+    seen = await reading.owner_vote(call.session, vote_id=data.vote_id, person=call.me,
+                                    language=_.language)
+    found = (await elections.candidates_of(call.session, seen.vote.id)).get(data.matter)
+    if not found:
+        raise StaleButton()
+    for c in found:
+        line = f"{c.number}. {c.name}" + (f" — {c.about}" if c.about else "")
+        if c.photo_id:
+            await call.send_photo(c.photo_id, line)
+        else:
+            await call.reply(escape(line))
+    await call.toast()
 
 
 async def open_owner(call: Call[OpenOwner]) -> None:

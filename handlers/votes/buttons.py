@@ -2,10 +2,11 @@
 preparatory group and community staff). The data is only a hint: every verb re-checks the
 vote, the owner and the person's right on the server.
 
-A half-filled ballot lives in its buttons, not in a table: `state` has one letter per matter
-in order (`a` agree, `d` disagree, `s` abstain, `-` not chosen yet), so "vo:b:12:34:ad-" is
-the ballot of roll owner 34 in vote 12 with matter 1 agreed, 2 disagreed and 3 still open.
-Twelve matters at most (models/votes/core.MAX_MATTERS) keep every button within 64 bytes.
+A half-filled ballot lives in its buttons, not in a table: `state` has one letter per decision
+in order (`a` agree, `d` disagree, `s` abstain, `-` not chosen yet) and an election's ticked
+candidates in base 32 (handlers/votes/ballot_state.py), so "vo:b:12:34:ad-" is the ballot of
+roll owner 34 in vote 12 with matter 1 agreed, 2 disagreed and 3 still open. A state of at
+most models/votes/elections.BALLOT_WIDTH characters keeps every button within 64 bytes.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ class Cast(ButtonData, prefix="vo:c"):
     state: str
 
 
+class Candidates(ButtonData, prefix="vo:cv"):
+    """An election's candidates, each with their photo and description."""
+
+    vote_id: int
+    matter: int
+
+
 class Chart(ButtonData, prefix="vo:ch"):
     """The result as a chart (PNG)."""
 
@@ -97,6 +105,36 @@ class PickItem(ButtonData, prefix="vc:i"):
 
     vote_id: int
     item: int
+
+
+class PickElection(ButtonData, prefix="vc:el"):
+    """Add an election of the owners' committee (item 3): its title is asked for."""
+
+    vote_id: int
+
+
+class ElectionPage(ButtonData, prefix="vc:ep"):
+    """An election of the draft: its candidates, seats, and adding more."""
+
+    vote_id: int
+    matter: int
+
+
+class AddCandidate(ButtonData, prefix="vc:ac"):
+    vote_id: int
+    matter: int
+
+
+class DropCandidate(ButtonData, prefix="vc:dc"):
+    vote_id: int
+    matter: int
+    number: int
+
+
+class Seats(ButtonData, prefix="vc:se"):
+    vote_id: int
+    matter: int
+    seats: int
 
 
 class DropMatter(ButtonData, prefix="vc:dm"):

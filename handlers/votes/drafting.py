@@ -23,9 +23,11 @@ from handlers.votes.buttons import (
     Convene,
     Dates,
     DropMatter,
+    ElectionPage,
     Manage,
     NewVote,
     Opens,
+    PickElection,
     PickEstate,
     PickItem,
     PickScope,
@@ -103,7 +105,11 @@ async def pick_scope(call: Call[PickScope]) -> None:
 
 
 def item_keyboard(_: Translator, vote_id: int) -> list[list[tuple[str, ButtonData]]]:
-    return [[(f"{item}. {item_name(_, item)}", PickItem(vote_id, item))] for item in core.ITEMS]
+    """The art. 278 items, and first the committee election (item 3, with candidates)."""
+    return [[(_("🗳 Committee election (item 3): owners choose among candidates"),
+              PickElection(vote_id))],
+            *[[(f"{item}. {item_name(_, item)}", PickItem(vote_id, item))]
+              for item in core.ITEMS]]
 
 
 async def show_draft(call: Call[object], vote: Vote) -> None:
@@ -120,8 +126,10 @@ async def show_draft(call: Call[object], vote: Vote) -> None:
                       _("Add another matter, or go on to the dates.")])
     rows = [[(_("➕ Add a matter"), AddMatter(vote.id)), (_("Next: dates ▶"), Dates(vote.id))],
             [(_("🗑 Remove {number}", number=m.number), DropMatter(vote.id, m.number))
-             for m in matters[:6]]]
-    await call.show(text, keyboard(*rows))
+             for m in matters[:6]],
+            [(_("✏️ {number}: candidates", number=m.number), ElectionPage(vote.id, m.number))
+             for m in matters if m.kind == "election"][:4]]
+    await call.show(text, keyboard(*[row for row in rows if row]))
 
 
 async def add_matter(call: Call[AddMatter]) -> None:

@@ -229,7 +229,7 @@ async def cancel_ask(call: Call[CancelAsk]) -> None:
 
 
 if TYPE_CHECKING:
-    from bot.charts import MatterBars
+    from bot.charts import CandidateBars, MatterBars
 
 
 def _of_voters(count: tally.Count, r: tally.MatterResult) -> tuple[Fraction, Fraction]:
@@ -237,15 +237,25 @@ def _of_voters(count: tally.Count, r: tally.MatterResult) -> tuple[Fraction, Fra
 
 
 def bars(_: Translator, matters: list[VoteMatter],
-         results: list[tally.MatterResult]) -> list[MatterBars]:
-    from bot.charts import MatterBars  # (matplotlib: loaded when a chart is drawn, see below)
+         results: list[tally.MatterResult]) -> list[MatterBars | CandidateBars]:
+    from bot.charts import CandidateBars, MatterBars  # (matplotlib: loaded when drawn, below)
 
     names = {m.number: m.title_for(_.language) for m in matters}
-    return [MatterBars(f"{r.number}. {names.get(r.number, '')}",
-                       (r.quorum_owners.share, r.quorum_area.share), _of_voters(r.agree, r),
-                       _of_voters(r.disagree, r), _of_voters(r.abstain, r),
-                       r.quorum_owners.needed, r.majority_owners.needed, outcome(_, r))
-            for r in results]
+    drawn: list[MatterBars | CandidateBars] = []
+    for r in results:
+        heading = f"{r.number}. {names.get(r.number, '')}"
+        if r.matter.kind is tally.MatterKind.ELECTION:
+            drawn.append(CandidateBars(
+                heading, tuple(o.name for o in r.options),
+                tuple(o.owners_bar.share for o in r.options),
+                tuple(o.area_bar.share for o in r.options),
+                tuple(bool(o.elected) for o in r.options), tally.MAJORITY, outcome(_, r)))
+            continue
+        drawn.append(MatterBars(heading, (r.quorum_owners.share, r.quorum_area.share),
+                                _of_voters(r.agree, r), _of_voters(r.disagree, r),
+                                _of_voters(r.abstain, r), r.quorum_owners.needed,
+                                r.majority_owners.needed, outcome(_, r)))
+    return drawn
 
 
 async def chart(call: Call[Chart]) -> None:
@@ -279,14 +289,23 @@ async def export(call: Call[Export]) -> None:
     header = [_("Household"), _("Area (m²)"), _("Channel"),
               *[_("Matter {number}", number=m.number) for m in view.matters]]
     table = [(home, tally.area_text(area), channel,
-              *[_(PLAIN[c]) if (c := choices.get(str(m.number))) in PLAIN else ""
-                for m in view.matters])
+              *[cell(_, m, choices.get(str(m.number))) for m in view.matters])
              for home, area, choices, channel in rows]
     payload = (csv_bytes(header, table) if kind == "csv"
                else xlsx_bytes(header, table, sheet=_("Ballots")))
     await call.send_document(payload, f"vote-{view.vote.id}.{kind}", shorten(
         _("{title}: {count} ballots", title=view.vote.title_for(_.language), count=len(rows)),
         CAPTION))
+
+
+def cell(_: Translator, matter: VoteMatter, chosen: str | None) -> str:
+    """A ballot's answer in the export: a decision's word, an election's chosen names."""
+    if chosen is None:
+        return ""
+    if chosen in PLAIN:
+        return _(PLAIN[chosen])
+    return "; ".join(matter.options[int(n) - 1] for n in chosen.split(";") if n) or _(
+        "(no candidate)")
 
 
 async def printable(call: Call[Printable]) -> None:

@@ -16,14 +16,13 @@ from bot.buttons import keyboard
 from bot.feature import Session
 from bot.i18n import N_, Translator
 from bot.outbox import Rendered
+from handlers.votes.ballot_state import CHOICES, LETTERS  # noqa: F401  (the ballot's, shown here)
 from handlers.votes.buttons import Chart, ConfirmCount, ExtendAsk, Manage, OpenVote, Progress
 from models.telegram_limits import fit_lines
 from models.votes import core, reading, tally
 from models.votes.report import result_table
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
-CHOICES = {"a": tally.Choice.AGREE, "d": tally.Choice.DISAGREE, "s": tally.Choice.ABSTAIN}
-LETTERS = {choice.value: letter for letter, choice in CHOICES.items()}
 CHOICE_LABELS = {tally.Choice.AGREE: N_("✅ Agree"), tally.Choice.DISAGREE: N_("❌ Disagree"),
                  tally.Choice.ABSTAIN: N_("⚪ Abstain")}
 STATUS = {VoteStatus.DRAFT: N_("draft"), VoteStatus.ANNOUNCED: N_("announced"),
@@ -53,15 +52,28 @@ def needs(_: Translator, item: int | None) -> str:
     return _("passes with more than half of the participating owners and of their area")
 
 
-def matter_lines(_: Translator, matters: list[VoteMatter], *, with_needs: bool = False
-                 ) -> list[str]:
+def election_needs(_: Translator, matter: VoteMatter) -> str:
+    return _("elects {seats} of {count} candidates: each needs more than half of the "
+             "participating owners and of their area; the most owners (then area) fill the "
+             "seats", seats=matter.seats or "?", count=len(matter.options or ()))
+
+
+def is_election(matter: VoteMatter) -> bool:
+    return matter.kind == tally.MatterKind.ELECTION
+
+
+def matter_lines(_: Translator, matters: list[VoteMatter], *, with_needs: bool = False,
+                 candidates: bool = True) -> list[str]:
     lines = []
     for m in matters:
         lines.append(_("<b>{number}. {title}</b>\n   art. 278 item {item}: {name}",
                        number=m.number, title=escape(m.title_for(_.language)), item=m.item,
                        name=item_name(_, m.item)))
+        if is_election(m) and candidates:
+            lines[-1] += "\n   " + _("Candidates: {names}", names=escape("、".join(
+                m.options or ())) or "—")
         if with_needs:
-            lines[-1] += "\n   " + needs(_, m.item)
+            lines[-1] += "\n   " + (election_needs(_, m) if is_election(m) else needs(_, m.item))
     return lines
 
 
@@ -89,14 +101,52 @@ def quorum_line(_: Translator, owners_of_needed: Fraction, area_of_needed: Fract
 def outcome(_: Translator, result: tally.MatterResult) -> str:
     if not result.quorum:
         return _("not decided: quorum not met")
+    if result.matter.kind is tally.MatterKind.ELECTION:
+        names = "、".join(result.matter.options[n - 1] for n in result.elected)
+        return _("elected: {names}", names=names) if names else _("nobody elected")
     return _("passed") if result.passed else _("not passed")
+
+
+def _decision_lines(_: Translator, r: tally.MatterResult) -> list[str]:
+    return [_("Agree: {owners} owners ({owners_share}), {area_share} of the area taking "
+              "part; disagree {disagree}, abstain {abstain}", owners=r.agree.owners,
+              owners_share=percent(r.majority_owners.share),
+              area_share=percent(r.majority_area.share), disagree=r.disagree.owners,
+              abstain=r.abstain.owners)]
+
+
+def _candidate_lines(_: Translator, r: tally.MatterResult) -> list[str]:
+    """Each candidate's owners and area (of those taking part), and whether elected."""
+    lines = []
+    for o in r.options:
+        state = (" — " + _("✅ elected") if o.elected else
+                 " — " + _("⚖️ tied for the last seat") if o.option in r.tie_at_last_seat
+                 else "")
+        lines.append(_("{number}. {name}: {owners} owners ({owners_share}), {area} m² "
+                       "({area_share} of the area taking part)", number=o.option,
+                       name=escape(o.name), owners=o.owners,
+                       owners_share=percent(o.owners_bar.share), area=tally.area_text(o.area),
+                       area_share=percent(o.area_bar.share)) + state)
+    lines.append(_("No candidate chosen (abstained): {owners} owners", owners=r.abstain.owners))
+    return lines
+
+
+def tie_lines(_: Translator, results: list[tally.MatterResult]) -> list[str]:
+    """To the convenors: every election tied at its last seat, and what to do."""
+    return [_("⚖️ <b>Run-off needed</b> — matter {number}: {names} are tied for the last seat "
+              "(as many owners and as much area), so none of them is elected. Hold a run-off "
+              "between them: a new vote with an election of just these candidates for the "
+              "seats left.", number=r.number, names=escape("、".join(
+                  r.matter.options[n - 1] for n in r.tie_at_last_seat)))
+            for r in results if r.tie_at_last_seat]
 
 
 def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str,
                 results: list[tally.MatterResult], *, before: str = "") -> str:
     """Per matter: the outcome, participation and agreement by owners and by area against
-    their thresholds; then the full table (as `linli votes recount` prints it) where the
-    message has room for it; `before` comes first (a line or two of HTML)."""
+    their thresholds (an election: each candidate's owners and area); then the full table
+    (as `linli votes recount` prints it) where the message has room for it; `before` comes
+    first (a line or two of HTML)."""
     lines = [_("📊 <b>Result</b>: {title}", title=title(_, vote)), escape(where)]
     names = {m.number: m.title_for(_.language) for m in matters}
     for r in results:
@@ -106,11 +156,8 @@ def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str
                     "the area (needed: 2/3 of both)", owners=r.owners_voted,
                     total=r.owners_total, owners_share=percent(r.quorum_owners.share),
                     area_share=percent(r.quorum_area.share)),
-                  _("Agree: {owners} owners ({owners_share}), {area_share} of the area taking "
-                    "part; disagree {disagree}, abstain {abstain}", owners=r.agree.owners,
-                    owners_share=percent(r.majority_owners.share),
-                    area_share=percent(r.majority_area.share), disagree=r.disagree.owners,
-                    abstain=r.abstain.owners)]
+                  *(_candidate_lines(_, r) if r.matter.kind is tally.MatterKind.ELECTION
+                    else _decision_lines(_, r))]
     if before:
         lines = [before, "", *lines]
     table = f"\n<pre>{escape(result_table(results, _))}</pre>"
@@ -199,9 +246,9 @@ async def render_to_confirm(session: Session, payload: dict[str, Any],
         return None
     vote, matters, results = found
     where = await reading.where(session, vote, _.language)
-    text = result_text(_, vote, matters, where, results, before=_(
+    text = result_text(_, vote, matters, where, results, before="\n\n".join([_(
         "🔒 <b>Voting has closed.</b> Please check the count and confirm it as scrutineer: two "
-        "confirmations are needed before the result is published."))
+        "confirmations are needed before the result is published."), *tie_lines(_, results)]))
     rows = [[(_("✔ Confirm the count"), ConfirmCount(vote.id))]]
     if not all(r.quorum for r in results):
         rows.append([(_("⏩ Extend voting"), ExtendAsk(vote.id))])

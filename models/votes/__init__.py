@@ -6,8 +6,9 @@ quorum, the majorities, the elected candidates), `headcount` (owners as art. 9 o
 interpretation counts them), `recount` and `report` (the three CSV files anyone can recount
 from, their JSON and the printed table). Over the database: `tables`, `roll` (the frozen
 roll), `core` (loading, who convenes, the words, the dates), `lifecycle` (draft → announced →
-open → closed → counted → confirmed → published, or cancelled), `ballots` (named ballots, one
-per owner), `following` (progress, quorum status, reminders) and `export` (the rows the tally
+open → closed → counted → confirmed → published, or cancelled), `elections` (a committee
+election's candidates and seats in a draft), `ballots` (named ballots, one per owner; what a
+ballot chose converts through the pure `selections`), `following` (progress, quorum status, reminders) and `export` (the rows the tally
 and the recount files are made of). The bot's own result is computed by the same `tally` from
 the same rows `export` writes, so the bot and a recount can never disagree.
 """

@@ -9,7 +9,7 @@ the ballot and the others are told it has been cast.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit
 from models.base import utcnow
-from models.errors import N_, Conflict, Invalid, NotAllowed
+from models.errors import N_, Conflict, NotAllowed
 from models.outbox import enqueue
 from models.people import Membership, MembershipStatus, Person, Relation
+from models.votes import selections
 from models.votes.core import CO_OWNER_VOTED, get_vote, matters_of
+from models.votes.elections import counted
 from models.votes.roll import owners_for
 from models.votes.tables import (
     Ballot,
@@ -30,9 +32,9 @@ from models.votes.tables import (
     RollHousehold,
     RollOwner,
     Vote,
+    VoteMatter,
     VoteStatus,
 )
-from models.votes.tally import Choice
 
 NOT_ON_ROLL = N_("Only owners on this vote's roll can vote. If you own a home here, ask the "
                  "community office to confirm you as its owner.")
@@ -75,27 +77,25 @@ class Cast:
     changed: bool  # a new version of an earlier ballot
 
 
-def _choices(numbers: list[int], given: Mapping[int, str]) -> dict[str, str]:
-    if sorted(given) != numbers:
-        raise Invalid(N_("Choose agree, disagree or abstain for every matter first."))
-    try:
-        return {str(n): Choice(given[n]).value for n in numbers}
-    except ValueError:
-        raise Invalid(N_("Choose agree, disagree or abstain for every matter first.")) from None
+def _choices(matters: Sequence[VoteMatter], given: Mapping[int, object]) -> dict[str, str]:
+    """Every matter's answer, checked, as text (matter number → "agree", "1;3", …)."""
+    picked = selections.ballot([counted(m) for m in matters], given)
+    return {str(n): selections.text_of(selection) for n, selection in picked.items()}
 
 
 async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Person,
-               choices: Mapping[int, str], now: dt.datetime | None = None,
+               choices: Mapping[int, object], now: dt.datetime | None = None,
                channel: str = "online") -> Cast:
     """Cast (or, where the vote allows it, change) the owner's ballot, in one transaction
-    with its version, its audit row and a word to the owner's other co-owners."""
+    with its version, its audit row and a word to the owner's other co-owners. `choices`:
+    matter number → a decision's "agree" / "disagree" / "abstain", or an election's chosen
+    candidates' numbers (none: abstaining)."""
     now = now or utcnow()
     vote = await get_vote(session, vote_id)
     await require_open(vote, now)
     if owner_id not in {o.id for o in await owners_for(session, vote, person.id)}:
         raise NotAllowed(NOT_ON_ROLL)
-    numbers = [m.number for m in await matters_of(session, vote.id)]
-    picked = _choices(numbers, choices)
+    picked = _choices(await matters_of(session, vote.id), choices)
     ballot = await ballot_of(session, vote.id, owner_id)
     changed = ballot is not None
     # every read before the first write: on SQLite the write lock is held from the first
@@ -116,7 +116,8 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
     try:
         await session.flush()
         session.add_all([BallotChoice(ballot_id=ballot.id, vote_id=vote.id, matter=int(n),
-                                      value=value) for n, value in picked.items()])
+                                      value=value) for n, text in picked.items()
+                         for value in selections.row_values(text)])
         session.add(BallotVersion(ballot_id=ballot.id, version=ballot.version, choices=picked,
                                   cast_by_id=person.id, at=now))
         await session.flush()
@@ -146,10 +147,11 @@ async def _co_owners(session: AsyncSession, owner_id: int, voter: Person) -> lis
 
 
 async def choices_of(session: AsyncSession, ballot_id: int) -> dict[str, str]:
-    """A ballot's current choices: matter number (as text) → choice."""
+    """A ballot's current choices: matter number (as text) → "agree" …, or an election's
+    chosen numbers ("1;3", "" for none)."""
     rows = await session.execute(select(BallotChoice.matter, BallotChoice.value)
                                  .where(BallotChoice.ballot_id == ballot_id))
-    return {str(matter): value for matter, value in rows}
+    return selections.texts_from_rows((int(m), str(v)) for m, v in rows)
 
 
 async def versions(session: AsyncSession, ballot_id: int) -> list[BallotVersion]:

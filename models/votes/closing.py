@@ -21,7 +21,7 @@ from models.outbox import enqueue_select
 from models.participation import reachable
 from models.people import Person
 from models.schedule import DueItem
-from models.votes import recount, tally
+from models.votes import recount, selections, tally
 from models.votes.core import (
     CLOSE_DUE,
     EXTENDED,
@@ -57,7 +57,8 @@ async def tally_of(session: AsyncSession, vote: Vote) -> list[tally.MatterResult
             .join(RollOwner, RollOwner.id == Ballot.owner_id)
             .where(BallotChoice.vote_id == vote.id)
             .group_by(BallotChoice.matter, BallotChoice.value)):
-        counts[int(matter)][str(value)] = tally.Count(int(owners), int(area or 0))
+        key = selections.counted_value(str(value))  # (an empty election ballot abstains)
+        counts[int(matter)][key] = tally.Count(int(owners), int(area or 0))
     return tally.tally_counts(matters, owners_total=vote.roll_owners,
                               area_total=vote.roll_area, owners_voted=int(voted[0]),
                               area_voted=int(voted[1]), counts=counts)

@@ -15,15 +15,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.votes import recount, tally
+from models.votes import recount, selections, tally
 from models.votes.core import matters_of
+from models.votes.elections import counted
 from models.votes.tables import Ballot, BallotChoice, RollHousehold, RollOwner, Vote
 
 
 async def matters_as_counted(session: AsyncSession, vote: Vote) -> list[tally.Matter]:
-    return [tally.Matter(number=m.number, kind=tally.MatterKind(m.kind), item=m.item,
-                         seats=m.seats, options=tuple(m.options or ()))
-            for m in await matters_of(session, vote.id)]
+    return [counted(m) for m in await matters_of(session, vote.id)]
 
 
 async def tally_inputs(session: AsyncSession, vote: Vote
@@ -38,20 +37,31 @@ async def tally_inputs(session: AsyncSession, vote: Vote
     ballots = list(await session.execute(
         select(Ballot, RollOwner.area).join(RollOwner, RollOwner.id == Ballot.owner_id)
         .where(Ballot.vote_id == vote.id).order_by(Ballot.id)))
-    chosen: dict[int, dict[int, str]] = defaultdict(dict)
+    rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for ballot_id, matter, value in await session.execute(
             select(BallotChoice.ballot_id, BallotChoice.matter, BallotChoice.value)
             .where(BallotChoice.vote_id == vote.id)):
-        chosen[ballot_id][matter] = value
+        rows[ballot_id].append((int(matter), str(value)))
+    kinds = {m.number: m.kind for m in matters}
     voted = {ballot.owner_id for ballot, _area in ballots}
     roll = [tally.RollOwner(key=f"O{owner.id}", households=tuple(households[owner.id]),
                             area=owner.area, voted=owner.id in voted)
             for owner in await session.scalars(select(RollOwner).where(
                 RollOwner.vote_id == vote.id).order_by(RollOwner.id))]
     cast = [tally.Ballot(key=f"B{ballot.id}", area=area, channel=ballot.channel,
-                         choices={m: tally.Choice(v) for m, v in chosen[ballot.id].items()})
+                         choices=_selections(kinds, rows[ballot.id]))
             for ballot, area in ballots]
     return matters, roll, cast
+
+
+def _selections(kinds: dict[int, tally.MatterKind], rows: list[tuple[int, str]]
+                ) -> dict[int, tally.Selection]:
+    """One ballot's `vote_ballot_choice` rows as the tally's selections, per matter."""
+    values: dict[int, list[str]] = defaultdict(list)
+    for matter, value in rows:
+        values[matter].append(value)
+    return {matter: selections.from_rows(kinds[matter], found)
+            for matter, found in values.items() if matter in kinds}
 
 
 async def export_files(session: AsyncSession, vote: Vote, directory: Path) -> None:

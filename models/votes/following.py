@@ -26,6 +26,7 @@ from models.errors import N_, Conflict
 from models.people import Person
 from models.places import Place, PlaceKind, name_column
 from models.schedule import DueItem
+from models.votes import selections
 from models.votes.core import REMINDER, acted, duty_of, get_vote, require_convenor, vote_paths
 from models.votes.roll import roll_units
 from models.votes.tables import (
@@ -156,7 +157,8 @@ async def not_voted(session: AsyncSession, vote: Vote, paths: Sequence[str], *,
 
 async def ballots_after_closing(session: AsyncSession, *, vote_id: int, viewer: Person
                                 ) -> list[tuple[str, int, dict[str, str], str]]:
-    """Who voted how — (owner's first household's name, area, choices, channel) — for the
+    """Who voted how — (owner's first household's name, area, choices as text: "agree",
+    an election's "1;3", channel) — for the
     convenors, and only once voting has closed (named ballots; nobody sees them before)."""
     vote = await get_vote(session, vote_id)
     await require_convenor(session, viewer, vote)
@@ -172,12 +174,12 @@ async def ballots_after_closing(session: AsyncSession, *, vote_id: int, viewer: 
         .join(first, first.c.owner_id == Ballot.owner_id)
         .join(Place, Place.id == first.c.h).where(Ballot.vote_id == vote.id)
         .order_by(Place.path))
-    chosen: dict[int, dict[str, str]] = defaultdict(dict)
+    chosen: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for ballot_id, matter, value in await session.execute(
             select(BallotChoice.ballot_id, BallotChoice.matter, BallotChoice.value)
             .where(BallotChoice.vote_id == vote.id)):
-        chosen[ballot_id][str(matter)] = value
-    return [(name, area, chosen[ballot_id], channel)
+        chosen[ballot_id].append((int(matter), str(value)))
+    return [(name, area, selections.texts_from_rows(chosen[ballot_id]), channel)
             for ballot_id, name, area, channel in rows]
 
 __all__ = ["BuildingRow", "Status", "by_building", "not_voted", "remind", "remind_due",

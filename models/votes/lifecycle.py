@@ -23,7 +23,7 @@ from models.people import Person, Role
 from models.permissions import places_with_role
 from models.places import PlaceKind, get_place
 from models.schedule import DueItem, schedule
-from models.votes import tally
+from models.votes import elections, tally
 from models.votes.closing import (  # noqa: F401  (the end of voting, importable from here)
     can_extend,
     close_due,
@@ -124,6 +124,8 @@ async def add_matter(session: AsyncSession, *, vote_id: int, title: str, item: i
     matters = await matters_of(session, vote.id)
     if len(matters) >= MAX_MATTERS:
         raise Invalid(N_("A vote holds at most {limit} matters."), limit=MAX_MATTERS)
+    if elections.ballot_width(matters) + 1 > elections.BALLOT_WIDTH:
+        raise Invalid(N_("This vote's ballot has no room for another matter."))
     matter = VoteMatter(vote_id=vote.id, number=len(matters) + 1, kind=tally.MatterKind.DECISION,
                         item=check_item(item), title=_title(title),
                         title_en=_title(title_en) if title_en else None)
@@ -204,6 +206,7 @@ async def announce(session: AsyncSession, *, vote_id: int, author: Person, tz: d
     if not vote.title or not matters or vote.opens_at is None or vote.closes_at is None:
         raise Invalid(N_("The vote is not complete yet: it needs a title, at least one matter "
                          "and its dates."))
+    elections.check_ready(matters)
     earliest = earliest_opening(local_day(now, tz))
     if local_day(vote.opens_at, tz) < earliest:
         raise Invalid(N_("Owners must be told at least 15 days before voting opens: the "

@@ -10,8 +10,9 @@ A ballot (`vote_ballot`) is named and belongs to one roll owner: the unique key 
 is what makes "one owner, one ballot" hold against any number of concurrent presses, and the
 co-owners of a household race for the same row. Every version of a ballot is kept in
 `vote_ballot_version`. Two scrutineers' confirmations (`vote_scrutiny`) come before the result
-is published. Elections, secret ballots, polls and paper ballots (the next issue) add matter
-kinds and ballot channels to the same tables.
+is published. An election's candidates are `vote_candidate` rows (their names also the
+matter's `options`, which the tally numbers). Polls and paper ballots (the next issue) add
+matter kinds and ballot channels to the same tables.
 
 Areas are integers of hundredths of a square metre everywhere here (models/votes/tally.py).
 """
@@ -97,11 +98,28 @@ class VoteMatter(Base):
     item: Mapped[int | None]  # the art. 278 item, 1–9
     title: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str | None] = mapped_column(String(200))
-    seats: Mapped[int | None]  # elections (the next issue)
-    options: Mapped[list[str]] = mapped_column(JSON, default=list)  # elections and polls
+    seats: Mapped[int | None]  # an election: how many are elected
+    # an election's candidates' names (its `vote_candidate` rows, in order) or a poll's options:
+    # what the tally and the recount files number from 1
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     def title_for(self, language: str) -> str:
         return (self.title_en or self.title) if language == "en" else self.title
+
+
+class Candidate(Base):
+    """A candidate of an election (候选人): the name the ballot shows (also the matter's
+    `options[number - 1]`), a short description, and a photo kept as a Telegram file id."""
+
+    __tablename__ = "vote_candidate"
+    __table_args__ = (UniqueConstraint("matter_id", "number"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("vote_matter.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1, 2, … as on the ballot
+    name: Mapped[str] = mapped_column(String(60))
+    about: Mapped[str] = mapped_column(String(300), default="")
+    photo_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class RollOwner(Base):
@@ -147,9 +165,10 @@ class Ballot(Base):
 
 
 class BallotChoice(Base):
-    """What a ballot chose on one matter: "agree" | "disagree" | "abstain" for a decision (an
-    election or a poll: one row per chosen option, its number). Rows, so that the tally is a
-    GROUP BY over the ballots, not a loop over them."""
+    """What a ballot chose on one matter: "agree" | "disagree" | "abstain" for a decision; an
+    election or a poll: one row per chosen option, its number ("2"), or one empty value for
+    an empty ballot (abstaining). Rows, so that the tally is a GROUP BY over the ballots, not
+    a loop over them."""
 
     __tablename__ = "vote_ballot_choice"
     __table_args__ = (UniqueConstraint("ballot_id", "matter", "value"),

@@ -1,0 +1,110 @@
+"""A half-filled ballot as its buttons carry it (`buttons.Ballot.state`): the matters in order,
+a decision as one letter (`a` agree, `d` disagree, `s` abstain, `-` not chosen yet), an
+election as its chosen candidates in base 32, five candidates a character
+(models/votes/elections.width): "a-05" is matter 1 agreed, 2 not chosen yet, and in the
+election of matter 3 (up to ten candidates) candidates 1 and 3 chosen. Whatever a press
+carries is decoded against the vote's own matters: a forged or stale state is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from models.errors import StaleButton
+from models.votes import tally
+from models.votes.elections import BITS, width
+from models.votes.tables import VoteMatter
+
+CHOICES = {"a": tally.Choice.AGREE, "d": tally.Choice.DISAGREE, "s": tally.Choice.ABSTAIN}
+LETTERS = {choice.value: letter for letter, choice in CHOICES.items()}
+UNCHOSEN = "-"
+DIGITS = "0123456789abcdefghijklmnopqrstuv"  # base 32: BITS candidates a character
+Pick = str | frozenset[int]  # a decision's letter, or an election's chosen candidates
+
+
+def is_election(matter: VoteMatter) -> bool:
+    return matter.kind == tally.MatterKind.ELECTION
+
+
+def _width(matter: VoteMatter) -> int:
+    return width(matter.kind, len(matter.options or ()))
+
+
+def blank(matters: Sequence[VoteMatter]) -> str:
+    return "".join("0" * _width(m) if is_election(m) else UNCHOSEN for m in matters)
+
+
+def decode(state: str, matters: Sequence[VoteMatter]) -> list[Pick]:
+    """The picks a state holds (StaleButton: it does not fit these matters)."""
+    if len(state) != sum(_width(m) for m in matters):
+        raise StaleButton()
+    picks: list[Pick] = []
+    at = 0
+    for matter in matters:
+        part, at = state[at:at + _width(matter)], at + _width(matter)
+        if not is_election(matter):
+            if part not in (*CHOICES, UNCHOSEN):
+                raise StaleButton()
+            picks.append(part)
+            continue
+        if set(part) - set(DIGITS):
+            raise StaleButton()
+        bits = int(part, 32)
+        if bits >> len(matter.options or ()):
+            raise StaleButton()  # a candidate the election does not have
+        picks.append(frozenset(n + 1 for n in range(bits.bit_length()) if bits >> n & 1))
+    return picks
+
+
+def encode(picks: Sequence[Pick], matters: Sequence[VoteMatter]) -> str:
+    out = []
+    for pick, matter in zip(picks, matters, strict=True):
+        if isinstance(pick, str):
+            out.append(pick)
+            continue
+        bits = sum(1 << (n - 1) for n in pick)
+        digits = ""
+        for _ in range(_width(matter)):
+            digits, bits = DIGITS[bits % 32] + digits, bits >> BITS
+        out.append(digits)
+    return "".join(out)
+
+
+def with_pick(picks: Sequence[Pick], index: int, pick: Pick) -> list[Pick]:
+    return [pick if i == index else p for i, p in enumerate(picks)]
+
+
+def toggled(picks: Sequence[Pick], index: int, candidate: int) -> list[Pick]:
+    """The picks with `candidate` of the election at `index` chosen or unchosen."""
+    chosen = picks[index]
+    assert isinstance(chosen, frozenset)
+    return with_pick(picks, index, chosen ^ {candidate})
+
+
+def over_limit(picks: Sequence[Pick], matters: Sequence[VoteMatter]) -> VoteMatter | None:
+    """An election with more candidates chosen than it elects, if any."""
+    return next((m for p, m in zip(picks, matters, strict=True)
+                 if isinstance(p, frozenset) and len(p) > (m.seats or 1)), None)
+
+
+def complete(picks: Sequence[Pick]) -> bool:
+    """Every decision chosen (an election may be left empty: abstaining)."""
+    return UNCHOSEN not in picks
+
+
+def as_choices(picks: Sequence[Pick], matters: Sequence[VoteMatter]) -> dict[int, object]:
+    """What `ballots.cast` takes: matter number → a decision's choice or the chosen numbers."""
+    return {m.number: CHOICES[p].value if isinstance(p, str) else tuple(sorted(p))
+            for p, m in zip(picks, matters, strict=True)}
+
+
+def from_cast(cast: dict[str, str], matters: Sequence[VoteMatter]) -> list[Pick]:
+    """The picks of a ballot as cast (matter → "agree", "1;3" …)."""
+    picks: list[Pick] = []
+    for matter in matters:
+        text = cast.get(str(matter.number), "")
+        if is_election(matter):
+            picks.append(frozenset(int(n) for n in text.split(";") if n))
+        else:
+            picks.append(LETTERS.get(text, UNCHOSEN))
+    return picks

@@ -1,0 +1,106 @@
+"""How a ballot reads and what its buttons are: each matter with its item and what it needs,
+a decision's three choices, an election's candidates to tick (✓, "2 of 3 chosen"), the
+summary to confirm, and the owner's own record of what was cast."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.buttons import rows
+from bot.i18n import Translator
+from handlers.votes import ballot_state as bs
+from handlers.votes.buttons import Ballot, Candidates, Review
+from handlers.votes.rendering import CHOICE_LABELS, header, matter_lines
+from models.votes.reading import BallotView
+from models.votes.tables import Candidate, VoteMatter
+from models.votes.tally import area_text
+
+Abouts = dict[int, list[Candidate]]  # an election's candidates, by matter number
+
+
+def owner_line(_: Translator, view: BallotView) -> str:
+    return _("Ballot for: {homes} ({area} m²)", homes=escape("、".join(view.homes)),
+             area=area_text(view.owner.area))
+
+
+def chosen_text(_: Translator, matter: VoteMatter, pick: bs.Pick) -> str:
+    """One matter's pick in words: a decision's choice, or the chosen candidates."""
+    if isinstance(pick, str):
+        return (_(CHOICE_LABELS[bs.CHOICES[pick]]) if pick in bs.CHOICES
+                else _("not chosen yet"))
+    if not pick:
+        return _("no candidate (abstain)")
+    return escape("、".join(matter.options[n - 1] for n in sorted(pick)))
+
+
+def _candidates(_: Translator, matter: VoteMatter, pick: frozenset[int],
+                abouts: Abouts) -> list[str]:
+    about = {c.number: c.about for c in abouts.get(matter.number, [])}
+    lines = [f"   {'✅' if n in pick else '▫️'} {n}. {escape(name)}"
+             + (f" — {escape(about[n])}" if about.get(n) else "")
+             for n, name in enumerate(matter.options or (), start=1)]
+    lines.append("   " + _("Your choice: {count} of {seats} chosen", count=len(pick),
+                              seats=matter.seats or 1)
+                 + ("" if pick else " " + _("(none chosen: you abstain in this election)")))
+    return lines
+
+
+def ballot_text(_: Translator, view: BallotView, picks: Sequence[bs.Pick], where: str,
+                abouts: Abouts) -> str:
+    lines = [header(_, view.vote, where), owner_line(_, view), ""]
+    shown = matter_lines(_, view.matters, with_needs=True, candidates=False)
+    for line, matter, pick in zip(shown, view.matters, picks, strict=True):
+        lines.append(line)
+        if isinstance(pick, frozenset):
+            lines += _candidates(_, matter, pick, abouts)
+        else:
+            lines.append("   " + _("Your choice: {choice}", choice=chosen_text(_, matter, pick)))
+        lines.append("")
+    lines.append(_("Press one button for each matter. The decision is valid when owners "
+                   "holding at least two thirds of all owners and of the area take part."))
+    return "\n".join(lines)
+
+
+def ballot_keyboard(_: Translator, view: BallotView, picks: Sequence[bs.Pick],
+                    abouts: Abouts) -> InlineKeyboardMarkup:
+    vote_id, owner_id, matters = view.vote.id, view.owner.id, view.matters
+    keys: list[list[InlineKeyboardButton]] = []
+    for i, (matter, pick) in enumerate(zip(matters, picks, strict=True)):
+        if isinstance(pick, frozenset):
+            buttons = [Ballot(vote_id, owner_id, bs.encode(bs.toggled(picks, i, n), matters))
+                       .button(("✓ " if n in pick else "") + f"{n}. {name}")
+                       for n, name in enumerate(matter.options or (), start=1)]
+            keys += rows(buttons, 2)
+            if any(c.photo_id for c in abouts.get(matter.number, [])):
+                keys.append([Candidates(vote_id, matter.number).button(
+                    _("🖼 About the candidates of {number}", number=matter.number))])
+            continue
+        row = []
+        for letter, choice in bs.CHOICES.items():
+            label = f"{matter.number}. {_(CHOICE_LABELS[choice])}"
+            state = bs.encode(bs.with_pick(picks, i, letter), matters)
+            row.append(Ballot(vote_id, owner_id, state).button(
+                f"👉 {label}" if pick == letter else label))
+        keys.append(row)
+    if bs.complete(picks):
+        keys.append([Review(vote_id, owner_id, bs.encode(picks, matters))
+                     .button(_("Review ▶"))])
+    return InlineKeyboardMarkup(keys)
+
+
+def summary_lines(_: Translator, matters: Sequence[VoteMatter],
+                  picks: Sequence[bs.Pick]) -> list[str]:
+    return [_("{number}. {title} — {choice}", number=m.number,
+              title=escape(m.title_for(_.language)), choice=chosen_text(_, m, pick))
+            for m, pick in zip(matters, picks, strict=True)]
+
+
+def cast_summary(_: Translator, matters: Sequence[VoteMatter], cast: dict[str, str]
+                 ) -> list[str]:
+    """A ballot as cast (matter → "agree", "1;3" …), one line per matter it answers."""
+    shown = [m for m in matters if str(m.number) in cast]
+    return summary_lines(_, shown, bs.from_cast(cast, shown))
+
