@@ -7,6 +7,7 @@ every confirmation audited, who voted how only after closing, a ballot for a mat
 owner of another vote refused with nothing written, the total voting time bounded by the
 setting, and `linli votes export` / `recount` as commands recounting the bot's own result."""
 
+# ruff: noqa: F811  (the `estate` fixture, imported, is each test's parameter)
 from __future__ import annotations
 
 import asyncio
@@ -25,11 +26,18 @@ from models.audit import AuditEntry
 from models.errors import Conflict, Invalid, NotAllowed
 from models.outbox import OutboxMessage
 from models.places import Place
-from models.schedule import DueItem, run_due
+from models.schedule import run_due
 from models.votes import ballots, following, lifecycle
 from models.votes.core import MAX_VOTING, REMINDER, TO_CONFIRM
-from models.votes.tables import Ballot, BallotChoice, BallotVersion, RollOwner, Vote, VoteMatter
-from models.votes.tables import VoteStatus
+from models.votes.tables import (
+    Ballot,
+    BallotChoice,
+    BallotVersion,
+    RollOwner,
+    Vote,
+    VoteMatter,
+    VoteStatus,
+)
 from tests.conftest import COMMUNITY, person, place, resident
 from tests.test_votes_service import (  # noqa: F401  (estate: a fixture)
     B1,
@@ -79,7 +87,7 @@ async def reminded(session) -> list[int]:
 
 async def test_a_vote_is_of_the_estate_or_one_of_its_buildings_only(session, estate):
     staff = await staff_of(session)
-    for elsewhere in (OSMANTHUS, B1 + "/1单元", COMMUNITY):  # another estate's, a unit, a community
+    for elsewhere in (OSMANTHUS, B1 + "/1单元", COMMUNITY):  # another estate's, a unit, …
         with pytest.raises(Invalid) as refused:
             await lifecycle.create(session, estate_id=estate.id, author=staff, title="t",
                                    building_id=(await place(session, elsewhere)).id)
