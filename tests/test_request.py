@@ -67,10 +67,16 @@ async def test_a_server_that_is_not_there_is_a_network_error() -> None:
 async def test_a_server_that_never_answers_times_out() -> None:
     accepted = asyncio.Event()
 
+    handled = asyncio.Event()
+
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         accepted.set()
-        await reader.read(-1)  # reads the request, never answers
-        writer.close()
+        try:
+            await reader.read(-1)  # reads the request, never answers
+        finally:
+            writer.close()
+            await writer.wait_closed()
+            handled.set()
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -83,6 +89,9 @@ async def test_a_server_that_never_answers_times_out() -> None:
             assert accepted.is_set()
         finally:
             await request.shutdown()
+        # the client hung up: the handler closes its side before the loop ends
+        # (Python 3.11's wait_closed does not wait for handlers)
+        await handled.wait()
     finally:
         server.close()
         await server.wait_closed()
