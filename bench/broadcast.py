@@ -15,7 +15,8 @@ each form as a dict, as a plain httpx client does; the outbox encodes a message'
 adds the chat per send (bot/botapi.py), which saves it about a tenth of the bare client's CPU.
 
 A pledge's announcement ("Read and sign", rendered from the pledge) goes to the same recipients
-with the limit off once per round too: its rate against the plain notice's (goal ≥ 0.9).
+with the limit off once per round too, right after the plain notice: its rate against the
+notice's, the median of the rounds' ratios (goal ≥ 0.9).
 
 Every run counts lost (goal 0) and duplicated (goal 0) messages from the emulator's own delivery
 counts. The machine's speed drifts, so paid-mode runs alternate for a few rounds and each kind
@@ -191,20 +192,21 @@ async def run(recipients: int = 10_000, *, telegram: bool = True, rounds: int = 
         bares.append(await bare_client_run(recipients=recipients,
                                            concurrency=PAID_CONCURRENCY, progress=progress))
         frees.append(await outbox_run("outbox, no limit", recipients=recipients, **unlimited))
+        pledges.append(await outbox_run("outbox, pledge, no limit", recipients=recipients,
+                                        seed=seed_pledge_broadcast, **unlimited))
         paids.append(await outbox_run("outbox, paid broadcast 1000/s", recipients=recipients,
                                       limits="rate=1000", rate=1000, paid=True,
                                       concurrency=PAID_CONCURRENCY, limit=1000,
                                       progress=progress))
-        pledges.append(await outbox_run("outbox, pledge, no limit", recipients=recipients,
-                                        seed=seed_pledge_broadcast, **unlimited))
     runs += bares + frees + paids + pledges
     return runs, figures | broadcast_figures(bares, frees, paids, pledges)
 
 
 def broadcast_figures(bares: list[Run], frees: list[Run], paids: list[Run],
                       pledges: list[Run]) -> dict[str, Any]:
-    """Each kind's best round; CPU per message as each kind's least, and the median of the
-    rounds' outbox/bare ratios (a round's pair ran back to back, on the machine as it was)."""
+    """Each kind's best round; CPU per message as each kind's least; the outbox against the
+    bare client, and the pledge against the plain notice, as the median of the rounds' ratios
+    (a round's pair ran back to back, on the machine as it was)."""
     bare = max(bares, key=lambda r: r.rate)
     paid = max(paids, key=lambda r: r.rate)
     free = max(frees, key=lambda r: r.rate)
@@ -223,7 +225,9 @@ def broadcast_figures(bares: list[Run], frees: list[Run], paids: list[Run],
             "cpu_ratio": round(statistics.median(
                 f.cpu_ms / b.cpu_ms for f, b in zip(frees, bares, strict=True)), 3),
             "notice_rate": round(free.rate, 1), "pledge_rate": round(pledge.rate, 1),
-            "pledge_ratio": round(pledge.rate / free.rate, 3) if free.rate else 0.0}
+            "pledge_ratio": round(statistics.median(
+                p.rate / f.rate if f.rate else 0.0 for p, f in zip(pledges, frees, strict=True)),
+                3)}
 
 
 def limit_text(limit: float) -> str:
@@ -270,8 +274,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{figures['unlimited_ratio']:.3f}; CPU per message {figures['outbox_cpu_ms']} ms "
           f"against {figures['bare_cpu_ms']} ms (the outbox's database work, pacing and "
           f"bookkeeping), round by round {figures['cpu_ratio']:.3f}× (goal ≤ 1.1)")
-    print(f"Pledge announcement without a limit: {figures['pledge_rate']}/s against the plain "
-          f"notice's {figures['notice_rate']}/s = {figures['pledge_ratio']:.3f} (goal ≥ 0.9)")
+    print(f"Pledge announcement without a limit: best {figures['pledge_rate']}/s, the plain "
+          f"notice's best {figures['notice_rate']}/s; round by round (each right after its "
+          f"notice) {figures['pledge_ratio']:.3f} (goal ≥ 0.9)")
     return figures
 
 

@@ -162,3 +162,27 @@ def test_votes_casts_every_ballot_by_presses_and_reports_the_figures(capsys):
     assert all(presses["burst_ms"][k]["p99"] > 0 for k in ("open", "choose1", "review"))
     assert any(line.startswith("linli, sqlite") for line in out)
     assert any(line.startswith("goals, sqlite:") for line in out)
+
+
+def test_broadcast_delivers_every_message_once_and_pairs_the_rounds(capsys):
+    """The broadcast benchmark at a tiny size, one round, without the 30/s run: the bare
+    client, the outbox with no limit, the pledge right after it, and the paid broadcast each
+    reach every recipient exactly once, and the figures are the rounds' own."""
+    assert bench_main(["broadcast", "--recipients", "150", "--rounds", "1",
+                       "--skip-telegram"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    figures = json.loads(out[-1])
+    assert figures["recipients"] == 150 and figures["rounds"] == 1
+    assert figures["paid_lost"] == figures["paid_duplicated"] == 0
+    assert "telegram_rate" not in figures  # skipped
+    assert figures["unlimited_rate"] == figures["notice_rate"] > 0
+    # one round: its ratios are the round's own pairs
+    assert figures["pledge_ratio"] == round(figures["pledge_rate"] / figures["notice_rate"], 3)
+    assert abs(figures["cpu_ratio"] - figures["outbox_cpu_ms"] / figures["bare_cpu_ms"]) < 0.01
+    table = [line for line in out if line.startswith(("bare httpx client", "outbox,"))]
+    assert sorted(line.split("  ")[0] for line in table) == [
+        "bare httpx client, no limit", "outbox, no limit", "outbox, paid broadcast 1000/s",
+        "outbox, pledge, no limit"]
+    # columns: sent, seconds, rate, limit, lost, sent twice, 429s, CPU per message
+    assert all(line.split()[-8] == "150" and line.split()[-4:-2] == ["0", "0"]
+               for line in table)
