@@ -1,11 +1,12 @@
 """The points of issue #14 that no other vote test shows, at the model layer, on SQLite and
 PostgreSQL: what a vote may cover and hold, nothing of an announced vote changing, the 15
 days counted from the day it is announced, the roll frozen at opening, the automatic
-reminders (to those who have not voted, each once, at most one a day, none once the deadline
-has passed — also after downtime), closing exactly once after downtime with several workers,
-every confirmation audited, who voted how only after closing, a ballot for a matter or an
-owner of another vote refused with nothing written, the total voting time bounded by the
-setting, and `linli votes export` / `recount` as commands recounting the bot's own result."""
+reminders (on the schedule the convenor picked, or none; to those who have not voted, each
+once, at most one a day, none once the deadline has passed — also after downtime), closing
+exactly once after downtime with several workers, every confirmation audited, who voted how
+only after closing, a ballot for a matter or an owner of another vote refused with nothing
+written, the total voting time bounded by the setting, and `linli votes export` / `recount`
+as commands recounting the bot's own result."""
 
 # ruff: noqa: F811  (the `estate` fixture, imported, is each test's parameter)
 from __future__ import annotations
@@ -24,11 +25,19 @@ from bot import registry
 from bot.config import Settings
 from models.audit import AuditEntry
 from models.errors import Conflict, Invalid, NotAllowed
+from models.estates import Body, estate_by_names, grant_seat
 from models.outbox import OutboxMessage
 from models.places import Place
-from models.schedule import run_due
+from models.schedule import DueItem, run_due
 from models.votes import ballots, following, lifecycle
-from models.votes.core import MAX_VOTING, REMINDER, TO_CONFIRM
+from models.votes.core import (
+    DEFAULT_REMIND_DAYS,
+    MAX_VOTING,
+    REMIND_DUE,
+    REMINDER,
+    TO_CONFIRM,
+    RemindSchedule,
+)
 from models.votes.tables import (
     Ballot,
     BallotChoice,
@@ -254,6 +263,85 @@ async def test_after_downtime_past_the_deadline_nobody_is_reminded_and_it_closes
                                   .where(AuditEntry.action == "vote.close"))
     assert closes == 1
     assert await count(session, Ballot) == 1
+
+
+async def test_the_reminder_schedule_picked_in_the_draft_is_the_one_kept(db, session, estate):
+    """A new draft reminds 3 days and 1 day before closing; the convenor picks "7, 3 and 1
+    days" (voting lasting two weeks): the reminders fall due exactly 7, 3 and 1 days before
+    closing, and each reaches only the owners who have not voted by then. Someone who does
+    not convene this vote (an owner, another estate's committee member) changes nothing."""
+    staff = await staff_of(session)
+    voter = await resident(session, staff, 41, B1 + "/1单元/101")
+    await resident(session, staff, 42, B1 + "/1单元/102")
+    late = await resident(session, staff, 43, B1 + "/1单元/201")
+    other = await person(session, 950, "桂花苑委员")
+    await grant_seat(session, estate_id=(await estate_by_names(
+        session, ["城东街道", "桂花社区", "桂花苑"])).id, person_id=other.id,
+        body=Body.COMMITTEE, actor_id=None)  # (granted by an administrator)
+
+    async def week_ahead(session, vote: Vote) -> None:
+        assert vote.remind_days == list(DEFAULT_REMIND_DAYS) == [3, 1]
+        await lifecycle.set_reminders(session, vote_id=vote.id, author=staff,
+                                      days=list(RemindSchedule.WEEK.days))
+        opens = vote.opens_at.astimezone(TZ).date()
+        await lifecycle.set_dates(session, vote_id=vote.id, opens_on=opens, author=staff,
+                                  closes_on=opens + dt.timedelta(days=13), tz=TZ, now=T0)
+        for outsider in (voter, other):
+            with pytest.raises(NotAllowed):
+                await lifecycle.set_reminders(session, vote_id=vote.id, author=outsider,
+                                              days=list(RemindSchedule.NONE.days))
+            await session.rollback()
+            for loaded in (vote, staff, voter, late, other):  # (the rollback expired them)
+                await session.refresh(loaded)
+
+    vote = await opened(session, estate, building=B1, then=week_ahead)
+    assert vote.remind_days == [7, 3, 1]
+    due = await session.scalars(select(DueItem.due_at).where(
+        DueItem.kind == REMIND_DUE, DueItem.ref_id == vote.id).order_by(DueItem.due_at))
+    assert [vote.closes_at - at for at in due] == [dt.timedelta(days=d) for d in (7, 3, 1)]
+    await cast(session, vote, voter)
+    minute = dt.timedelta(minutes=1)
+    await tick(db, vote.closes_at - dt.timedelta(days=7) - minute)
+    assert await reminded(session) == []  # (not yet)
+    await tick(db, vote.closes_at - dt.timedelta(days=7) + minute, workers=2)
+    assert await reminded(session) == [42, 43]
+    await cast(session, vote, late, now=vote.closes_at - dt.timedelta(days=5))
+    await tick(db, vote.closes_at - dt.timedelta(days=3) + minute)
+    assert await reminded(session) == [42, 42, 43]
+    await tick(db, vote.closes_at - dt.timedelta(days=1) + minute)
+    assert await reminded(session) == [42, 42, 42, 43]
+
+
+async def test_with_no_automatic_reminders_only_the_button_reminds(db, session, estate):
+    """"No automatic reminders": nothing falls due and nothing is sent by itself until the
+    vote closes; the convenors' button still reminds who has not voted."""
+    staff = await staff_of(session)
+    await resident(session, staff, 42, B1 + "/1单元/102")
+
+    async def none(session, vote: Vote) -> None:
+        await lifecycle.set_reminders(session, vote_id=vote.id, author=staff,
+                                      days=list(RemindSchedule.NONE.days))
+
+    vote = await opened(session, estate, building=B1, then=none)
+    assert vote.remind_days == []
+    assert await session.scalar(select(func.count()).select_from(DueItem).where(
+        DueItem.kind == REMIND_DUE)) == 0
+    for days_left in (3, 1):
+        await tick(db, vote.closes_at - dt.timedelta(days=days_left, minutes=-1))
+    assert await reminded(session) == []
+    assert await following.remind(session, vote_id=vote.id, by=staff,
+                                  now=vote.closes_at - dt.timedelta(hours=5)) == 1
+    assert await reminded(session) == [42]
+
+
+async def test_a_reminder_schedule_outside_0_to_30_days_is_refused(session, estate):
+    vote_id = (await draft(session, estate)).id
+    for days in ([31], [3, -1]):
+        with pytest.raises(Invalid, match="0 to 30 days"):
+            await lifecycle.set_reminders(session, vote_id=vote_id, days=days,
+                                          author=await staff_of(session))
+        await session.rollback()
+    assert (await session.get(Vote, vote_id)).remind_days == [3, 1]
 
 
 # --- scrutineers, who voted how -----------------------------------------------------------

@@ -6,7 +6,9 @@ scrutineers, the result with its chart to every owner, the table the bot showed 
 by `linli votes recount` from the exported files); forged, stale and late presses and another
 vote's buttons answered with a clear message and nothing written; who voted how only after
 closing (CSV and XLSX); an announced vote's old draft buttons refused; a household that lost
-its area keeping the vote shut, the convenors told which; the voting-time setting.
+its area keeping the vote shut, the convenors told which; the voting-time setting; the
+automatic reminders picked on the draft (7, 3 and 1 days before closing) falling due on
+exactly those days, to those who have not voted.
 
 The estate and its people are tests/test_votes_e2e.py's 翠竹苑 (Bamboo Court)."""
 
@@ -24,10 +26,11 @@ from bot.cli import main
 from handlers.votes import exporting
 from models.audit import AuditEntry
 from models.base import utcnow
+from models.outbox import OutboxMessage
 from models.people import person_by_telegram
 from models.schedule import DueItem, DueStatus, run_due
 from models.votes import lifecycle, recount, tally
-from models.votes.core import OPEN_DUE, earliest_opening
+from models.votes.core import OPEN_DUE, REMIND_DUE, REMINDER, earliest_opening
 from models.votes.tables import Ballot, BallotVersion, Vote, VoteMatter, VoteStatus
 from tests.botenv import running_bot
 from tests.conftest import place
@@ -356,14 +359,16 @@ async def test_an_announced_votes_old_draft_buttons_change_nothing(env):
     day = earliest_opening(dt.datetime.now(TZ).date()).toordinal()
     for data in (f"vc:am:{vote_id}", f"vc:i:{vote_id}:9", f"vc:dm:{vote_id}:1",
                  f"vc:dt:{vote_id}", f"vc:op:{vote_id}:{day + 3}", f"vc:cl:{vote_id}:{day + 40}",
-                 f"vc:ch:{vote_id}:n", f"vc:pv:{vote_id}", f"vc:an:{vote_id}"):
+                 f"vc:ch:{vote_id}:n", f"vc:pv:{vote_id}", f"vc:rd:{vote_id}",
+                 f"vc:rs:{vote_id}:none", f"vc:an:{vote_id}"):
         toast = await env.tap(STAFF, data=data, forge=True, message_id=preview["message_id"])
         assert toast["text"] == ANNOUNCED_NOW, data
     toast = await env.tap(STAFF, "➕ Add a matter", message_id=preview["message_id"])
     assert toast["text"] == ANNOUNCED_NOW
     async with env.db.session() as s:
         vote = await s.get(Vote, vote_id)
-        assert (vote.status, vote.changeable) == (VoteStatus.ANNOUNCED, True)
+        assert (vote.status, vote.changeable, vote.remind_days) == (VoteStatus.ANNOUNCED, True,
+                                                                    [3, 1])
         assert (vote.closes_at - vote.opens_at).days == 7 - 1  # as announced (6 days 23:59)
         matters = (await s.execute(select(VoteMatter.number, VoteMatter.title)
                                    .order_by(VoteMatter.number))).all()
@@ -426,3 +431,77 @@ async def test_extending_beyond_the_set_voting_time_is_refused(short_env):
     toast = await env.tap(STAFF, env.buttons(days)[0], message_id=days["message_id"])  # +7
     assert toast["text"] == "Voting can last at most 10 days."
     assert (await the_vote(env)).closes_at == before
+
+
+async def test_the_reminders_picked_in_the_draft_go_to_those_who_have_not_voted(env):
+    """Staff pick "7 days, 3 days and 1 day before closing" on the draft's preview; a week of
+    voting is too short for the first (the preview says so) until the closing day is moved
+    two weeks out. Announced, the reminders fall due exactly 7, 3 and 1 days before closing,
+    each reaching only the owners who have not voted by then; an owner's forged press
+    changes nothing, and once announced neither does staff's."""
+    await setup_estate(env)
+    vote_id = await quick_draft(env)  # (a week of voting: the verbs write the draft)
+    listed = await env.say(STAFF, "/votes", "There are no owners' votes for your homes.")
+    mine = await env.tap_on(STAFF, "🗳 Votes I run", on=listed, expect="Owners' votes you run")
+    preview = await env.tap_on(STAFF, "Bamboo Court rules · draft", on=mine, expect="Preview")
+    assert ("🔔 Automatic reminders to the owners who have not voted: 3 days and 1 day before "
+            "closing.") in preview["text"]
+    picker = await env.tap_on(STAFF, "🔔 Reminders", on=preview, expect="Each owner gets")
+    assert env.buttons(picker) == [
+        "✅ 3 days and 1 day before closing", "7 days, 3 days and 1 day before closing",
+        "1 day before closing", "No automatic reminders", "◀ Back"]
+    preview = await env.tap_on(STAFF, "7 days, 3 days and 1 day before closing", on=picker,
+                               expect="Preview")
+    assert ("reminders to the owners who have not voted: 7 days, 3 days and 1 day before "
+            "closing. Voting lasts 7 days, so there is no reminder 7 days before closing."
+            ) in preview["text"]
+    toast = await env.tap(ANN, data=f"vc:rs:{vote_id}:none", forge=True,
+                          message_id=(await env.say(ANN, "/votes", "owners' votes"))
+                          ["message_id"])
+    assert toast["text"].startswith("Only the estate's owners' committee")
+    days = await env.tap_on(STAFF, "📅 Dates", on=preview, expect="earliest opening day")
+    closing = await env.tap_on(STAFF, env.buttons(days)[0], on=days, expect="Until which day")
+    change = await env.tap_on(STAFF, env.buttons(closing)[1], on=closing,  # 14 days
+                              expect="change their ballot")
+    preview = await env.tap_on(STAFF, "Yes, until closing", on=change, expect="Preview")
+    assert ("reminders to the owners who have not voted: 7 days, 3 days and 1 day before "
+            "closing.") in preview["text"] and "Voting lasts" not in preview["text"]
+    announced = await env.tap_on(STAFF, "📣 Announce", on=preview, expect="is on its way to")
+    toast = await env.tap(STAFF, data=f"vc:rs:{vote_id}:none", forge=True,
+                          message_id=announced["message_id"])
+    assert toast["text"] == ANNOUNCED_NOW
+    page = await env.tap_on(STAFF, "📋 Open the vote", on=announced, expect="Status: announced")
+    assert "7 days, 3 days and 1 day before closing" in page["text"]
+
+    since = env.mark()
+    await time_passes(env, "opens_at")
+    vote = await the_vote(env)
+    assert (vote.remind_days, (vote.closes_at - vote.opens_at).days) == ([7, 3, 1], 13)
+    async with env.db.session() as s:
+        due = await s.scalars(select(DueItem.due_at).where(
+            DueItem.kind == REMIND_DUE, DueItem.ref_id == vote_id).order_by(DueItem.due_at))
+        assert [vote.closes_at - at for at in due] == [dt.timedelta(days=n) for n in (7, 3, 1)]
+    await vote_by_buttons(env, ANN, await env.wait(ANN, "Voting is open", since=since),
+                          "✅ Agree", "✅ Agree")
+
+    async def reminded_after(before: dt.timedelta) -> list[int]:
+        """Who the tick run `before` the closing reminds: the outbox rows it queued (the
+        outbox may pace a chat's messages), each then seen to arrive."""
+        async with env.db.session() as s:
+            seen = await s.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
+        since = env.mark()
+        await time_passes(env, "closes_at", before=before)
+        async with env.db.session() as s:
+            chats = sorted(await s.scalars(select(OutboxMessage.chat_id).where(
+                OutboxMessage.kind == REMINDER, OutboxMessage.id > seen)))
+        for chat in chats:
+            await env.wait(chat, "you have not voted yet", since=since)
+        return chats
+
+    assert await reminded_after(dt.timedelta(days=7, minutes=2)) == []  # (not yet)
+    assert await reminded_after(dt.timedelta(days=7)) == [BOB, CAI]  # (Amy's home has voted)
+    await vote_by_buttons(env, BOB, await env.wait(BOB, "Voting is open", since=0),
+                          "✅ Agree", "❌ Disagree")
+    assert await reminded_after(dt.timedelta(days=3)) == [CAI]
+    assert await reminded_after(dt.timedelta(days=2)) == []
+    assert await reminded_after(dt.timedelta(days=1)) == [CAI]

@@ -21,6 +21,7 @@ from handlers.votes import exporting
 from models.base import utcnow
 from models.estates import Body, Estate, grant_seat
 from models.onboarding import decide_membership, request_membership
+from models.participation import Reminder
 from models.people import Relation, Role
 from models.place_import import import_csv
 from models.schedule import DueItem, DueStatus, run_due
@@ -88,14 +89,14 @@ async def the_vote(env) -> Vote:
         return await s.scalar(select(Vote).order_by(Vote.id.desc()))
 
 
-async def time_passes(env, moment: str) -> None:
-    """It is a minute past the vote's `moment` ("opens_at", "closes_at"): the vote's dates and
-    its due items move back by the time between now and then (the outbox sends at the real
-    time, so the clock cannot be moved forward instead), then the tick runs its due items
-    (opening, reminders, closing)."""
+async def time_passes(env, moment: str, *, before: dt.timedelta = dt.timedelta()) -> None:
+    """It is a minute past the vote's `moment` ("opens_at", "closes_at"; or `before` it): the
+    vote's dates, its due items and the reminders it sent move back by the time between now
+    and then (the outbox sends at the real time, so the clock cannot be moved forward
+    instead), then the tick runs its due items (opening, reminders, closing)."""
     async with env.db.session() as s:
         vote = await s.scalar(select(Vote).order_by(Vote.id.desc()))
-        shift = getattr(vote, moment) + dt.timedelta(minutes=1) - utcnow()
+        shift = getattr(vote, moment) - before + dt.timedelta(minutes=1) - utcnow()
         for name in ("opens_at", "closes_at", "first_closes_at", "announced_at", "opened_at"):
             if getattr(vote, name) is not None:
                 setattr(vote, name, getattr(vote, name) - shift)
@@ -105,6 +106,9 @@ async def time_passes(env, moment: str) -> None:
             if "closes_at" in item.payload:
                 moved = dt.datetime.fromisoformat(item.payload["closes_at"]) - shift
                 item.payload = {**item.payload, "closes_at": moved.isoformat()}
+        for sent in await s.scalars(select(Reminder).where(Reminder.subject == "vote",
+                                                           Reminder.subject_id == vote.id)):
+            sent.reminded_at -= shift
         await s.commit()
     async with env.db.session() as s:
         await run_due(s, registry.effects(), now=utcnow())

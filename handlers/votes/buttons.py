@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.buttons import ButtonData
+from models.votes.core import RemindSchedule
 
 # --- owners -----------------------------------------------------------------------------------
 
@@ -161,6 +162,19 @@ class Closes(ButtonData, prefix="vc:cl"):
 class Changeable(ButtonData, prefix="vc:ch"):
     vote_id: int
     allowed: Literal["y", "n"]
+
+
+class Reminders(ButtonData, prefix="vc:rd"):
+    """Choose the draft's automatic reminders to those who have not voted."""
+
+    vote_id: int
+
+
+class RemindOn(ButtonData, prefix="vc:rs"):
+    """The automatic reminders chosen: one of the schedules offered (days before closing)."""
+
+    vote_id: int
+    schedule: RemindSchedule
 
 
 class Preview(ButtonData, prefix="vc:pv"):

@@ -2,7 +2,9 @@
 the votes I run and "New vote"; the estate (or one building of it) by buttons; the title
 typed; matters added one by one (the art. 278 item from buttons naming each item, then the
 title typed); the opening day (the earliest the 15 days' notice allows, or later; a typed day
-too), the closing day, whether ballots may change until closing; the preview; "📣 Announce".
+too), the closing day, whether ballots may change until closing; the preview, where the automatic
+reminders to those who have not voted are shown and changed ("🔔 Reminders": 3 days and 1 day
+before closing unless another schedule is picked); "📣 Announce".
 What is typed goes where it was asked (models/votes/dialogs.py records the question).
 """
 
@@ -32,8 +34,19 @@ from handlers.votes.buttons import (
     PickItem,
     PickScope,
     Preview,
+    Reminders,
+    RemindOn,
 )
-from handlers.votes.rendering import header, item_name, matter_lines, status_of, title
+from handlers.votes.rendering import (
+    SCHEDULES,
+    header,
+    item_name,
+    matter_lines,
+    reminders_line,
+    schedule_of,
+    status_of,
+    title,
+)
 from models.errors import NotAllowed
 from models.estates import estate_label
 from models.places import name_in
@@ -224,11 +237,32 @@ async def show_preview(call: Call[object], vote: Vote) -> None:
     text = "\n".join([_("<b>Preview</b> — announcing tells every owner now."), "",
                       header(_, vote, where), "", *matter_lines(_, matters, with_needs=True),
                       "", _("Ballots can be changed until closing.") if vote.changeable
-                      else _("A cast ballot is final.")])
+                      else _("A cast ballot is final."), reminders_line(_, vote)])
     await call.show(text, keyboard(
         [(_("📣 Announce"), Announce(vote.id))],
         [(_("➕ Add a matter"), AddMatter(vote.id)), (_("📅 Dates"), Dates(vote.id))],
+        [(_("🔔 Reminders"), Reminders(vote.id))],
         [(_("❌ Cancel the vote"), CancelAsk(vote.id))]))
+
+
+async def reminders(call: Call[Reminders]) -> None:
+    """The automatic reminders to pick from, the current one ticked."""
+    _ = call._
+    vote = await dialogs.draft(call.session, vote_id=call.data.vote_id, author=call.actor)
+    chosen = schedule_of(vote)
+    await call.show(_("When should the bot remind the owners who have not voted yet? Each owner "
+                      "gets at most one reminder a day, and while voting is open you can also "
+                      "remind them with a button."),
+                    keyboard(*[[(("✅ " if s is chosen else "") + _(label), RemindOn(vote.id, s))]
+                               for s, label in SCHEDULES.items()],
+                             [(_("◀ Back"), Preview(vote.id))]))
+
+
+async def remind_on(call: Call[RemindOn]) -> None:
+    """Keep the schedule picked; back to the preview."""
+    vote = await lifecycle.set_reminders(call.session, vote_id=call.data.vote_id,
+                                         days=list(call.data.schedule.days), author=call.actor)
+    await show_preview(call, vote)
 
 
 async def announce(call: Call[Announce]) -> None:
@@ -259,4 +293,4 @@ async def announce(call: Call[Announce]) -> None:
 BUTTONS = {Convene: convene, NewVote: new_vote, PickEstate: pick_estate, PickScope: pick_scope,
            AddMatter: add_matter, PickItem: pick_item, DropMatter: drop_matter, Dates: dates,
            Opens: opens, Closes: closes, Changeable: changeable, Preview: preview,
-           Announce: announce}
+           Reminders: reminders, RemindOn: remind_on, Announce: announce}

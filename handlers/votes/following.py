@@ -38,6 +38,7 @@ from handlers.votes.rendering import (
     outcome,
     percent,
     quorum_line,
+    reminders_line,
     result_text,
     status_of,
     title,
@@ -90,6 +91,8 @@ async def manage(call: Call[Manage]) -> None:
         return
     lines = [header(_, vote, view.where), _("Status: {status}", status=status_of(_, vote)), "",
              *matter_lines(_, view.matters)]
+    if vote.status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN):
+        lines += ["", reminders_line(_, vote)]
     if vote.status not in (VoteStatus.ANNOUNCED, VoteStatus.CANCELLED):
         done = await following.status(call.session, vote)
         lines += ["", _("Voted: {voted} of {total} owners, {area} of the area",

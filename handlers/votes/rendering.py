@@ -6,6 +6,7 @@ a vote that could not open, the result). Times are in the community's zone (`_.t
 
 from __future__ import annotations
 
+import datetime as dt
 from fractions import Fraction
 from html import escape
 from typing import Any
@@ -82,6 +83,39 @@ def dates_line(_: Translator, vote: Vote) -> str:
         return _("Dates: not chosen yet")
     return _("Voting from {opens} until {closes}", opens=_.day(vote.opens_at),
              closes=_.deadline(vote.closes_at))
+
+
+# the automatic reminders a convenor picks from, as the draft names them
+SCHEDULES = {core.RemindSchedule.USUAL: N_("3 days and 1 day before closing"),
+             core.RemindSchedule.WEEK: N_("7 days, 3 days and 1 day before closing"),
+             core.RemindSchedule.LAST_DAY: N_("1 day before closing"),
+             core.RemindSchedule.NONE: N_("No automatic reminders")}
+
+
+def schedule_of(vote: Vote) -> core.RemindSchedule | None:
+    """The offered schedule the vote's reminders are (None: days set otherwise)."""
+    days = tuple(vote.remind_days)
+    return next((s for s in core.RemindSchedule if s.days == days), None)
+
+
+def reminders_line(_: Translator, vote: Vote) -> str:
+    """When the bot reminds the owners who have not voted, by itself."""
+    if not vote.remind_days:
+        return _("🔔 No automatic reminders: remind the owners who have not voted with the "
+                 "button while voting is open.")
+    chosen = schedule_of(vote)
+    when = (_(SCHEDULES[chosen]) if chosen is not None else _(
+        "{days} days before closing", days=", ".join(map(str, vote.remind_days))))
+    line = _("🔔 Automatic reminders to the owners who have not voted: {when}.", when=when)
+    if vote.opens_at is None or vote.closes_at is None:
+        return line
+    # a reminder due before voting opens is never sent (core.schedule_closing): say so
+    length = -(-(vote.closes_at - vote.opens_at) // dt.timedelta(days=1))  # days, rounded up
+    early = [d for d in vote.remind_days if d >= length]
+    if not early:
+        return line
+    return line + " " + _("Voting lasts {length} days, so there is no reminder {days} days "
+                          "before closing.", length=length, days=", ".join(map(str, early)))
 
 
 def header(_: Translator, vote: Vote, where: str) -> str:

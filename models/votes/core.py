@@ -9,6 +9,7 @@ Every verb re-checks this on the server, whatever the button said.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
@@ -33,7 +34,25 @@ MAX_MATTERS = 12
 # the 16th day after it, at the earliest
 NOTICE_DAYS = 15
 MAX_VOTING = dt.timedelta(days=90)  # the longest a vote may run in all: LINLI_VOTE_MAX_DAYS
-DEFAULT_REMIND_DAYS = (3, 1)
+
+
+class RemindSchedule(enum.StrEnum):
+    """The automatic reminders a convenor picks from when writing a vote, as days before
+    closing (each owner who has not voted gets each one, at most one a day): the usual 3 days
+    and 1 day; a week ahead too, for a long vote or an estate whose owners often live
+    elsewhere; only the last day; none (the convenors remind by button)."""
+
+    USUAL = "3-1"
+    WEEK = "7-3-1"
+    LAST_DAY = "1"
+    NONE = "none"
+
+    @property
+    def days(self) -> tuple[int, ...]:
+        return () if self is RemindSchedule.NONE else tuple(map(int, self.value.split("-")))
+
+
+DEFAULT_REMIND_DAYS = RemindSchedule.USUAL.days  # a new draft's, until the convenor picks
 ITEMS = tuple(range(1, 10))  # art. 278 items (1)–(9)
 
 # outbox kinds: to owners, to convenors

@@ -36,6 +36,7 @@ from models.votes.core import (
     BLOCKED,
     CANCELLED,
     CLOSE_DUE,
+    DEFAULT_REMIND_DAYS,
     MAX_MATTERS,
     MAX_TITLE,
     MAX_VOTING,
@@ -97,7 +98,7 @@ async def create(session: AsyncSession, *, estate_id: int, author: Person,
             raise Invalid(N_("Choose a building of this estate."))
     vote = Vote(estate_id=estate.id, building_id=building_id, created_by_id=author.id,
                 title=_title(title) if title else "", status=VoteStatus.DRAFT,
-                remind_days=[3, 1], changeable=True)
+                remind_days=list(DEFAULT_REMIND_DAYS), changeable=True)
     session.add(vote)
     await session.flush()
     audit.record(session, actor_id=author.id, action="vote.create", subject="vote",
