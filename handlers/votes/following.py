@@ -232,7 +232,7 @@ async def cancel_ask(call: Call[CancelAsk]) -> None:
 
 
 if TYPE_CHECKING:
-    from bot.charts import CandidateBars, MatterBars
+    from bot.charts import CandidateBars, Labels, MatterBars
 
 
 def _of_voters(count: tally.Count, r: tally.MatterResult) -> tuple[Fraction, Fraction]:
@@ -261,6 +261,14 @@ def bars(_: Translator, matters: list[VoteMatter],
     return drawn
 
 
+def chart_labels(_: Translator) -> Labels:
+    """The chart's words in the reader's language."""
+    from bot.charts import Labels
+
+    return Labels(_("took part"), _("agree"), _("disagree"), _("abstain"), _("owners"),
+                  _("area"), _("needed"))
+
+
 async def chart(call: Call[Chart]) -> None:
     """The result as a chart: bars by owners and by area, the thresholds drawn across."""
     vote, matters, results = await reading.results(call.session, vote_id=call.data.vote_id,
@@ -272,12 +280,10 @@ async def send_chart(call: Call[object], vote: Vote, matters: list[VoteMatter],
                      results: list[tally.MatterResult]) -> None:
     # matplotlib is imported when the first chart is drawn, not at start-up: it is ~40 MiB of
     # the bot's memory that most workers never need
-    from bot.charts import Labels, result_png
+    from bot.charts import result_png
 
     _ = call._
-    labels = Labels(_("took part"), _("agree"), _("disagree"), _("abstain"), _("owners"),
-                    _("area"), _("needed"))
-    png = result_png(vote.title_for(_.language), bars(_, matters, results), labels)
+    png = result_png(vote.title_for(_.language), bars(_, matters, results), chart_labels(_))
     await call.send_photo(png, shorten(_("📊 Result: {title}", title=vote.title_for(
         _.language)), CAPTION), filename=f"vote-{vote.id}.png")
 
