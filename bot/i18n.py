@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import dates as babel_dates
+from babel.lists import format_list
 
 LOCALE_DIR = Path(__file__).parent / "locales"
 DOMAIN = "linli"
@@ -101,6 +102,11 @@ class Translator:
         if is_end_of_day(self._local(moment)):
             return self.gettext("{day}, inclusive", day=self.day(moment))
         return self.when(moment, zone=True)
+
+    def names(self, items: list[str]) -> str:
+        """A list as the reader's language writes it: "吴桂兰、刘洋和王芳" / "Wu, Liu and
+        Wang" ("" for none)."""
+        return format_list(items, locale=self._locale) if items else ""
 
 
 def is_end_of_day(local: dt.datetime) -> bool:

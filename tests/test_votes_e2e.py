@@ -233,7 +233,10 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     assert "1. Hire Green Leaf Property — passed" in count["text"]
     assert "2. Renew the maintenance fund — not passed" in count["text"]  # 2/3 < 3/4
     first = await env.tap_on(LI, "✔ Confirm the count", on=count, expect="(1 of 2)")
-    assert first
+    # who else may confirm, and who has the count in their chat
+    assert "another member of the owners' committee or a community staff member" in \
+        first["text"]
+    assert first["text"].endswith("Who can confirm: Zhang and Director Wang")
     toast = await env.tap(LI, data=f"vc:cc:{vote.id}", forge=True,
                           message_id=count["message_id"])
     assert toast["text"] == "You have already confirmed this count."

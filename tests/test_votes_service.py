@@ -19,7 +19,7 @@ from models.outbox import OutboxMessage
 from models.people import Person, Relation, Role
 from models.places import Place, PlaceKind
 from models.schedule import DueItem, DueStatus
-from models.votes import ballots, following, lifecycle, recount, roll, tally
+from models.votes import ballots, closing, following, lifecycle, recount, roll, tally
 from models.votes.core import CLOSE_DUE, OPEN_DUE, REMINDER, RESULT, TO_CONFIRM
 from models.votes.export import export_files, tally_inputs
 from models.votes.tables import Ballot, BallotVersion, RollHousehold, RollOwner, Vote, VoteStatus
@@ -338,6 +338,25 @@ async def test_two_staff_members_are_not_enough_to_confirm(session, estate):
     await lifecycle.confirm_count(session, vote_id=vote.id, person=staff)
     with pytest.raises(Conflict):
         await lifecycle.confirm_count(session, vote_id=vote.id, person=other)
+
+
+async def test_after_one_confirmation_the_count_names_who_may_still_confirm(session, estate):
+    """Its convenors who have not confirmed, and only committee members once staff did."""
+    staff = await staff_of(session)
+    members = [await person(session, t, n) for t, n in ((901, "李委员"), (902, "张委员"))]
+    first = await opened(session, estate, building=B1)
+    await close(session, first)
+    await lifecycle.confirm_count(session, vote_id=first.id, person=members[0])
+    left = await closing.still_to_confirm(session, first.id)
+    assert not left.member_needed
+    assert [p.name for p in left.convenors] == ["张委员", "王主任"]  # members, then its author
+
+    second = await opened(session, estate, building=B2)
+    await close(session, second)
+    await lifecycle.confirm_count(session, vote_id=second.id, person=staff)
+    left = await closing.still_to_confirm(session, second.id)
+    assert left.member_needed
+    assert [p.name for p in left.convenors] == ["李委员", "张委员"]
 
 
 async def test_a_vote_short_of_quorum_is_extended_and_opens_again(session, estate):

@@ -208,9 +208,7 @@ async def confirm_count(call: Call[ConfirmCount]) -> None:
     _, vote_id = call._, call.data.vote_id
     total = await closing.confirm_count(call.session, vote_id=vote_id, person=call.actor)
     if total < 2:
-        await call.show(_("✔ Your confirmation is recorded ({count} of 2). One more scrutineer "
-                          "must confirm before the result is published.", count=total),
-                        back(_, vote_id))
+        await call.show(await still_to_confirm(call, vote_id), back(_, vote_id))
         return
     call.wake_outbox()  # the result, to every owner
     vote, matters, results = await reading.results(call.session, vote_id=vote_id,
@@ -220,6 +218,22 @@ async def confirm_count(call: Call[ConfirmCount]) -> None:
         "✔ Confirmed by two scrutineers: the result is published to every owner.")),
         keyboard(*manage_rows(_, vote)))
     await send_chart(call, vote, matters, results)
+
+
+async def still_to_confirm(call: Call[ConfirmCount], vote_id: int) -> str:
+    """After the first confirmation: who else may confirm, naming the convenors the count
+    waits for in their chats."""
+    _ = call._
+    left = await closing.still_to_confirm(call.session, vote_id)
+    lines = [_("✔ Your confirmation is recorded (1 of 2). The result is published once a member "
+               "of the owners' committee confirms too.") if left.member_needed else _(
+        "✔ Your confirmation is recorded (1 of 2). The result is published once one more "
+        "scrutineer confirms: another member of the owners' committee or a community staff "
+        "member.")]
+    if left.convenors:
+        lines.append(_("Who can confirm: {names}",
+                       names=escape(_.names([p.name for p in left.convenors]))))
+    return "\n".join(lines)
 
 
 async def cancel_ask(call: Call[CancelAsk]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ from models.votes.core import (
     RESULT,
     TO_CONFIRM,
     cancel_due,
+    convenors,
     duty_of,
     get_vote,
     require_convenor,
@@ -137,6 +139,29 @@ async def extend(session: AsyncSession, *, vote_id: int, closes_on: dt.date, aut
 async def confirmations(session: AsyncSession, vote_id: int) -> list[Scrutiny]:
     return list(await session.scalars(select(Scrutiny).where(Scrutiny.vote_id == vote_id)
                                       .order_by(Scrutiny.id)))
+
+
+@dataclass(frozen=True)
+class StillToConfirm:
+    """Whom the count waits for after a first confirmation."""
+
+    member_needed: bool  # a staff member confirmed: the second must sit on the committee
+    convenors: list[Person]  # its committee members and author who may still confirm
+
+
+async def still_to_confirm(session: AsyncSession, vote_id: int) -> StillToConfirm:
+    """The vote's convenors (committee members, its author) whose confirmation the count
+    still waits for: not yet confirmed, and on the committee where a staff member has
+    confirmed already. (Any staff member of the community may confirm too.)"""
+    vote = await get_vote(session, vote_id)
+    done = await confirmations(session, vote.id)
+    members = set(await session.scalars(select(CommitteeSeat.person_id).where(
+        CommitteeSeat.estate_id == vote.estate_id)))
+    staff_first = any(s.staff for s in done)
+    confirmed = {s.person_id for s in done}
+    return StillToConfirm(staff_first, [
+        p for p in await convenors(session, vote)
+        if p.id not in confirmed and (p.id in members or not staff_first)])
 
 
 async def confirm_count(session: AsyncSession, *, vote_id: int, person: Person,
