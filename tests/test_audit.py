@@ -83,6 +83,7 @@ UNAUDITED = {
     "models.votes.dialogs.choose_closing", "models.votes.dialogs.ask_reason",
     "models.votes.lifecycle.set_title", "models.votes.lifecycle.add_matter",
     "models.votes.lifecycle.remove_matter", "models.votes.lifecycle.set_changeable",
+    "models.votes.lifecycle.set_secret",
     "models.votes.lifecycle.set_reminders", "models.votes.lifecycle.set_dates",
     "models.votes.elections.ask_election", "models.votes.elections.answer",
     "models.votes.elections.answer_photo", "models.votes.elections.ask_candidate",
@@ -217,6 +218,8 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
             w.s, **v(w), number=3)),
         ("models.votes.lifecycle.set_changeable", lambda w: lifecycle.set_changeable(
             w.s, **v(w), changeable=False)),
+        ("models.votes.lifecycle.set_secret", lambda w: lifecycle.set_secret(
+            w.s, **v(w), secret_ballot=False)),  # (this vote holds a decision: named)
         ("models.votes.lifecycle.set_reminders", lambda w: lifecycle.set_reminders(
             w.s, **v(w), days=[3, 1])),
         ("models.votes.dialogs.ask_opening_day", lambda w: dialogs.ask_opening_day(

@@ -424,9 +424,10 @@ async def test_the_export_recounts_to_the_bots_result(session, estate, tmp_path)
     assert Decimal(vote.result["matters"][0]["area_total"]) * 100 == vote.roll_area
 
 
-async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
-    """The owners of a synthetic 1,000-household estate press "Confirm" at the same moment, one
-    in ten of them twice: one ballot each, every second press refused, nothing else written."""
+async def synthetic_vote(db, write=None) -> tuple[int, dt.datetime, list[int]]:
+    """A vote over a synthetic 1,000-household estate, announced and open: (its id, a moment
+    of voting, the owners' person ids). `write(session, vote, staff)` writes its matters (by
+    default one decision, item 4, whose ballots cannot change)."""
     from bench.synth import generate
 
     info = await generate(db, households=1000, seed=5)
@@ -442,8 +443,12 @@ async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
         staff = await person(s, 1, "街道工作人员", role=Role.STAFF,
                              at=(await s.get_one(Place, info.street_id)).name)
         vote = await lifecycle.create(s, estate_id=estate.id, author=staff, title="续聘物业")
-        await lifecycle.add_matter(s, vote_id=vote.id, title="续聘物业", item=4, author=staff)
-        await lifecycle.set_changeable(s, vote_id=vote.id, changeable=False, author=staff)
+        if write is None:
+            await lifecycle.add_matter(s, vote_id=vote.id, title="续聘物业", item=4,
+                                       author=staff)
+            await lifecycle.set_changeable(s, vote_id=vote.id, changeable=False, author=staff)
+        else:
+            await write(s, vote, staff)
         opens = lifecycle.earliest_opening(T0.astimezone(TZ).date())
         await lifecycle.set_dates(s, vote_id=vote.id, opens_on=opens, closes_on=opens,
                                   author=staff, tz=TZ, now=T0)
@@ -453,8 +458,13 @@ async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
         await s.commit()
         # (the district's few buyers of two units and its developer's units count once)
         assert info.households - 60 < vote.roll_owners < info.households
-        vote_id, when = vote.id, during(vote)
-    voters = sorted(set(info.owner_of.values()))
+        return vote.id, during(vote), sorted(set(info.owner_of.values()))
+
+
+async def presses_at_once(db, vote_id: int, when: dt.datetime, voters: list[int], cast,
+                          choices: dict) -> list[str]:
+    """Every voter presses "Confirm" at the same moment, one in ten of them twice, through
+    `cast` (ballots.cast or secret.cast): "cast <roll owner>" or "refused" per press."""
     # half as many at once as the bot handles (LINLI_CONCURRENT_UPDATES), the rest waiting
     # their turn: SQLite has one writer and its busy handler is not fair, so on a machine
     # loaded several times over one of sixteen writers could wait past the 15 s busy timeout
@@ -466,13 +476,20 @@ async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
             voter = await s.get_one(Person, person_id)
             try:
                 [owner] = await ballots.voter_owners(s, vote_id=vote_id, person=voter, now=when)
-                await ballots.cast(s, vote_id=vote_id, owner_id=owner.id, person=voter,
-                                   choices={1: "agree"}, now=when)
+                await cast(s, vote_id=vote_id, owner_id=owner.id, person=voter,
+                           choices=choices, now=when)
                 return f"cast {owner.id}"
             except Conflict:
                 return "refused"
 
-    outcomes = await asyncio.gather(*(press(p) for p in voters + voters[::10]))
+    return await asyncio.gather(*(press(p) for p in voters + voters[::10]))
+
+
+async def test_a_thousand_owners_pressing_at_once_cast_one_ballot_each(db):
+    """The owners of a synthetic 1,000-household estate press "Confirm" at the same moment, one
+    in ten of them twice: one ballot each, every second press refused, nothing else written."""
+    vote_id, when, voters = await synthetic_vote(db)
+    outcomes = await presses_at_once(db, vote_id, when, voters, ballots.cast, {1: "agree"})
     cast = [o for o in outcomes if o.startswith("cast")]
     assert len(voters) > 900 and len(cast) == len(set(cast)) == len(voters)  # one each
     assert outcomes.count("refused") == len(voters[::10])  # every second press

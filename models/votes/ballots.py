@@ -24,7 +24,7 @@ from models.people import Membership, MembershipStatus, Person, Relation
 from models.votes import selections
 from models.votes.core import CO_OWNER_VOTED, get_vote, matters_of
 from models.votes.elections import counted
-from models.votes.roll import owners_for
+from models.votes.roll import owners_for, voted_owners
 from models.votes.tables import (
     Ballot,
     BallotChoice,
@@ -71,13 +71,21 @@ async def ballot_of(session: AsyncSession, vote_id: int, owner_id: int) -> Ballo
                                                      Ballot.owner_id == owner_id))
 
 
+async def has_voted(session: AsyncSession, vote: Vote, owner_id: int) -> bool:
+    """Whether the roll owner has cast a ballot, named or secret."""
+    voted = voted_owners(vote).subquery()
+    return await session.scalar(select(voted.c.owner_id).where(
+        voted.c.owner_id == owner_id).limit(1)) is not None
+
+
 @dataclass(frozen=True)
 class Cast:
     ballot: Ballot
     changed: bool  # a new version of an earlier ballot
 
 
-def _choices(matters: Sequence[VoteMatter], given: Mapping[int, object]) -> dict[str, str]:
+def checked_choices(matters: Sequence[VoteMatter], given: Mapping[int, object]
+                    ) -> dict[str, str]:
     """Every matter's answer, checked, as text (matter number → "agree", "1;3", …)."""
     picked = selections.ballot([counted(m) for m in matters], given)
     return {str(n): selections.text_of(selection) for n, selection in picked.items()}
@@ -95,12 +103,14 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
     await require_open(vote, now)
     if owner_id not in {o.id for o in await owners_for(session, vote, person.id)}:
         raise NotAllowed(NOT_ON_ROLL)
-    picked = _choices(await matters_of(session, vote.id), choices)
+    if vote.secret:  # (models/votes/secret.py casts those)
+        raise Conflict(N_("This is a secret ballot: open the vote again to cast it."))
+    picked = checked_choices(await matters_of(session, vote.id), choices)
     ballot = await ballot_of(session, vote.id, owner_id)
     changed = ballot is not None
     # every read before the first write: on SQLite the write lock is held from the first
     # INSERT to the commit, and a thousand owners voting at once queue for it
-    co_owners = [] if changed else await _co_owners(session, owner_id, person)
+    co_owners = [] if changed else await co_owners_of(session, owner_id, person)
     if ballot is not None:
         if not vote.changeable:
             raise Conflict(ALREADY_VOTED, when=ballot.cast_at)
@@ -135,7 +145,7 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
     return Cast(ballot, changed)
 
 
-async def _co_owners(session: AsyncSession, owner_id: int, voter: Person) -> list[Person]:
+async def co_owners_of(session: AsyncSession, owner_id: int, voter: Person) -> list[Person]:
     """The owner's other co-owners who can be told that the ballot has been cast."""
     return list(await session.scalars(
         select(Person).join(Membership, Membership.person_id == Person.id)

@@ -22,7 +22,7 @@ from models.outbox import enqueue_select
 from models.participation import reachable
 from models.people import Person
 from models.schedule import DueItem
-from models.votes import recount, selections, tally
+from models.votes import recount, secret, selections, tally
 from models.votes.core import (
     CLOSE_DUE,
     EXTENDED,
@@ -48,11 +48,16 @@ async def tally_of(session: AsyncSession, vote: Vote) -> list[tally.MatterResult
     database (a district's 100,000 ballots never become Python objects), decided by the same
     rules as a recount (`tally.tally_counts`)."""
     matters = await matters_as_counted(session, vote)
+    if vote.secret:  # the same GROUP BY over the secret ballots, weighted by their own areas
+        owners_voted, area_voted, counts = await secret.counts(session, vote)
+        return tally.tally_counts(matters, owners_total=vote.roll_owners,
+                                  area_total=vote.roll_area, owners_voted=owners_voted,
+                                  area_voted=area_voted, counts=counts)
     voted = (await session.execute(
         select(func.count(Ballot.id), func.coalesce(func.sum(RollOwner.area), 0))
         .join(RollOwner, RollOwner.id == Ballot.owner_id).where(Ballot.vote_id == vote.id))
     ).one()
-    counts: dict[int, dict[str, tally.Count]] = defaultdict(dict)
+    counts = defaultdict(dict)
     for matter, value, owners, area in await session.execute(
             select(BallotChoice.matter, BallotChoice.value, func.count(), func.sum(RollOwner.area))
             .join(Ballot, Ballot.id == BallotChoice.ballot_id)
@@ -67,7 +72,10 @@ async def tally_of(session: AsyncSession, vote: Vote) -> list[tally.MatterResult
 
 
 async def count(session: AsyncSession, vote: Vote, now: dt.datetime) -> list[tally.MatterResult]:
-    """Tally the vote (`tally_of`), and store it as the recount's JSON."""
+    """Tally the vote (`tally_of`), and store it as the recount's JSON; a secret vote's
+    ballots are rewritten in key order first (`secret.settle`)."""
+    if vote.secret:
+        await secret.settle(session, vote)
     results = await tally_of(session, vote)
     vote.result = recount.result_json(results)
     vote.status, vote.counted_at = VoteStatus.COUNTED, now

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.errors import N_, Invalid, NotAllowed, NotFound
+from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.estates import CommitteeSeat, Estate, is_convenor
 from models.outbox import declare_kind, enqueue
 from models.participation import Duty, Unit
@@ -23,7 +23,7 @@ from models.people import Person, Role
 from models.permissions import roles_at
 from models.places import get_place
 from models.schedule import DueItem, DueStatus, declare_due_kind, schedule
-from models.votes.roll import roll_units, scope_paths, voted_households
+from models.votes.roll import owners_for, roll_units, scope_paths, voted_households
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
 FEATURE = "votes"  # the feature's name, as its questions (models/asks.py) record it
@@ -103,6 +103,16 @@ async def require_convenor(session: AsyncSession, person: Person, vote: Vote) ->
     return estate
 
 
+async def require_result_viewer(session: AsyncSession, viewer: Person, vote: Vote) -> None:
+    """Who may read a vote's count (and a secret vote's receipts): the owners on its roll once
+    it is published, its convenors once it is counted."""
+    if vote.status == VoteStatus.PUBLISHED and await owners_for(session, vote, viewer.id):
+        return
+    await require_convenor(session, viewer, vote)
+    if vote.status not in (VoteStatus.COUNTED, VoteStatus.CONFIRMED, VoteStatus.PUBLISHED):
+        raise Conflict(N_("The result is shown once voting has closed and been counted."))
+
+
 async def is_staff_over(session: AsyncSession, person: Person, estate: Estate) -> bool:
     """Staff whose grant covers the estate's community (not only a committee seat)."""
     community = await get_place(session, estate.community_id)
@@ -124,7 +134,7 @@ def duty_of(vote: Vote, paths: Sequence[str]) -> Duty:
 
 def acted(vote: Vote):  # type: ignore[no-untyped-def]
     """Who has voted, for the participation parts."""
-    return voted_households(vote.id)
+    return voted_households(vote)
 
 
 def earliest_opening(announced_on: dt.date) -> dt.date:

@@ -1,5 +1,6 @@
 """A vote as the tally and the recount files see it: its matters, its frozen roll (one row
-per owner, with opaque keys) and its ballots (with their weights, not joined to the roll).
+per owner, with opaque keys) and its ballots (with their weights, not joined to the roll; a
+secret ballot's key is its receipt code).
 
 `linli votes export` writes these rows as the three CSV files `linli votes recount` reads
 (models/votes/recount.py). The bot counts the same ballots and roll in the database
@@ -15,9 +16,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.votes import recount, selections, tally
+from models.votes import recount, secret, selections, tally
 from models.votes.core import matters_of
 from models.votes.elections import counted
+from models.votes.roll import voted_owners
 from models.votes.tables import Ballot, BallotChoice, RollHousehold, RollOwner, Vote
 
 
@@ -34,6 +36,18 @@ async def tally_inputs(session: AsyncSession, vote: Vote
             select(RollHousehold.owner_id, RollHousehold.household_id)
             .where(RollHousehold.vote_id == vote.id).order_by(RollHousehold.household_id)):
         households[owner_id].append(f"H{household_id}")
+    kinds = {m.number: m.kind for m in matters}
+    voted = set(await session.scalars(voted_owners(vote)))
+    roll = [tally.RollOwner(key=f"O{owner.id}", households=tuple(households[owner.id]),
+                            area=owner.area, voted=owner.id in voted)
+            for owner in await session.scalars(select(RollOwner).where(
+                RollOwner.vote_id == vote.id).order_by(RollOwner.id))]
+    if vote.secret:  # keyed by their receipts, in their order: nothing of the voter
+        return matters, roll, [
+            tally.Ballot(key=secret.receipt_text(receipt), area=area, channel=channel,
+                         choices={m: selections.from_rows(kinds[m], found)
+                                  for m, found in values.items() if m in kinds})
+            for receipt, area, channel, values in await secret.ballots_of(session, vote)]
     ballots = list(await session.execute(
         select(Ballot, RollOwner.area).join(RollOwner, RollOwner.id == Ballot.owner_id)
         .where(Ballot.vote_id == vote.id).order_by(Ballot.id)))
@@ -42,12 +56,6 @@ async def tally_inputs(session: AsyncSession, vote: Vote
             select(BallotChoice.ballot_id, BallotChoice.matter, BallotChoice.value)
             .where(BallotChoice.vote_id == vote.id)):
         rows[ballot_id].append((int(matter), str(value)))
-    kinds = {m.number: m.kind for m in matters}
-    voted = {ballot.owner_id for ballot, _area in ballots}
-    roll = [tally.RollOwner(key=f"O{owner.id}", households=tuple(households[owner.id]),
-                            area=owner.area, voted=owner.id in voted)
-            for owner in await session.scalars(select(RollOwner).where(
-                RollOwner.vote_id == vote.id).order_by(RollOwner.id))]
     cast = [tally.Ballot(key=f"B{ballot.id}", area=area, channel=ballot.channel,
                          choices=_selections(kinds, rows[ballot.id]))
             for ballot, area in ballots]

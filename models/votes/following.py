@@ -26,9 +26,9 @@ from models.errors import N_, Conflict
 from models.people import Person
 from models.places import Place, PlaceKind, name_column
 from models.schedule import DueItem
-from models.votes import selections
+from models.votes import secret, selections
 from models.votes.core import REMINDER, acted, duty_of, get_vote, require_convenor, vote_paths
-from models.votes.roll import roll_units
+from models.votes.roll import roll_units, voted_owners
 from models.votes.tables import (
     Ballot,
     BallotChoice,
@@ -71,10 +71,10 @@ def _of_needed(done: int, total: int) -> Fraction:
 
 
 async def status(session: AsyncSession, vote: Vote) -> Status:
+    voted = voted_owners(vote).subquery()
     row = (await session.execute(
-        select(func.count(Ballot.id), func.coalesce(func.sum(RollOwner.area), 0))
-        .join(RollOwner, RollOwner.id == Ballot.owner_id).where(Ballot.vote_id == vote.id))
-    ).one()
+        select(func.count(RollOwner.id), func.coalesce(func.sum(RollOwner.area), 0))
+        .join(voted, voted.c.owner_id == RollOwner.id))).one()
     return Status(vote.roll_owners, int(row[0]), vote.roll_area, int(row[1]))
 
 
@@ -97,7 +97,7 @@ async def by_building(session: AsyncSession, vote: Vote, paths: Sequence[str], *
     area of the roll, and of those whose owner has voted."""
     household = aliased(Place)
     group = aliased(Place)
-    voted = select(Ballot.owner_id).where(Ballot.vote_id == vote.id).scalar_subquery()
+    voted = voted_owners(vote).scalar_subquery()
     has_voted = RollHousehold.owner_id.in_(voted)
     rows = await session.execute(
         select(group.id, name_column(group, language), func.count(RollHousehold.id),
@@ -158,13 +158,18 @@ async def not_voted(session: AsyncSession, vote: Vote, paths: Sequence[str], *,
 async def ballots_after_closing(session: AsyncSession, *, vote_id: int, viewer: Person
                                 ) -> list[tuple[str, int, dict[str, str], str]]:
     """Who voted how — (owner's first household's name, area, choices as text: "agree",
-    an election's "1;3", channel) — for the
-    convenors, and only once voting has closed (named ballots; nobody sees them before)."""
+    an election's "1;3", channel) — for the convenors, and only once voting has closed
+    (named ballots; nobody sees them before). A secret vote's ballots come by receipt code
+    instead of home, in the codes' order, as its recount file lists them."""
     vote = await get_vote(session, vote_id)
     await require_convenor(session, viewer, vote)
     if vote.status in (VoteStatus.DRAFT, VoteStatus.ANNOUNCED, VoteStatus.OPEN,
                        VoteStatus.CANCELLED):
         raise Conflict(N_("Who voted how is shown only after voting has closed."))
+    if vote.secret:
+        return [(secret.receipt_text(receipt), area, selections.texts_from_rows(
+            (m, v) for m, found in values.items() for v in found), channel)
+            for receipt, area, channel, values in await secret.ballots_of(session, vote)]
     first = (select(RollHousehold.owner_id, func.min(RollHousehold.household_id).label("h"))
              .where(RollHousehold.vote_id == vote.id).group_by(RollHousehold.owner_id)
              .subquery())

@@ -23,7 +23,7 @@ from models.people import Person, Role
 from models.permissions import places_with_role
 from models.places import PlaceKind, get_place
 from models.schedule import DueItem, schedule
-from models.votes import elections, tally
+from models.votes import elections, secret, tally
 from models.votes.closing import (  # noqa: F401  (the end of voting, importable from here)
     can_extend,
     close_due,
@@ -122,6 +122,8 @@ async def add_matter(session: AsyncSession, *, vote_id: int, title: str, item: i
                      author: Person, title_en: str | None = None) -> VoteMatter:
     """A decision on an art. 278 item, numbered after the others."""
     vote = await _draft(session, vote_id, author)
+    if vote.secret:
+        raise Invalid(secret.NOT_ALL_ELECTIONS)
     matters = await matters_of(session, vote.id)
     if len(matters) >= MAX_MATTERS:
         raise Invalid(N_("A vote holds at most {limit} matters."), limit=MAX_MATTERS)
@@ -178,7 +180,23 @@ async def set_dates(session: AsyncSession, *, vote_id: int, opens_on: dt.date,
 async def set_changeable(session: AsyncSession, *, vote_id: int, changeable: bool,
                          author: Person) -> Vote:
     vote = await _draft(session, vote_id, author)
+    if changeable and vote.secret:
+        raise Invalid(N_("A secret ballot cannot be changed once cast: nothing joins it to "
+                         "its voter to change it by. Make the ballot named first."))
     vote.changeable = changeable
+    await session.commit()
+    return vote
+
+
+async def set_secret(session: AsyncSession, *, vote_id: int, secret_ballot: bool,
+                     author: Person) -> Vote:
+    """A secret ballot (for a vote of elections only; a cast ballot is then final), or a
+    named one again."""
+    vote = await _draft(session, vote_id, author)
+    if secret_ballot:
+        secret.require_only_elections(await matters_of(session, vote.id))
+        vote.changeable = False
+    vote.secret = secret_ballot
     await session.commit()
     return vote
 
@@ -208,6 +226,8 @@ async def announce(session: AsyncSession, *, vote_id: int, author: Person, tz: d
         raise Invalid(N_("The vote is not complete yet: it needs a title, at least one matter "
                          "and its dates."))
     elections.check_ready(matters)
+    if vote.secret:
+        secret.require_only_elections(matters)
     earliest = earliest_opening(local_day(now, tz))
     if local_day(vote.opens_at, tz) < earliest:
         raise Invalid(N_("Owners must be told at least 15 days before voting opens: the "

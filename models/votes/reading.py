@@ -27,10 +27,10 @@ from models.outbox_owed import by_object, declare_done_check
 from models.people import Membership, MembershipStatus, Person, Relation
 from models.places import Place, PlaceKind, ancestor_ids, ancestors, get_place, name_in
 from models.votes import ballots, tally
-from models.votes.core import REMINDER, get_vote, matters_of, require_convenor
+from models.votes.core import REMINDER, get_vote, matters_of, require_result_viewer
 from models.votes.export import tally_inputs
-from models.votes.roll import households_of, owners_for
-from models.votes.tables import Ballot, RollHousehold, RollOwner, Vote, VoteMatter, VoteStatus
+from models.votes.roll import households_of, owners_for, voted_owners
+from models.votes.tables import RollHousehold, RollOwner, Vote, VoteMatter, VoteStatus
 
 # what an owner's list shows: announced, running, and counted or published
 SHOWN = (VoteStatus.ANNOUNCED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.COUNTED,
@@ -118,9 +118,9 @@ async def voter_choices(session: AsyncSession, *, vote_id: int, person: Person,
     """Whom the person may vote for now (refused with the reason: not open, not an owner
     on the roll, still waiting for approval)."""
     owners = await ballots.voter_owners(session, vote_id=vote_id, person=person)
+    vote = await get_vote(session, vote_id)
     return [OwnerChoice(o, await home_names(session, o, language),
-                        await ballots.ballot_of(session, vote_id, o.id) is not None)
-            for o in owners]
+                        await ballots.has_voted(session, vote, o.id)) for o in owners]
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ class BallotView:
     homes: list[str]
     cast: dict[str, str] | None  # the choices as cast, if the ballot has been
     cast_at: dt.datetime | None
+    secret_cast: bool = False  # a secret ballot has been cast (nothing of it is shown)
 
 
 async def ballot_view(session: AsyncSession, *, vote_id: int, owner_id: int, person: Person,
@@ -142,9 +143,13 @@ async def ballot_view(session: AsyncSession, *, vote_id: int, owner_id: int, per
     if owner is None:
         raise Conflict(ballots.NOT_ON_ROLL)
     vote = await get_vote(session, vote_id)
+    matters, homes = await matters_of(session, vote.id), await home_names(session, owner,
+                                                                         language)
+    if vote.secret:
+        return BallotView(vote, matters, owner, homes, None, None,
+                          await ballots.has_voted(session, vote, owner.id))
     ballot = await ballots.ballot_of(session, vote.id, owner.id)
-    return BallotView(vote, await matters_of(session, vote.id), owner,
-                      await home_names(session, owner, language),
+    return BallotView(vote, matters, owner, homes,
                       await ballots.choices_of(session, ballot.id) if ballot else None,
                       ballot.cast_at if ballot else None)
 
@@ -154,13 +159,7 @@ async def results(session: AsyncSession, *, vote_id: int,
     """The count: for the convenors once counted, for the owners on the roll once
     published."""
     vote = await get_vote(session, vote_id)
-    if vote.status == VoteStatus.PUBLISHED and await owners_for(session, vote, viewer.id):
-        pass
-    else:
-        await require_convenor(session, viewer, vote)
-        if vote.status not in (VoteStatus.COUNTED, VoteStatus.CONFIRMED,
-                               VoteStatus.PUBLISHED):
-            raise Conflict(N_("The result is shown once voting has closed and been counted."))
+    await require_result_viewer(session, viewer, vote)
     return vote, await matters_of(session, vote.id), tally.tally(*await tally_inputs(session,
                                                                                      vote))
 
@@ -198,11 +197,12 @@ async def roll_owner(session: AsyncSession, owner_id: int) -> RollOwner | None:
 
 @dataclass(frozen=True)
 class MyBallot:
-    """A ballot cast for one of the person's roll owners: their own record of it."""
+    """A ballot cast for one of the person's roll owners: their own record of it (a secret
+    ballot's: only that it was cast)."""
 
     homes: list[str]
-    choices: dict[str, str]
-    cast_at: dt.datetime
+    choices: dict[str, str] | None
+    cast_at: dt.datetime | None
 
 
 async def my_ballots(session: AsyncSession, *, vote: Vote, person: Person,
@@ -210,6 +210,10 @@ async def my_ballots(session: AsyncSession, *, vote: Vote, person: Person,
     """The ballots cast for the roll owners this person votes for (none before opening)."""
     mine = []
     for owner in await owners_for(session, vote, person.id):
+        if vote.secret:
+            if await ballots.has_voted(session, vote, owner.id):
+                mine.append(MyBallot(await home_names(session, owner, language), None, None))
+            continue
         ballot = await ballots.ballot_of(session, vote.id, owner.id)
         if ballot is not None:
             mine.append(MyBallot(await home_names(session, owner, language),
@@ -224,7 +228,7 @@ async def to_vote(session: AsyncSession, person: Person) -> list[Vote]:
         if vote.status != VoteStatus.OPEN:
             continue
         for owner in await owners_for(session, vote, person.id):
-            if await ballots.ballot_of(session, vote.id, owner.id) is None:
+            if not await ballots.has_voted(session, vote, owner.id):
                 waiting.append(vote)
                 break
     return waiting
@@ -239,7 +243,11 @@ async def _voted(session: AsyncSession, rows: Sequence[tuple[int, dict[str, Any]
     reminder was queued, held by quiet hours, say)."""
     done: set[int] = set()
     for vote_id, people in by_object(rows, "vote_id").items():
-        voted = select(Ballot.owner_id).where(Ballot.vote_id == vote_id)
+        vote = await session.get(Vote, vote_id)
+        if vote is None:  # (gone: nobody is owed a reminder of it)
+            done |= people
+            continue
+        voted = voted_owners(vote)
         owed = set(await session.scalars(
             select(Membership.person_id)
             .join(RollHousehold, RollHousehold.household_id == Membership.household_id)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import String, cast, insert, literal, select
+from sqlalchemy import Integer, String, cast, insert, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.estates import estate_paths
@@ -31,7 +31,7 @@ from models.participation import Query, under
 from models.people import Membership, MembershipStatus, Relation
 from models.places import Place, PlaceKind, ancestor_ids, get_place, label_of
 from models.votes.headcount import Household, owners_of
-from models.votes.tables import Ballot, RollHousehold, RollOwner, Vote
+from models.votes.tables import Ballot, RollHousehold, RollOwner, SecretVoter, Vote
 
 MISSING_SHOWN = 20  # households without an area listed in the refusal
 
@@ -176,10 +176,25 @@ def roll_units(vote_id: int) -> Query:
                   ).where(RollHousehold.vote_id == vote_id)
 
 
-def voted_households(vote_id: int) -> Query:
+def voted_owners(vote: Vote) -> Query:
+    """(owner_id) of every roll owner who has cast a ballot: a named ballot's owner, or the
+    roll's mark of a secret ballot (which names no ballot)."""
+    if vote.secret:
+        return select(SecretVoter.owner_id.label("owner_id")).where(
+            SecretVoter.vote_id == vote.id)
+    return select(Ballot.owner_id.label("owner_id")).where(Ballot.vote_id == vote.id)
+
+
+def voted_households(vote: Vote) -> Query:
     """(person_id, household_id) of every household whose owner has a ballot: who has acted,
-    for the participation parts."""
+    for the participation parts (the roll counts units by owner, so only the household
+    matters; a secret ballot keeps no person, and gives none)."""
+    if vote.secret:
+        return (select(cast(null(), Integer).label("person_id"),
+                       RollHousehold.household_id.label("household_id"))
+                .join(SecretVoter, SecretVoter.owner_id == RollHousehold.owner_id)
+                .where(SecretVoter.vote_id == vote.id))
     return (select(Ballot.cast_by_id.label("person_id"),
                    RollHousehold.household_id.label("household_id"))
             .join(RollHousehold, RollHousehold.owner_id == Ballot.owner_id)
-            .where(Ballot.vote_id == vote_id))
+            .where(Ballot.vote_id == vote.id))

@@ -14,6 +14,13 @@ is published. An election's candidates are `vote_candidate` rows (their names al
 matter's `options`, which the tally numbers). Polls and paper ballots (the next issue) add
 matter kinds and ballot channels to the same tables.
 
+A vote of elections only may be secret (`Vote.secret`, 无记名投票): then the roll records only
+that an owner voted (`vote_secret_voter`, its key the owner's), and the ballot
+(`vote_secret_ballot`, its choices `vote_secret_choice`) holds the choices and the owner's
+area under a random key, the voter's receipt code — no voter, no time, no autoincrement id.
+On SQLite these three tables are WITHOUT ROWID, so their rows lie in the order of their keys,
+not of their writes (what is left to match by: models/votes/secret.py and the README).
+
 Areas are integers of hundredths of a square metre everywhere here (models/votes/tally.py).
 """
 
@@ -23,7 +30,16 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ID, Base, utcnow
@@ -57,6 +73,8 @@ class Vote(Base):
                                                index=True)
     step: Mapped[str] = mapped_column(String(16), default="")  # what a draft asks for next
     changeable: Mapped[bool] = mapped_column(default=True)  # ballots may change until closing
+    # secret ballots (elections only): nothing joins a ballot to its voter
+    secret: Mapped[bool] = mapped_column(default=False, server_default=false())
     # automatic reminders, days before closing (e.g. [3, 1])
     remind_days: Mapped[list[int]] = mapped_column(JSON, default=list)
     opens_at: Mapped[dt.datetime | None]
@@ -193,6 +211,57 @@ class BallotVersion(Base):
     choices: Mapped[dict[str, str]] = mapped_column(JSON)
     cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# rows stored in the order of their primary key, not of their writes (SQLite; PostgreSQL's heap
+# keeps the order written: models/votes/secret.settle rewrites it at closing)
+IN_KEY_ORDER = {"sqlite_with_rowid": False}  # (copied into each table's arguments)
+
+
+class SecretVoter(Base):
+    """A roll owner who has cast a secret ballot: only that they voted. The primary key makes
+    one ballot per owner hold, as the unique key of `vote_ballot` does for named ones."""
+
+    __tablename__ = "vote_secret_voter"
+    __table_args__ = dict(IN_KEY_ORDER)
+
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("vote_roll_owner.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True)
+
+
+class SecretBallot(Base):
+    """A secret ballot: its random key (the receipt code its voter got, 12 characters), its
+    weight (the owner's area, hundredths of a m²) and how it came in; nothing of the voter."""
+
+    __tablename__ = "vote_secret_ballot"
+    __table_args__ = dict(IN_KEY_ORDER)
+
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    receipt: Mapped[str] = mapped_column(String(12), primary_key=True)
+    area: Mapped[int]
+    channel: Mapped[str] = mapped_column(String(16), default="online")
+
+
+class SecretChoice(Base):
+    """What a secret ballot chose on one matter, as `vote_ballot_choice` keeps a named one's
+    (an election's chosen numbers, one row each, or one empty value for abstaining). The key
+    leads with (vote, matter, value): the tally's GROUP BY reads it in order."""
+
+    __tablename__ = "vote_secret_choice"
+    __table_args__ = (ForeignKeyConstraint(["vote_id", "receipt"],
+                                           ["vote_secret_ballot.vote_id",
+                                            "vote_secret_ballot.receipt"], ondelete="CASCADE"),
+                      # (a ballot's rows, for reading it back and for the cascade)
+                      Index("ix_vote_secret_choice_vote_id_receipt", "vote_id", "receipt"),
+                      dict(IN_KEY_ORDER))
+
+    vote_id: Mapped[int] = mapped_column(ID, primary_key=True)
+    matter: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(String(16), primary_key=True)
+    receipt: Mapped[str] = mapped_column(String(12), primary_key=True)
 
 
 class Scrutiny(Base):
