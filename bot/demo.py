@@ -90,7 +90,8 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(1012, "安娜", "Anna Schmidt", "en", joined=False,
             note=N_("New here, reads English: has not joined yet.")),
     Persona(STAFF_ID, "王芳", "Wang Fang", "zh-hans", roles=((Role.STAFF, COMMUNITY),),
-            note=N_("Community office: approves join requests.")),
+            note=N_("Community office: approves join requests, and with the owners' "
+                    "committee convenes owners' votes and confirms their counts.")),
     Persona(1002, "陈刚", "Chen Gang", "zh-hans",
             roles=((Role.GRID_WORKER, f"{COMMUNITY}/第一网格"),),
             note=N_("Looks after buildings 1 and 2.")),

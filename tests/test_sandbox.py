@@ -25,7 +25,7 @@ from bot.demo import (
     SIGNED_ID,
     STAFF_ID,
 )
-from bot.demo_vote import VOTE_TITLE
+from bot.demo_vote import CLOSED_BALLOTS, CLOSED_TITLE, VOTE_TITLE
 from bot.emulator.client import EmulatorClient
 from bot.sandbox import Sandbox, SandboxError, SandboxOptions, run_sandbox
 from models.groups import ChatBinding
@@ -180,20 +180,31 @@ def test_sandbox_has_help(capsys):
         assert option in out
 
 
-async def test_the_owners_find_an_open_vote_of_their_estate(tmp_path):
-    """The demo's owners' decision of 阳光花园 is open from the first start: 李秀英, an owner
-    there, has its ballot to open, in Chinese; David Miller, a tenant, gets nothing of it; the
-    next start adds no second vote."""
+async def test_the_owners_find_an_open_vote_and_the_convenors_a_count_to_confirm(tmp_path):
+    """From the first start the demo's owners' decision of 阳光花园 is open: 李秀英, an owner
+    there, has its ballot to open, in Chinese; David Miller, a tenant, gets nothing of it. Its
+    second vote closed yesterday with the ballots of four owner personas, and both its
+    convenors, 吴桂兰 of the committee and 王芳 of the community office who wrote it, have the
+    count to confirm as its scrutineers. The next start adds no other vote."""
     async with run_sandbox(options(tmp_path)) as sandbox:
         async with EmulatorClient(sandbox.api_url) as client:
             # her welcome lists it as waiting for her, with a button that opens it
             opened = await client.wait_bot_message(1007, contains=VOTE_TITLE[0])
             assert any(VOTE_TITLE[0] in button["text"] for row in
                        opened["reply_markup"]["inline_keyboard"] for button in row)
+            for convenor in (COMMITTEE_ID, STAFF_ID):
+                count = await client.wait_bot_message(convenor, contains="投票已结束")
+                assert CLOSED_TITLE[0] in count["text"]
+                assert "56 位业主中 4 位" in count["text"]
+                assert [b["text"] for row in count["reply_markup"]["inline_keyboard"]
+                        for b in row][0] == "✔ 确认计票结果"
             assert not [m for m in await client.messages(1009)
-                        if VOTE_TITLE[1] in (m.get("text") or "")]
+                        if any(t in (m.get("text") or "") for t in (*VOTE_TITLE, *CLOSED_TITLE))]
         async with sandbox.db.session() as s:
-            vote = await s.scalar(select(Vote))
-            assert vote.status == VoteStatus.OPEN and vote.roll_owners > 0
+            votes = {v.title: v for v in await s.scalars(select(Vote))}
+            assert votes[VOTE_TITLE[0]].status == VoteStatus.OPEN
+            closed = votes[CLOSED_TITLE[0]]
+            assert closed.status == VoteStatus.COUNTED and closed.roll_owners == 56
+            assert closed.result["matters"][0]["owners_voted"] == len(CLOSED_BALLOTS)
     async with run_sandbox(options(tmp_path)) as sandbox, sandbox.db.session() as s:
-        assert await s.scalar(select(func.count()).select_from(Vote)) == 1
+        assert await s.scalar(select(func.count()).select_from(Vote)) == 2
