@@ -10,12 +10,14 @@ are shared with `python -m bot.screenshots` (`bot/screenshots.py`).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
+from bot.demo_vote import CLOSED_TITLE, VOTE_TITLE
 from bot.sandbox import SandboxOptions, run_sandbox
 from bot.screenshots import (
     BUILDING_3,
@@ -335,3 +337,126 @@ async def test_a_message_that_grows_when_edited_scrolls_into_view(browser: Brows
     assert (await grown.bounding_box() or {"height": 0})["height"] > height + 40
     await expect(grown).to_be_in_viewport(ratio=1)  # down to its last button
     await context.close()
+
+
+async def held(target: Locator) -> Locator:
+    """The message `target` finds now, held by its id: it stays found when an edit changes
+    what it says."""
+    await expect(target).to_be_visible()
+    found = await target.get_attribute("data-id")
+    return target.page.locator(f'#messages .msg[data-id="{found}"]')
+
+
+async def test_an_elderly_owner_votes_on_both_matters_by_tapping_in_under_a_minute(
+        sandbox: str, phone: Page) -> None:
+    """李秀英, 78, on her phone: from the "voting is open" message to the copy of her ballot
+    by five taps and no typing, each matter saying what passing needs."""
+    page, chat, toast = phone, phone.locator("#messages"), phone.locator("#toast")
+    started = time.monotonic()
+    await page.goto(sandbox)
+    await press(page.locator(".langs").get_by_role("button", name="中文"))
+    await be(page, "李秀英 Li Xiuying")
+    opened = chat.locator(".msg").filter(has_text="投票已开始").filter(has_text=VOTE_TITLE[0])
+    await expect(opened).to_be_visible()
+    typed = await chat.locator(".msg.me").count()  # (what other tests had her send)
+    await press(opened.get_by_role("button", name="🗳 投票", exact=True))
+    ballot = await held(chat.locator(".msg").filter(has_text="投票房屋：1栋 1单元 101").filter(
+        has_text="尚未选择").last)
+    await expect(ballot).to_contain_text("须经参与表决专有部分面积过半数且人数过半数的业主同意")
+    await expect(ballot).to_contain_text("须经参与表决专有部分面积四分之三以上且人数四分之三以上")
+    await fits(page)
+
+    await press(ballot.get_by_role("button", name="1. ✅ 同意", exact=True))
+    await expect(ballot.get_by_role("button", name="👉 1. ✅ 同意", exact=True)).to_be_visible()
+    await press(ballot.get_by_role("button", name="2. ❌ 反对", exact=True))
+    await expect(ballot.get_by_role("button", name="👉 2. ❌ 反对", exact=True)).to_be_visible()
+    await press(ballot.get_by_role("button", name="核对 ▶", exact=True))
+    await expect(ballot).to_contain_text("请核对您在「阳光花园 2027年度业主共同决定」中的选票")
+    await expect(ballot).to_contain_text("续聘阳光物业服务有限公司为本小区物业服务企业——✅ 同意")
+    await fits(page)
+    await press(ballot.get_by_role("button", name="✔ 确认", exact=True))
+    await expect(toast).to_have_text("您的选票已投出。")
+    await expect(ballot.get_by_role("button", name=re.compile("^✅ 已投 · "))).to_be_visible()
+
+    copy = chat.locator(".msg").filter(has_text="🧾 您的选票（副本）")
+    await expect(copy).to_contain_text("1. 续聘阳光物业服务有限公司为本小区物业服务企业——✅ 同意")
+    await expect(copy).to_contain_text("2. 续筹专项维修资金（每月每平方米2元）——❌ 反对")
+    await expect(copy).to_contain_text("由 李秀英 Li Xiuying 投出")
+    await expect(copy).to_be_in_viewport()
+    await expect(chat.locator(".msg.me")).to_have_count(typed)  # she typed nothing
+    await fits(page)
+    assert time.monotonic() - started < 60
+
+
+async def test_the_committee_follows_the_vote_and_two_scrutineers_publish_the_result(
+        sandbox: str, page: Page) -> None:
+    """吴桂兰 of the owners' committee sees the open vote's progress per building and its
+    double quorum; the vote that closed yesterday waits for its scrutineers: she confirms,
+    is told who else can, 王芳 of the community office confirms, and the result goes out with
+    its chart, to 王芳 at once and to every owner."""
+    chat = page.locator("#messages")
+    await page.goto(sandbox)
+    await page.locator(".langs").get_by_role("button", name="中文").click()
+    await be(page, "吴桂兰 Wu Guilan")
+    await command(page, "votes")
+    await tap(page, "🗳 我组织的表决", "您组织的业主表决")
+    await tap(page, f"{VOTE_TITLE[0]} · 投票中", "状态：投票中")
+    await tap(page, "📊 进度", "——进度")
+    progress = await held(chat.locator(".msg").filter(has_text="——进度"))
+    for building in ("1栋", "2栋", "3栋"):
+        await expect(progress).to_contain_text(
+            re.compile(building + r"：20 户中 \d+ 户，面积占 \d+%"))
+    await expect(progress).to_contain_text(re.compile(r"业主人数：56 人中 \d+ 人已投票"))
+    await expect(progress).to_contain_text(
+        re.compile(r"双过三分之二进度：人数达到所需三分之二的 \d+%，面积达到 \d+%"))
+    await press(progress.get_by_role("button", name=re.compile(r"^1栋 \d+\/20$")))
+    await expect(progress).to_contain_text("尚未投票（已在本系统登记的业主）")
+    await expect(progress).to_contain_text("2单元 402 — 赵敏 Zhao Min")
+
+    count = await held(chat.locator(".msg").filter(has_text="投票已结束").filter(
+        has_text=CLOSED_TITLE[0]))
+    await expect(count).to_contain_text("参与表决：56 位业主中 4 位（7%）")
+    await expect(count).to_contain_text("未形成决定：参与表决人数或面积不足")
+    assert await count.locator("pre").evaluate(ONE_LINE_PER_ROW), "the table's rows wrap"
+    await press(count.get_by_role("button", name="✔ 确认计票结果"))
+    await expect(count).to_contain_text("您的确认已记录（1 / 2）")
+    await expect(count).to_contain_text("可以确认的人：王芳 Wang Fang")
+
+    await be(page, "王芳 Wang Fang")
+    count = await held(chat.locator(".msg").filter(has_text="投票已结束").filter(
+        has_text=CLOSED_TITLE[0]))
+    await press(count.get_by_role("button", name="✔ 确认计票结果"))
+    await expect(count).to_contain_text("✔ 两位监票人已确认：结果已公布给每位业主。")
+    await expect(count.get_by_role("button", name="📊 图表")).to_be_visible()
+    await shows_a_chart(chat, f"📊 表决结果：{CLOSED_TITLE[0]}")
+
+    await be(page, "李秀英 Li Xiuying")  # an owner: the result, and its chart a press away
+    result = chat.locator(".msg").filter(has_text=f"📊 表决结果：{CLOSED_TITLE[0]}").filter(
+        has_text="参与表决：56 位业主中 4 位")
+    await press(result.get_by_role("button", name="📊 图表"))
+    await shows_a_chart(chat, f"📊 表决结果：{CLOSED_TITLE[0]}")
+
+
+# true when no line of a <pre> block is wrapped: each line of its text is one box on screen
+ONE_LINE_PER_ROW = """(pre) => {
+  const text = pre.firstChild && pre.firstChild.nodeType === Node.TEXT_NODE ? pre.firstChild
+    : document.createTreeWalker(pre, NodeFilter.SHOW_TEXT).nextNode();
+  let start = 0;
+  for (const line of text.data.split('\\n')) {
+    const range = document.createRange();
+    range.setStart(text, start);
+    range.setEnd(text, start + line.length);
+    start += line.length + 1;
+    if (line.trim() && range.getClientRects().length !== 1) return false;
+  }
+  return true;
+}"""
+
+
+async def shows_a_chart(chat: Locator, caption: str) -> None:
+    """The chat's newest photo has this caption and is a picture that loaded."""
+    photo = chat.locator(".msg").filter(has=chat.page.locator("img.photo")).last
+    await expect(photo).to_contain_text(caption)
+    width = await photo.locator("img.photo").evaluate(
+        "(img) => img.decode().then(() => img.naturalWidth)")
+    assert width >= 400
