@@ -249,6 +249,8 @@ async def test_forged_stale_late_and_other_votes_presses_write_nothing(env):
     since = env.mark()
     await time_passes(env, "opens_at")
     opened = await env.wait(ANN, "Voting is open", since=since)
+    # (Bob's opening notice of this vote, before another vote's can come)
+    bob = await env.wait(BOB, "Voting is open", since=since)
     ballot = await env.tap_on(ANN, "🗳 Vote", on=opened, expect="Ballot for:")
     ballot = await env.tap_on(ANN, "1. ✅ Agree", on=ballot, button="👉 1. ✅ Agree")
     ballot = await env.tap_on(ANN, "2. ❌ Disagree", on=ballot, button="Review ▶")
@@ -294,7 +296,6 @@ async def test_forged_stale_late_and_other_votes_presses_write_nothing(env):
     assert await count(env, Ballot) == 0 and await count(env, BallotVersion) == 0
 
     # Bob votes in time; Ann presses Confirm a minute after the deadline
-    bob = await env.wait(BOB, "Voting is open", since=since)
     await vote_by_buttons(env, BOB, bob, "✅ Agree", "✅ Agree")
     async with env.db.session() as s:  # (the second vote out of the way of the shifts below)
         await lifecycle.cancel(s, vote_id=second, author=await person_by_telegram(s, STAFF),
