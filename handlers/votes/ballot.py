@@ -9,6 +9,7 @@ it sent. Changing (where the vote allows) reopens it with the current choices.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from bot.buttons import keyboard
@@ -16,7 +17,6 @@ from bot.feature import Call
 from bot.i18n import Translator
 from handlers.votes import ballot_state as bs
 from handlers.votes.ballot_text import (
-    Abouts,
     ballot_keyboard,
     ballot_text,
     cast_summary,
@@ -35,35 +35,24 @@ from handlers.votes.buttons import (
 )
 from handlers.votes.rendering import header, matter_lines, result_text, status_of, title
 from models.errors import N_, Invalid, StaleButton
-from models.votes import ballots, dialogs, elections, reading
+from models.votes import ballots, dialogs, fixed, reading, standing
+from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
 from models.votes.selections import TOO_MANY
-from models.votes.tables import Vote, VoteMatter, VoteStatus
+from models.votes.tables import Vote, VoteStatus
 from models.votes.tally import area_text
 
 NOT_ALL = N_("Choose agree, disagree or abstain for every matter first.")
 
 
-async def abouts(call: Call[object], view: BallotView) -> Abouts:
-    """The elections' candidates (descriptions, photos): read only where there are any."""
-    if not any(bs.is_election(m) for m in view.matters):
-        return {}
-    return await elections.candidates_of(call.session, view.vote.id)
-
-
 async def show_ballot(call: Call[object], view: BallotView, picks: list[bs.Pick]) -> None:
-    where = await reading.where(call.session, view.vote, call._.language)
-    about = await abouts(call, view)
-    await call.show(ballot_text(call._, view, picks, where, about),
-                    ballot_keyboard(call._, view, picks, about))
+    await call.show(ballot_text(call._, view, picks), ballot_keyboard(call._, view, picks))
 
 
-async def start_ballot(call: Call[object], vote_id: int, owner_id: int) -> None:
+async def start_ballot(call: Call[object], view: BallotView) -> None:
     """The ballot of one roll owner: blank, or (cast already) the ballot as cast, with
     «Change» where the vote allows it."""
     _ = call._
-    view = await reading.ballot_view(call.session, vote_id=vote_id, owner_id=owner_id,
-                                     person=call.me, language=_.language)
     if view.cast is None:
         await show_ballot(call, view, bs.decode(bs.blank(view.matters), view.matters))
         return
@@ -76,7 +65,8 @@ async def start_ballot(call: Call[object], vote_id: int, owner_id: int) -> None:
         return
     state = bs.encode(picks, view.matters)
     await call.show("\n".join([*lines, _("You can change it until voting closes.")]),
-                    keyboard([(_("✏️ Change my ballot"), Ballot(vote_id, owner_id, state))]))
+                    keyboard([(_("✏️ Change my ballot"), Ballot(view.vote.id, view.owner.id,
+                                                                state))]))
 
 
 def state_line(_: Translator, vote: Vote) -> str:
@@ -90,7 +80,7 @@ def state_line(_: Translator, vote: Vote) -> str:
     return _("Voting has closed. The result is published once the count is confirmed.")
 
 
-def cast_lines(_: Translator, matters: list[VoteMatter],
+def cast_lines(_: Translator, matters: Sequence[BallotMatter],
                mine: list[reading.MyBallot]) -> list[str]:
     """The person's own record: each ballot cast for their homes, as cast."""
     lines = []
@@ -133,35 +123,42 @@ async def deep_link(call: Call[None]) -> None:
 
 async def show_vote(call: Call[object], vote_id: int) -> None:
     _ = call._
-    seen = await reading.owner_vote(call.session, vote_id=vote_id, person=call.me,
-                                    language=_.language)
-    vote = seen.vote
+    seen = await reading.open_standing(call.session, vote_id=vote_id, person=call.me,
+                                       language=_.language)
+    if seen is not None:
+        await show_open(call, seen)
+        return
+    shown = await reading.owner_vote(call.session, vote_id=vote_id, person=call.me,
+                                     language=_.language)
+    vote = shown.vote
     if vote.status == VoteStatus.PUBLISHED:
         vote, matters, results = await reading.results(call.session, vote_id=vote_id,
                                                        viewer=call.me)
         mine = await reading.my_ballots(call.session, vote=vote, person=call.me,
                                         language=_.language)
-        record = "\n".join(cast_lines(_, matters, mine)).strip()
-        await call.show(result_text(_, vote, matters, seen.where, results, before=record),
+        record = "\n".join(cast_lines(_, shown.matters, mine)).strip()
+        await call.show(result_text(_, vote, matters, shown.where, results, before=record),
                         keyboard([(_("📊 Chart"), Chart(vote_id))]))
         return
-    if vote.status != VoteStatus.OPEN:
-        mine = await reading.my_ballots(call.session, vote=vote, person=call.me,
-                                        language=_.language)
-        await call.show("\n".join([header(_, vote, seen.where), "",
-                                   *matter_lines(_, seen.matters, with_needs=True), "",
-                                   state_line(_, vote), *cast_lines(_, seen.matters, mine)]))
-        return
-    choices = await reading.voter_choices(call.session, vote_id=vote_id, person=call.me,
-                                          language=_.language)
-    if len(choices) == 1:
-        await start_ballot(call, vote_id, choices[0].owner.id)
+    mine = await reading.my_ballots(call.session, vote=vote, person=call.me,
+                                    language=_.language)
+    await call.show("\n".join([header(_, vote, shown.where), "",
+                               *matter_lines(_, shown.matters, with_needs=True), "",
+                               state_line(_, vote), *cast_lines(_, shown.matters, mine)]))
+
+
+async def show_open(call: Call[object], seen: standing.Standing) -> None:
+    """An open vote: the ballot, or first whose ballot (several roll owners)."""
+    _ = call._
+    if len(seen.owners) == 1:
+        await start_ballot(call, await reading.view_of(call.session, seen, seen.owners[0],
+                                                       cast=True))
         return
     rows = [[((("✅ " if c.voted else "") + _("{homes} · {area} m²", homes="、".join(c.homes),
                                                 area=area_text(c.owner.area))),
-              OpenOwner(vote_id, c.owner.id))] for c in choices]
+              OpenOwner(seen.vote.id, c.owner.id))] for c in reading.voter_choices(seen)]
     await call.show(_("You may vote for several owners in «{title}». Whose ballot do you fill "
-                      "in?", title=title(_, vote)), keyboard(*rows))
+                      "in?", title=title(_, seen.vote)), keyboard(*rows))
 
 
 async def ballot(call: Call[Ballot]) -> None:
@@ -224,9 +221,9 @@ async def cast(call: Call[Cast]) -> None:
 async def candidates(call: Call[Candidates]) -> None:
     """The election's candidates, each with their photo and description."""
     _, data = call._, call.data
-    seen = await reading.owner_vote(call.session, vote_id=data.vote_id, person=call.me,
-                                    language=_.language)
-    found = (await elections.candidates_of(call.session, seen.vote.id)).get(data.matter)
+    await reading.owner_vote(call.session, vote_id=data.vote_id, person=call.me,
+                             language=_.language)
+    found = (await fixed.of_vote(call.session, data.vote_id)).candidates.get(data.matter)
     if not found:
         raise StaleButton()
     for c in found:
@@ -239,5 +236,9 @@ async def candidates(call: Call[Candidates]) -> None:
 
 
 async def open_owner(call: Call[OpenOwner]) -> None:
-    await start_ballot(call, call.data.vote_id, call.data.owner_id)
+    """The ballot of the roll owner picked from «Whose ballot»."""
+    data = call.data
+    await start_ballot(call, await reading.ballot_view(
+        call.session, vote_id=data.vote_id, owner_id=data.owner_id, person=call.me,
+        language=call._.language, cast=True))
 

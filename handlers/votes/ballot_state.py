@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from models.errors import StaleButton
 from models.votes import tally
 from models.votes.elections import BITS, width
-from models.votes.tables import VoteMatter
+from models.votes.fixed import BallotMatter
 
 CHOICES = {"a": tally.Choice.AGREE, "d": tally.Choice.DISAGREE, "s": tally.Choice.ABSTAIN}
 LETTERS = {choice.value: letter for letter, choice in CHOICES.items()}
@@ -22,19 +22,19 @@ DIGITS = "0123456789abcdefghijklmnopqrstuv"  # base 32: BITS candidates a charac
 Pick = str | frozenset[int]  # a decision's letter, or an election's chosen candidates
 
 
-def is_election(matter: VoteMatter) -> bool:
+def is_election(matter: BallotMatter) -> bool:
     return matter.kind == tally.MatterKind.ELECTION
 
 
-def _width(matter: VoteMatter) -> int:
+def _width(matter: BallotMatter) -> int:
     return width(matter.kind, len(matter.options or ()))
 
 
-def blank(matters: Sequence[VoteMatter]) -> str:
+def blank(matters: Sequence[BallotMatter]) -> str:
     return "".join("0" * _width(m) if is_election(m) else UNCHOSEN for m in matters)
 
 
-def decode(state: str, matters: Sequence[VoteMatter]) -> list[Pick]:
+def decode(state: str, matters: Sequence[BallotMatter]) -> list[Pick]:
     """The picks a state holds (StaleButton: it does not fit these matters)."""
     if len(state) != sum(_width(m) for m in matters):
         raise StaleButton()
@@ -56,7 +56,7 @@ def decode(state: str, matters: Sequence[VoteMatter]) -> list[Pick]:
     return picks
 
 
-def encode(picks: Sequence[Pick], matters: Sequence[VoteMatter]) -> str:
+def encode(picks: Sequence[Pick], matters: Sequence[BallotMatter]) -> str:
     out = []
     for pick, matter in zip(picks, matters, strict=True):
         if isinstance(pick, str):
@@ -81,7 +81,7 @@ def toggled(picks: Sequence[Pick], index: int, candidate: int) -> list[Pick]:
     return with_pick(picks, index, chosen ^ {candidate})
 
 
-def over_limit(picks: Sequence[Pick], matters: Sequence[VoteMatter]) -> VoteMatter | None:
+def over_limit(picks: Sequence[Pick], matters: Sequence[BallotMatter]) -> BallotMatter | None:
     """An election with more candidates chosen than it elects, if any."""
     return next((m for p, m in zip(picks, matters, strict=True)
                  if isinstance(p, frozenset) and len(p) > (m.seats or 1)), None)
@@ -92,13 +92,13 @@ def complete(picks: Sequence[Pick]) -> bool:
     return UNCHOSEN not in picks
 
 
-def as_choices(picks: Sequence[Pick], matters: Sequence[VoteMatter]) -> dict[int, object]:
+def as_choices(picks: Sequence[Pick], matters: Sequence[BallotMatter]) -> dict[int, object]:
     """What `ballots.cast` takes: matter number → a decision's choice or the chosen numbers."""
     return {m.number: CHOICES[p].value if isinstance(p, str) else tuple(sorted(p))
             for p, m in zip(picks, matters, strict=True)}
 
 
-def from_cast(cast: dict[str, str], matters: Sequence[VoteMatter]) -> list[Pick]:
+def from_cast(cast: dict[str, str], matters: Sequence[BallotMatter]) -> list[Pick]:
     """The picks of a ballot as cast (matter → "agree", "1;3" …)."""
     picks: list[Pick] = []
     for matter in matters:

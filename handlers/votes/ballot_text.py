@@ -14,11 +14,9 @@ from bot.i18n import Translator
 from handlers.votes import ballot_state as bs
 from handlers.votes.buttons import Ballot, Candidates, Review
 from handlers.votes.rendering import CHOICE_LABELS, header, matter_lines
+from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
-from models.votes.tables import Candidate, VoteMatter
 from models.votes.tally import area_text
-
-Abouts = dict[int, list[Candidate]]  # an election's candidates, by matter number
 
 
 def owner_line(_: Translator, view: BallotView) -> str:
@@ -26,7 +24,7 @@ def owner_line(_: Translator, view: BallotView) -> str:
              area=area_text(view.owner.area))
 
 
-def chosen_text(_: Translator, matter: VoteMatter, pick: bs.Pick) -> str:
+def chosen_text(_: Translator, matter: BallotMatter, pick: bs.Pick) -> str:
     """One matter's pick in words: a decision's choice, or the chosen candidates."""
     if isinstance(pick, str):
         return (_(CHOICE_LABELS[bs.CHOICES[pick]]) if pick in bs.CHOICES
@@ -36,9 +34,9 @@ def chosen_text(_: Translator, matter: VoteMatter, pick: bs.Pick) -> str:
     return escape("、".join(matter.options[n - 1] for n in sorted(pick)))
 
 
-def _candidates(_: Translator, matter: VoteMatter, pick: frozenset[int],
-                abouts: Abouts) -> list[str]:
-    about = {c.number: c.about for c in abouts.get(matter.number, [])}
+def _candidates(_: Translator, view: BallotView, matter: BallotMatter,
+                pick: frozenset[int]) -> list[str]:
+    about = {c.number: c.about for c in view.candidates.get(matter.number, ())}
     lines = [f"   {'✅' if n in pick else '▫️'} {n}. {escape(name)}"
              + (f" — {escape(about[n])}" if about.get(n) else "")
              for n, name in enumerate(matter.options or (), start=1)]
@@ -48,14 +46,13 @@ def _candidates(_: Translator, matter: VoteMatter, pick: frozenset[int],
     return lines
 
 
-def ballot_text(_: Translator, view: BallotView, picks: Sequence[bs.Pick], where: str,
-                abouts: Abouts) -> str:
-    lines = [header(_, view.vote, where), owner_line(_, view), ""]
+def ballot_text(_: Translator, view: BallotView, picks: Sequence[bs.Pick]) -> str:
+    lines = [header(_, view.vote, view.where), owner_line(_, view), ""]
     shown = matter_lines(_, view.matters, with_needs=True, candidates=False)
     for line, matter, pick in zip(shown, view.matters, picks, strict=True):
         lines.append(line)
         if isinstance(pick, frozenset):
-            lines += _candidates(_, matter, pick, abouts)
+            lines += _candidates(_, view, matter, pick)
         else:
             lines.append("   " + _("Your choice: {choice}", choice=chosen_text(_, matter, pick)))
         lines.append("")
@@ -64,8 +61,8 @@ def ballot_text(_: Translator, view: BallotView, picks: Sequence[bs.Pick], where
     return "\n".join(lines)
 
 
-def ballot_keyboard(_: Translator, view: BallotView, picks: Sequence[bs.Pick],
-                    abouts: Abouts) -> InlineKeyboardMarkup:
+def ballot_keyboard(_: Translator, view: BallotView,
+                    picks: Sequence[bs.Pick]) -> InlineKeyboardMarkup:
     vote_id, owner_id, matters = view.vote.id, view.owner.id, view.matters
     keys: list[list[InlineKeyboardButton]] = []
     for i, (matter, pick) in enumerate(zip(matters, picks, strict=True)):
@@ -74,7 +71,7 @@ def ballot_keyboard(_: Translator, view: BallotView, picks: Sequence[bs.Pick],
                        .button(("✓ " if n in pick else "") + f"{n}. {name}")
                        for n, name in enumerate(matter.options or (), start=1)]
             keys += rows(buttons, 2)
-            if any(c.photo_id for c in abouts.get(matter.number, [])):
+            if any(c.photo_id for c in view.candidates.get(matter.number, ())):
                 keys.append([Candidates(vote_id, matter.number).button(
                     _("🖼 About the candidates of {number}", number=matter.number))])
             continue
@@ -91,14 +88,14 @@ def ballot_keyboard(_: Translator, view: BallotView, picks: Sequence[bs.Pick],
     return InlineKeyboardMarkup(keys)
 
 
-def summary_lines(_: Translator, matters: Sequence[VoteMatter],
+def summary_lines(_: Translator, matters: Sequence[BallotMatter],
                   picks: Sequence[bs.Pick]) -> list[str]:
     return [_("{number}. {title} — {choice}", number=m.number,
               title=escape(m.title_for(_.language)), choice=chosen_text(_, m, pick))
             for m, pick in zip(matters, picks, strict=True)]
 
 
-def cast_summary(_: Translator, matters: Sequence[VoteMatter], cast: dict[str, str]
+def cast_summary(_: Translator, matters: Sequence[BallotMatter], cast: dict[str, str]
                  ) -> list[str]:
     """A ballot as cast (matter → "agree", "1;3" …), one line per matter it answers."""
     shown = [m for m in matters if str(m.number) in cast]

@@ -7,6 +7,7 @@ a vote that could not open, the result). Times are in the community's zone (`_.t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from fractions import Fraction
 from html import escape
 from typing import Any
@@ -21,7 +22,9 @@ from handlers.votes.ballot_state import CHOICES, LETTERS  # noqa: F401  (the bal
 from handlers.votes.buttons import Chart, ConfirmCount, ExtendAsk, Manage, OpenVote, Progress
 from models.telegram_limits import fit_lines
 from models.votes import core, reading, tally
+from models.votes.fixed import BallotMatter
 from models.votes.report import result_table
+from models.votes.standing import VoteBrief
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
 CHOICE_LABELS = {tally.Choice.AGREE: N_("✅ Agree"), tally.Choice.DISAGREE: N_("❌ Disagree"),
@@ -33,7 +36,7 @@ STATUS = {VoteStatus.DRAFT: N_("draft"), VoteStatus.ANNOUNCED: N_("announced"),
           VoteStatus.CANCELLED: N_("cancelled")}
 
 
-def title(_: Translator, vote: Vote) -> str:
+def title(_: Translator, vote: Vote | VoteBrief) -> str:
     return escape(vote.title_for(_.language) or _("(untitled)"))
 
 
@@ -53,18 +56,18 @@ def needs(_: Translator, item: int | None) -> str:
     return _("passes with more than half of the participating owners and of their area")
 
 
-def election_needs(_: Translator, matter: VoteMatter) -> str:
+def election_needs(_: Translator, matter: VoteMatter | BallotMatter) -> str:
     return _("elects {seats} of {count} candidates: each needs more than half of the "
              "participating owners and of their area; the most owners (then area) fill the "
              "seats", seats=matter.seats or "?", count=len(matter.options or ()))
 
 
-def is_election(matter: VoteMatter) -> bool:
+def is_election(matter: VoteMatter | BallotMatter) -> bool:
     return matter.kind == tally.MatterKind.ELECTION
 
 
-def matter_lines(_: Translator, matters: list[VoteMatter], *, with_needs: bool = False,
-                 candidates: bool = True) -> list[str]:
+def matter_lines(_: Translator, matters: Sequence[VoteMatter] | Sequence[BallotMatter], *,
+                 with_needs: bool = False, candidates: bool = True) -> list[str]:
     lines = []
     for m in matters:
         lines.append(_("<b>{number}. {title}</b>\n   art. 278 item {item}: {name}",
@@ -78,7 +81,7 @@ def matter_lines(_: Translator, matters: list[VoteMatter], *, with_needs: bool =
     return lines
 
 
-def dates_line(_: Translator, vote: Vote) -> str:
+def dates_line(_: Translator, vote: Vote | VoteBrief) -> str:
     if vote.opens_at is None or vote.closes_at is None:
         return _("Dates: not chosen yet")
     return _("Voting from {opens} until {closes}", opens=_.day(vote.opens_at),
@@ -118,7 +121,7 @@ def reminders_line(_: Translator, vote: Vote) -> str:
                           "before closing.", length=length, days=", ".join(map(str, early)))
 
 
-def header(_: Translator, vote: Vote, where: str) -> str:
+def header(_: Translator, vote: Vote | VoteBrief, where: str) -> str:
     return "\n".join([f"🗳 <b>{title(_, vote)}</b>", escape(where), dates_line(_, vote)])
 
 

@@ -16,20 +16,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.errors import N_, Conflict, NotAllowed, NotFound
+from models.base import utcnow
+from models.errors import N_, NotAllowed, NotFound
 from models.estates import (
     Estate,
-    estate_label,
     estate_of,
     is_convenor,
 )
 from models.outbox_owed import by_object, declare_done_check
 from models.people import Membership, MembershipStatus, Person, Relation
-from models.places import Place, PlaceKind, ancestor_ids, ancestors, get_place, name_in
-from models.votes import ballots, tally
+from models.places import Place, ancestor_ids, ancestors, get_place, name_in
+from models.votes import ballots, fixed, standing, tally
 from models.votes.core import REMINDER, get_vote, matters_of, require_result_viewer
 from models.votes.export import tally_inputs
+from models.votes.fixed import BallotMatter, CandidateBrief
 from models.votes.roll import households_of, owners_for, voted_owners
+from models.votes.standing import OwnerBrief, VoteBrief
 from models.votes.tables import RollHousehold, RollOwner, Vote, VoteMatter, VoteStatus
 
 # what an owner's list shows: announced, running, and counted or published
@@ -40,11 +42,10 @@ SHOWN = (VoteStatus.ANNOUNCED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.CO
 async def where(session: AsyncSession, vote: Vote, language: str) -> str:
     """The estate's name, and the building's where the vote is one building's."""
     estate = await session.get(Estate, vote.estate_id)
-    name = estate_label(estate, language) if estate is not None else ""
-    if vote.building_id is None:
-        return name
-    building = await get_place(session, vote.building_id)
-    return f"{name} {name_in(building.name, building.name_en, language)}".strip()
+    building = await get_place(session, vote.building_id) if vote.building_id else None
+    return standing.where_of((estate.name, estate.name_en) if estate else (None, None),
+                             (building.name, building.name_en) if building else (None, None),
+                             language)
 
 
 # --- owners ----------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ async def votes_of_my_homes(session: AsyncSession, person: Person) -> list[Vote]
 @dataclass(frozen=True)
 class VoteView:
     vote: Vote
-    matters: list[VoteMatter]
+    matters: tuple[BallotMatter, ...]
     where: str
 
 
@@ -90,7 +91,7 @@ async def owner_vote(session: AsyncSession, *, vote_id: int, person: Person,
         if vote.status != VoteStatus.OPEN or not await ballots.voter_owners(
                 session, vote_id=vote.id, person=person):  # (raises why not)
             raise NotAllowed(ballots.NOT_ON_ROLL)
-    return VoteView(vote, await matters_of(session, vote.id),
+    return VoteView(vote, (await fixed.of_vote(session, vote.id)).matters,
                     await where(session, vote, language))
 
 
@@ -98,8 +99,8 @@ async def owner_vote(session: AsyncSession, *, vote_id: int, person: Person,
 class OwnerChoice:
     """One roll owner the person may vote for: their homes (named) and area."""
 
-    owner: RollOwner
-    homes: list[str]
+    owner: OwnerBrief
+    homes: tuple[str, ...]
     voted: bool
 
 
@@ -107,51 +108,72 @@ async def home_names(session: AsyncSession, owner: RollOwner, language: str) -> 
     """The owner's homes as residents name them: "1栋 1单元 101"."""
     names = []
     for place, _area in await households_of(session, owner):
-        chain = [p for p in await ancestors(session, place)
-                 if p.kind in (PlaceKind.BUILDING, PlaceKind.UNIT, PlaceKind.HOUSEHOLD)]
+        chain = [p for p in await ancestors(session, place) if p.kind in standing.NAMED]
         names.append(" ".join(name_in(p.name, p.name_en, language) for p in chain))
     return names
 
 
-async def voter_choices(session: AsyncSession, *, vote_id: int, person: Person,
-                        language: str) -> list[OwnerChoice]:
-    """Whom the person may vote for now (refused with the reason: not open, not an owner
-    on the roll, still waiting for approval)."""
-    owners = await ballots.voter_owners(session, vote_id=vote_id, person=person)
-    vote = await get_vote(session, vote_id)
-    return [OwnerChoice(o, await home_names(session, o, language),
-                        await ballots.has_voted(session, vote, o.id)) for o in owners]
+async def open_standing(session: AsyncSession, *, vote_id: int, person: Person, language: str,
+                        now: dt.datetime | None = None) -> standing.Standing | None:
+    """Where the person stands on the vote if it is open (None: it is not, and `owner_vote`
+    says what it is): one statement, checked — still open now, and they may vote for at
+    least one roll owner (refused with the reason: not an owner on the roll, still waiting
+    for approval)."""
+    seen = await standing.stand(session, vote_id=vote_id, person=person, language=language)
+    if seen.vote.status != VoteStatus.OPEN:
+        return None
+    await standing.voters(session, seen, person, now or utcnow())
+    return seen
+
+
+def voter_choices(seen: standing.Standing) -> list[OwnerChoice]:
+    """Whom the person may vote for (`open_standing` checked it)."""
+    return [OwnerChoice(o, o.homes, o.voted) for o in seen.owners]
 
 
 @dataclass(frozen=True)
 class BallotView:
-    vote: Vote
-    matters: list[VoteMatter]
-    owner: RollOwner
-    homes: list[str]
-    cast: dict[str, str] | None  # the choices as cast, if the ballot has been
-    cast_at: dt.datetime | None
-    secret_cast: bool = False  # a secret ballot has been cast (nothing of it is shown)
+    vote: VoteBrief
+    where: str
+    matters: tuple[BallotMatter, ...]
+    candidates: dict[int, tuple[CandidateBrief, ...]]  # an election's, by its matter number
+    owner: OwnerBrief
+    cast: dict[str, str] | None  # the choices as cast, if the ballot has been (and was asked)
+
+    @property
+    def secret_cast(self) -> bool:
+        """A secret ballot has been cast (nothing of it is shown)."""
+        return self.vote.secret and self.owner.voted
+
+    @property
+    def homes(self) -> tuple[str, ...]:
+        return self.owner.homes
+
+    @property
+    def cast_at(self) -> dt.datetime | None:
+        return self.owner.ballot.cast_at if self.owner.ballot is not None else None
+
+
+async def view_of(session: AsyncSession, seen: standing.Standing, owner: OwnerBrief, *,
+                  cast: bool = False) -> BallotView:
+    """The ballot for `owner` (one the person may vote for: `open_standing`); with `cast`,
+    the choices as cast, if it has been."""
+    kept = await fixed.of_vote(session, seen.vote.id)
+    choices = (await ballots.choices_of(session, owner.ballot.id)
+               if cast and owner.ballot is not None else None)
+    return BallotView(seen.vote, seen.where, kept.matters, kept.candidates, owner, choices)
 
 
 async def ballot_view(session: AsyncSession, *, vote_id: int, owner_id: int, person: Person,
-                      language: str) -> BallotView:
-    """The ballot the person may fill in for this roll owner (re-checked: open, and an
-    approved owner of one of the owner's homes)."""
-    owners = await ballots.voter_owners(session, vote_id=vote_id, person=person)
-    owner = next((o for o in owners if o.id == owner_id), None)
-    if owner is None:
-        raise Conflict(ballots.NOT_ON_ROLL)
-    vote = await get_vote(session, vote_id)
-    matters, homes = await matters_of(session, vote.id), await home_names(session, owner,
-                                                                         language)
-    if vote.secret:
-        return BallotView(vote, matters, owner, homes, None, None,
-                          await ballots.has_voted(session, vote, owner.id))
-    ballot = await ballots.ballot_of(session, vote.id, owner.id)
-    return BallotView(vote, matters, owner, homes,
-                      await ballots.choices_of(session, ballot.id) if ballot else None,
-                      ballot.cast_at if ballot else None)
+                      language: str, cast: bool = False,
+                      now: dt.datetime | None = None) -> BallotView:
+    """The ballot the person may fill in for this roll owner, re-checked at every press:
+    open (status and deadline), and an approved owner of one of the owner's homes now (a
+    forged or stale button is refused). One statement, and the vote's matters once per
+    process (`fixed`); with `cast`, the choices as cast, if it has been."""
+    seen = await standing.stand(session, vote_id=vote_id, person=person, language=language)
+    owner = await standing.voter_for(session, seen, person, owner_id, now or utcnow())
+    return await view_of(session, seen, owner, cast=cast)
 
 
 async def results(session: AsyncSession, *, vote_id: int,
