@@ -15,8 +15,18 @@ from models import Base
 from models.audit import AuditEntry
 from models.errors import Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import OutboxMessage
-from models.votes import ballots, closing, elections, lifecycle, reading, recount, secret, tally
-from models.votes.core import CO_OWNER_VOTED
+from models.votes import (
+    ballots,
+    closing,
+    elections,
+    following,
+    lifecycle,
+    reading,
+    recount,
+    secret,
+    tally,
+)
+from models.votes.core import CO_OWNER_VOTED, REMINDER, vote_paths
 from models.votes.export import export_files
 from models.votes.tables import (
     Ballot,
@@ -103,6 +113,7 @@ async def test_nothing_joins_a_secret_ballot_to_its_voter(session, estate):  # n
     people = [await resident(session, staff, 300 + n, room)
               for n, room in enumerate(ROOMS[:12])]
     co_owner = await resident(session, staff, 399, ROOMS[0])  # shares Ann's home, 1单元 101
+    await resident(session, staff, 398, ROOMS[12])  # will not vote
     cast = []
     for n, voter in enumerate(people):
         cast.append(await cast_by(session, vote, voter, [(1, 2), (1, 3), (2,), ()][n % 4]))
@@ -121,6 +132,14 @@ async def test_nothing_joins_a_secret_ballot_to_its_voter(session, estate):  # n
     told = await session.scalar(select(OutboxMessage.chat_id).where(
         OutboxMessage.kind == CO_OWNER_VOTED))
     assert told == 399
+    # the roll's marks are who has voted: progress, and reminders only to the one who has not
+    assert (await following.status(session, vote)).owners_voted == 12
+    [building] = await following.by_building(session, vote, await vote_paths(session, vote))
+    assert (building.households, building.voted_households) == (20, 12)
+    assert await following.remind(session, vote_id=vote.id, by=staff, now=during(vote)) == 1
+    assert list(await session.scalars(select(OutboxMessage.chat_id).where(
+        OutboxMessage.kind == REMINDER))) == [398]
+    assert [v.id for v in await reading.to_vote(session, people[0])] == []
 
     # the roll: who voted, nothing else; the ballots: choices and area under the code
     columns = {t: {c.name for c in Base.metadata.tables[t].columns}
@@ -206,6 +225,10 @@ async def test_the_tally_the_files_and_the_published_receipts(
     assert all(",online," in row for row in rows[1:])
     roll = (tmp_path / "roll.csv").read_text(encoding="utf-8-sig")
     assert roll.count(",yes") == 15 and not any(c in roll for c in codes)
+    # the convenors' export after closing: by receipt code, as ballots.csv — no home
+    exported = await following.ballots_after_closing(session, vote_id=vote.id, viewer=staff)
+    assert [row[0] for row in exported] == keys and all(row[3] == "online" for row in exported)
+    assert {row[2]["1"] for row in exported} == {"1;2", "1;3", "3", ""}
 
     with pytest.raises(NotAllowed):  # an owner reads them once published
         await secret.receipts(session, vote_id=vote.id, viewer=people[0])

@@ -1,7 +1,8 @@
 """Votes (#14, #15): owners' decisions under Civil Code art. 278, elections and polls.
 
 Owners vote by buttons alone (`ballot`: the votes of my homes, whom I vote for, the ballot
-carried in its buttons, review, confirm, the copy); convenors write a vote step by step
+carried in its buttons, review, confirm, the copy; a secret ballot's copy with its receipt
+code, the published receipts and checking a code: `receipts`); convenors write a vote step by step
 (`drafting`, with the typed answers in `answers`) and follow it (`following`: progress per
 building and the double quorum, reminders, extending, the scrutineers' confirmations,
 cancelling, the chart and the exports). `rendering` is how votes read, in chats and in the
@@ -26,6 +27,7 @@ from handlers.votes import (
     drafting,
     exporting,
     following,
+    receipts,
     recount,
     waiting,
 )
@@ -67,8 +69,9 @@ FEATURE = Feature(
         *[On(codec, handler) for codec, handler in candidates.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in drafting.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in following.BUTTONS.items()],
+        *[On(codec, handler) for codec, handler in receipts.BUTTONS.items()],
     ],
-    inputs=answers.INPUTS,
+    inputs={**answers.INPUTS, **receipts.INPUTS},
     renderers=RENDERERS,
     shared_renderers=SHARED,
     effects=EFFECTS,

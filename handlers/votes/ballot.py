@@ -4,7 +4,8 @@ several roll owners (a home of their own and one they co-own) first picks which.
 filled in by buttons, one per choice and matter (an election: one per candidate, ticked up to
 its seats), each edit carrying the choices so far (`buttons.Ballot.state`, read by
 `ballot_state`); every decision chosen → Review → Confirm → the ballot is cast and a copy of
-it sent. Changing (where the vote allows) reopens it with the current choices.
+it sent. Changing (where the vote allows) reopens it with the current choices. A secret
+ballot (handlers/votes/receipts.py) is final once cast, and its copy carries the receipt code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.buttons import keyboard
 from bot.feature import Call
 from bot.i18n import Translator
 from handlers.votes import ballot_state as bs
+from handlers.votes import receipts
 from handlers.votes.ballot_text import (
     ballot_keyboard,
     ballot_text,
@@ -27,15 +29,22 @@ from handlers.votes.buttons import (
     Ballot,
     Candidates,
     Cast,
-    Chart,
     Convene,
     OpenOwner,
     OpenVote,
     Review,
 )
-from handlers.votes.rendering import header, matter_lines, result_text, status_of, title
+from handlers.votes.rendering import (
+    header,
+    matter_lines,
+    receipt_lines,
+    result_keyboard,
+    result_text,
+    status_of,
+    title,
+)
 from models.errors import N_, Invalid, StaleButton
-from models.votes import ballots, dialogs, fixed, reading, standing
+from models.votes import ballots, dialogs, fixed, reading, secret, standing
 from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
 from models.votes.selections import TOO_MANY
@@ -53,6 +62,12 @@ async def start_ballot(call: Call[object], view: BallotView) -> None:
     """The ballot of one roll owner: blank, or (cast already) the ballot as cast, with
     «Change» where the vote allows it."""
     _ = call._
+    if view.secret_cast:
+        await call.show("\n".join([f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view), _(
+            "✅ The secret ballot for these homes has been cast. It cannot be changed, and "
+            "nothing keeps your name with it: its receipt code is in the copy you got when it "
+            "was cast.")]))
+        return
     if view.cast is None:
         await show_ballot(call, view, bs.decode(bs.blank(view.matters), view.matters))
         return
@@ -85,6 +100,10 @@ def cast_lines(_: Translator, matters: Sequence[BallotMatter],
     """The person's own record: each ballot cast for their homes, as cast."""
     lines = []
     for cast in mine:
+        if cast.choices is None:  # a secret ballot: nothing of it is kept with the voter
+            lines += ["", _("✅ The secret ballot for {homes} has been cast.",
+                            homes=escape("、".join(cast.homes)))]
+            continue
         lines += ["", _("✅ Your ballot for {homes} was cast on {when}:",
                         homes=escape("、".join(cast.homes)), when=_.when(cast.cast_at, zone=True))]
         lines += cast_summary(_, matters, cast.choices)
@@ -137,8 +156,9 @@ async def show_vote(call: Call[object], vote_id: int) -> None:
         mine = await reading.my_ballots(call.session, vote=vote, person=call.me,
                                         language=_.language)
         record = "\n".join(cast_lines(_, shown.matters, mine)).strip()
-        await call.show(result_text(_, vote, matters, shown.where, results, before=record),
-                        keyboard([(_("📊 Chart"), Chart(vote_id))]))
+        listed = receipt_lines(_, matters, await secret.published_receipts(call.session, vote))
+        await call.show(result_text(_, vote, matters, shown.where, results, before=record,
+                                    after=listed), result_keyboard(_, vote))
         return
     mine = await reading.my_ballots(call.session, vote=vote, person=call.me,
                                     language=_.language)
@@ -192,7 +212,10 @@ async def review(call: Call[Review]) -> None:
     """Every matter chosen: the summary, to confirm."""
     _, data = call._, call.data
     view, picks = await _complete(call)
-    then = (_("You can change it until voting closes.") if view.vote.changeable
+    then = (_("🔐 This is a secret ballot: once cast it cannot be changed, and nothing keeps "
+              "your name with your choices. You will get a receipt code to find your ballot in "
+              "the list published with the result.") if view.vote.secret
+            else _("You can change it until voting closes.") if view.vote.changeable
             else _("Once cast, it cannot be changed."))
     await call.edit("\n".join([_("Please check your ballot for «{title}»:",
                                  title=title(_, view.vote)), owner_line(_, view), "",
@@ -205,6 +228,9 @@ async def cast(call: Call[Cast]) -> None:
     """Cast the ballot and send its copy."""
     _, data = call._, call.data
     view, picks = await _complete(call)
+    if view.vote.secret:
+        await receipts.cast(call, view, picks)
+        return
     done = await ballots.cast(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
                               person=call.me, choices=bs.as_choices(picks, view.matters))
     call.wake_outbox()  # the co-owners are told

@@ -71,6 +71,18 @@ class Chart(ButtonData, prefix="vo:ch"):
     vote_id: int
 
 
+class Receipts(ButtonData, prefix="vo:rl"):
+    """A secret vote's published receipt codes and their choices, as a file (CSV)."""
+
+    vote_id: int
+
+
+class CheckReceipt(ButtonData, prefix="vo:rk"):
+    """Check a receipt code of a secret vote: the code is asked for, typed."""
+
+    vote_id: int
+
+
 # --- convenors: the list and a draft --------------------------------------------------------
 
 
@@ -175,6 +187,13 @@ class RemindOn(ButtonData, prefix="vc:rs"):
 
     vote_id: int
     schedule: RemindSchedule
+
+
+class Secret(ButtonData, prefix="vc:sb"):
+    """A secret ballot (elections only), or a named one again."""
+
+    vote_id: int
+    secret: Literal["y", "n"]
 
 
 class Preview(ButtonData, prefix="vc:pv"):

@@ -2,9 +2,10 @@
 the votes I run and "New vote"; the estate (or one building of it) by buttons; the title
 typed; matters added one by one (the art. 278 item from buttons naming each item, then the
 title typed); the opening day (the earliest the 15 days' notice allows, or later; a typed day
-too), the closing day, whether ballots may change until closing; the preview, where the automatic
-reminders to those who have not voted are shown and changed ("🔔 Reminders": 3 days and 1 day
-before closing unless another schedule is picked); "📣 Announce".
+too), the closing day, whether ballots may change until closing (or, for a vote of elections
+only, are secret); the preview, where the automatic reminders to those who have not voted are
+shown and changed ("🔔 Reminders": 3 days and 1 day before closing unless another schedule is
+picked) and a secret ballot chosen or undone; "📣 Announce".
 What is typed goes where it was asked (models/votes/dialogs.py records the question).
 """
 
@@ -36,6 +37,7 @@ from handlers.votes.buttons import (
     Preview,
     Reminders,
     RemindOn,
+    Secret,
 )
 from handlers.votes.rendering import (
     SCHEDULES,
@@ -50,7 +52,7 @@ from handlers.votes.rendering import (
 from models.errors import NotAllowed
 from models.estates import estate_label
 from models.places import name_in
-from models.votes import core, dialogs, lifecycle, reading
+from models.votes import core, dialogs, lifecycle, reading, secret
 from models.votes.tables import Vote
 
 OPENING_LATER = (0, 7, 14, 30)  # days after the earliest allowed opening
@@ -210,11 +212,15 @@ async def closes(call: Call[Closes]) -> None:
 
 
 async def ask_changeable(call: Call[object], vote: Vote) -> None:
+    """How ballots are cast: changeable until closing or final; a vote of elections only may
+    have a secret ballot instead."""
     _ = call._
+    rows = [[(_("Yes, until closing"), Changeable(vote.id, "y"))],
+            [(_("No, a cast ballot is final"), Changeable(vote.id, "n"))]]
+    if secret.only_elections(await core.matters_of(call.session, vote.id)):
+        rows.append([(_("🔐 Secret ballot (final once cast)"), Secret(vote.id, "y"))])
     await call.show(_("May owners change their ballot until voting closes? (Every change is "
-                      "kept in the ballot's history.)"),
-                    keyboard([(_("Yes, until closing"), Changeable(vote.id, "y"))],
-                             [(_("No, a cast ballot is final"), Changeable(vote.id, "n"))]))
+                      "kept in the ballot's history.)"), keyboard(*rows))
 
 
 async def changeable(call: Call[Changeable]) -> None:
@@ -222,6 +228,24 @@ async def changeable(call: Call[Changeable]) -> None:
                                           changeable=call.data.allowed == "y",
                                           author=call.actor)
     await show_preview(call, vote)
+
+
+async def secret_ballot(call: Call[Secret]) -> None:
+    """A secret ballot (refused, with the reason, unless every matter is an election), or a
+    named one again."""
+    vote = await lifecycle.set_secret(call.session, vote_id=call.data.vote_id,
+                                      secret_ballot=call.data.secret == "y", author=call.actor)
+    await show_preview(call, vote)
+
+
+def ballot_line(_: Translator, vote: Vote) -> str:
+    """How the vote's ballots are cast, as its preview says."""
+    if vote.secret:
+        return _("🔐 Secret ballot: nothing joins a ballot to its voter. Each voter gets a "
+                 "receipt code, and the codes with their choices are published with the "
+                 "result. A cast ballot is final.")
+    return (_("Ballots can be changed until closing.") if vote.changeable
+            else _("A cast ballot is final."))
 
 
 async def preview(call: Call[Preview]) -> None:
@@ -236,12 +260,13 @@ async def show_preview(call: Call[object], vote: Vote) -> None:
     where = await reading.where(call.session, vote, _.language)
     text = "\n".join([_("<b>Preview</b> — announcing tells every owner now."), "",
                       header(_, vote, where), "", *matter_lines(_, matters, with_needs=True),
-                      "", _("Ballots can be changed until closing.") if vote.changeable
-                      else _("A cast ballot is final."), reminders_line(_, vote)])
+                      "", ballot_line(_, vote), reminders_line(_, vote)])
+    flip = (_("🔓 Named ballot instead"), Secret(vote.id, "n")) if vote.secret else (
+        _("🔐 Secret ballot"), Secret(vote.id, "y"))
     await call.show(text, keyboard(
         [(_("📣 Announce"), Announce(vote.id))],
         [(_("➕ Add a matter"), AddMatter(vote.id)), (_("📅 Dates"), Dates(vote.id))],
-        [(_("🔔 Reminders"), Reminders(vote.id))],
+        [(_("🔔 Reminders"), Reminders(vote.id)), flip],
         [(_("❌ Cancel the vote"), CancelAsk(vote.id))]))
 
 
@@ -292,5 +317,5 @@ async def announce(call: Call[Announce]) -> None:
 
 BUTTONS = {Convene: convene, NewVote: new_vote, PickEstate: pick_estate, PickScope: pick_scope,
            AddMatter: add_matter, PickItem: pick_item, DropMatter: drop_matter, Dates: dates,
-           Opens: opens, Closes: closes, Changeable: changeable, Preview: preview,
-           Reminders: reminders, RemindOn: remind_on, Announce: announce}
+           Opens: opens, Closes: closes, Changeable: changeable, Secret: secret_ballot,
+           Preview: preview, Reminders: reminders, RemindOn: remind_on, Announce: announce}

@@ -303,13 +303,15 @@ async def send_chart(call: Call[object], vote: Vote, matters: list[VoteMatter],
 
 
 async def export(call: Call[Export]) -> None:
-    """Who voted how (named ballots, after closing) as CSV or XLSX."""
+    """Who voted how (named ballots, after closing) as CSV or XLSX; a secret vote's ballots
+    by receipt code."""
     _, kind = call._, call.data.file_format
     view = await dialogs.convenor_view(call.session, vote_id=call.data.vote_id,
                                        person=call.actor, language=_.language)
     rows = await following.ballots_after_closing(call.session, vote_id=view.vote.id,
                                                  viewer=call.actor)
-    header = [_("Household"), _("Area (m²)"), _("Channel"),
+    header = [_("Receipt code") if view.vote.secret else _("Household"), _("Area (m²)"),
+              _("Channel"),
               *[_("Matter {number}", number=m.number) for m in view.matters]]
     table = [(home, tally.area_text(area), channel,
               *[cell(_, m, choices.get(str(m.number))) for m in view.matters])

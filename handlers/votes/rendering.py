@@ -19,9 +19,18 @@ from bot.feature import Session
 from bot.i18n import N_, Translator
 from bot.outbox import Rendered
 from handlers.votes.ballot_state import CHOICES, LETTERS  # noqa: F401  (the ballot's, shown here)
-from handlers.votes.buttons import Chart, ConfirmCount, ExtendAsk, Manage, OpenVote, Progress
+from handlers.votes.buttons import (
+    Chart,
+    CheckReceipt,
+    ConfirmCount,
+    ExtendAsk,
+    Manage,
+    OpenVote,
+    Progress,
+    Receipts,
+)
 from models.telegram_limits import fit_lines
-from models.votes import core, reading, tally
+from models.votes import core, reading, secret, tally
 from models.votes.fixed import BallotMatter
 from models.votes.report import result_table
 from models.votes.standing import VoteBrief
@@ -179,11 +188,13 @@ def tie_lines(_: Translator, results: list[tally.MatterResult]) -> list[str]:
 
 
 def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str,
-                results: list[tally.MatterResult], *, before: str = "") -> str:
+                results: list[tally.MatterResult], *, before: str = "",
+                after: Sequence[str] = ()) -> str:
     """Per matter: the outcome, participation and agreement by owners and by area against
     their thresholds (an election: each candidate's owners and area); then the full table
     (as `linli votes recount` prints it) where the message has room for it; `before` comes
-    first (a line or two of HTML)."""
+    first (a line or two of HTML), `after` (lines: a secret vote's receipts) before the
+    table."""
     lines = [_("📊 <b>Result</b>: {title}", title=title(_, vote)), escape(where)]
     names = {m.number: m.title_for(_.language) for m in matters}
     for r in results:
@@ -197,9 +208,45 @@ def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str
                     else _decision_lines(_, r))]
     if before:
         lines = [before, "", *lines]
+    lines += after
     table = f"\n<pre>{escape(result_table(results, _))}</pre>"
     with_table = fit_lines([*lines, table])
     return with_table if with_table.endswith("</pre>") else fit_lines(lines)
+
+
+# --- a secret vote's published receipts -----------------------------------------------------
+
+
+def chosen(_: Translator, matters: Sequence[VoteMatter], choices: dict[str, str]) -> str:
+    """A secret ballot's choices in one line of plain text: the chosen candidates (per matter,
+    where several)."""
+    parts = []
+    for m in matters:
+        names = [m.options[int(n) - 1] for n in choices.get(str(m.number), "").split(";") if n]
+        text = "、".join(names) if names else _("no candidate (abstain)")
+        parts.append(text if len(matters) == 1 else f"{m.number}: {text}")
+    return "; ".join(parts)
+
+
+def receipt_lines(_: Translator, matters: Sequence[VoteMatter],
+                  listed: Sequence[tuple[str, dict[str, str]]]) -> list[str]:
+    """The published receipts, for the result's message (as many as fit; all in the file)."""
+    if not listed:
+        return []
+    return ["", _("🔐 <b>Secret ballot</b>: the {count} receipt codes and their choices. Find "
+                  "yours with «🔎 Check my receipt»; the whole list is in «🧾 Receipts "
+                  "(CSV)».", count=len(listed)),
+            *[f"<code>{code}</code> {escape(chosen(_, matters, choices))}"
+              for code, choices in listed]]
+
+
+def result_keyboard(_: Translator, vote: Vote) -> InlineKeyboardMarkup:
+    """Under a published result: the chart; for a secret vote, its receipts and the check."""
+    rows = [[(_("📊 Chart"), Chart(vote.id))]]
+    if vote.secret:
+        rows += [[(_("🧾 Receipts (CSV)"), Receipts(vote.id))],
+                 [(_("🔎 Check my receipt"), CheckReceipt(vote.id))]]
+    return keyboard(*rows)
 
 
 # --- outbox renderers -----------------------------------------------------------------------
@@ -312,8 +359,9 @@ async def render_result(session: Session, payload: dict[str, Any],
         return None
     vote, matters, results = found
     where = await reading.where(session, vote, _.language)
-    return Rendered(result_text(_, vote, matters, where, results),
-                    keyboard([(_("📊 Chart"), Chart(vote.id))]))
+    listed = receipt_lines(_, matters, await secret.published_receipts(session, vote))
+    return Rendered(result_text(_, vote, matters, where, results, after=listed),
+                    result_keyboard(_, vote))
 
 
 RENDERERS = {core.ANNOUNCED: render_announced, core.OPENED: render_opened,
