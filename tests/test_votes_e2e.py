@@ -25,6 +25,7 @@ from models.participation import Reminder
 from models.people import Relation, Role
 from models.place_import import import_csv
 from models.schedule import DueItem, DueStatus, run_due
+from models.telegram_limits import BUTTON, utf16_len
 from models.votes import recount, tally
 from models.votes.tables import Ballot, Vote, VoteStatus
 from tests.conftest import person, place
@@ -336,7 +337,7 @@ async def owner_of(env, telegram_id: int) -> int:
         return (await owners_for(s, vote, someone.id))[0].id
 
 
-async def quick_draft(env, *, changeable: bool = True) -> int:
+async def quick_draft(env, *, changeable: bool = True, title: str = "Bamboo Court rules") -> int:
     """A draft with two matters and its dates, written through the verbs (the dialog itself
     is tested above)."""
     from models.people import person_by_telegram
@@ -346,8 +347,7 @@ async def quick_draft(env, *, changeable: bool = True) -> int:
     async with env.db.session() as s:
         staff = await person_by_telegram(s, STAFF)
         estate_id = (await place(s, HOMES + "A栋")).estate_id
-        vote = await lifecycle.create(s, estate_id=estate_id, author=staff,
-                                      title="Bamboo Court rules")
+        vote = await lifecycle.create(s, estate_id=estate_id, author=staff, title=title)
         for item, title in ((2, "The management statute"), (9, "Bicycle shed")):
             await lifecycle.add_matter(s, vote_id=vote.id, title=title, item=item,
                                        author=staff)
@@ -358,6 +358,28 @@ async def quick_draft(env, *, changeable: bool = True) -> int:
         await lifecycle.set_dates(s, vote_id=vote.id, opens_on=opens,
                                   closes_on=opens + dt.timedelta(days=6), author=staff, tz=tz)
         return vote.id
+
+
+async def test_a_long_title_is_shortened_on_the_lists_and_keeps_its_status(env):
+    """On the convenor's and the owner's lists a long title gives way, not the vote's
+    status: it is cut with "…" so the button still says where the vote stands."""
+    from models.people import person_by_telegram
+    from models.votes import lifecycle
+
+    await setup_estate(env)
+    title = ("Bamboo Court: the owners' assembly's rules of procedure, the management "
+             "statute and a bicycle shed by the east gate")
+    vote_id = await quick_draft(env, title=title)
+    listed = await env.say(STAFF, "/votes", "There are no owners' votes for your homes.")
+    mine = await env.tap_on(STAFF, "🗳 Votes I run", on=listed, expect="Owners' votes you run")
+    [label] = [b for b in env.buttons(mine) if b.startswith("Bamboo Court:")]
+    assert label.endswith("… · draft") and utf16_len(label) <= BUTTON
+    async with env.db.session() as s:
+        await lifecycle.announce(s, vote_id=vote_id, author=await person_by_telegram(s, STAFF),
+                                 tz=dt.timezone(dt.timedelta(hours=8)))
+    listed = await env.say(BOB, "/votes", "Owners' votes")
+    [label] = [b for b in env.buttons(listed) if b.startswith("Bamboo Court:")]
+    assert label.endswith("… · announced") and utf16_len(label) <= BUTTON
 
 
 async def test_missing_areas_whose_ballot_changing_it_and_cancelling(env):

@@ -44,6 +44,7 @@ from handlers.votes.rendering import (
     title,
 )
 from models.errors import N_, Invalid, StaleButton
+from models.telegram_limits import button_label
 from models.votes import ballots, dialogs, fixed, reading, secret, standing
 from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
@@ -117,7 +118,8 @@ async def my_votes(call: Call[object]) -> None:
     """List the votes of my homes (and, for a convenor, the way to the votes I run)."""
     _ = call._
     mine = await reading.votes_of_my_homes(call.session, call.me)
-    rows = [[(f"{v.title_for(_.language)} · {status_of(_, v)}", OpenVote(v.id))] for v in mine]
+    rows = [[(button_label(v.title_for(_.language), f" · {status_of(_, v)}"), OpenVote(v.id))]
+            for v in mine]
     if await dialogs.convenor_estates(call.session, call.me):
         rows.append([(_("🗳 Votes I run"), Convene())])
     text = _("<b>Owners' votes</b> of your homes") if mine else _(

@@ -52,6 +52,7 @@ from handlers.votes.rendering import (
 from models.errors import NotAllowed
 from models.estates import estate_label
 from models.places import name_in
+from models.telegram_limits import button_label
 from models.votes import core, dialogs, lifecycle, reading, secret
 from models.votes.tables import Vote
 
@@ -76,8 +77,8 @@ async def convene(call: Call[object]) -> None:
         raise NotAllowed(core.NOT_CONVENOR)
     votes = await lifecycle.votes_of(call.session, call.actor)
     rows: list[list[tuple[str, ButtonData]]] = [
-        [(f"{v.title_for(_.language) or _('(untitled)')} · {status_of(_, v)}", Manage(v.id))]
-        for v in votes[:30]]
+        [(button_label(v.title_for(_.language) or _("(untitled)"), f" · {status_of(_, v)}"),
+          Manage(v.id))] for v in votes[:30]]
     rows.append([(_("➕ New vote"), NewVote(0))])
     await call.show(_("<b>Owners' votes you run</b>") if votes else _("No owners' votes yet."),
                     keyboard(*rows))
