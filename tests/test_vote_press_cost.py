@@ -5,7 +5,9 @@ owner picked from "Whose ballot". Every press re-checks on the server that the v
 (status and deadline), that the person is an approved owner of one of the roll owner's homes
 now, and the ballot's state; what is read once per vote (its matters, the estate's name:
 nothing of an announced vote changes) is not read again per press. On SQLite a press that
-only reads makes no trip to a database thread."""
+only reads makes no trip to a database thread; Confirm writes the ballot, its choices, its
+version and its audit row (four tables: SQLite has no statement that writes several) and,
+only where there are co-owners to tell, one INSERT … SELECT of their words."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from models.votes.tables import BallotVersion, Vote
 from tests.conftest import place
 from tests.test_press_cost import counting, press, show
 from tests.test_votes_e2e import (
+    AMY,
     ANN,
     BOB,
     CAI,
@@ -70,8 +73,13 @@ async def test_ballot_presses_statements(env, monkeypatch):
     assert len(first) <= 2, show("choice", first)
     assert len(second) <= 2, show("choice", second)
     assert len(review) <= 2, show("review", review)
-    if env.db.is_sqlite:  # only reads, on the loop's thread
+    # the person and where they stand; the ballot, its choices, its version, the audit
+    # row; Amy's word (Ann's co-owner): one INSERT … SELECT
+    assert len(confirm) <= 7, show("confirm", confirm)
+    await env.wait(AMY, "has been cast by your co-owner Ann", since=since)
+    if env.db.is_sqlite:  # reads on the loop's thread; each write one trip, and the commit
         assert (open_trips, first_trips, review_trips) == ([], [], [])
+        assert confirm_trips == ["_run_statement"] * 5 + ["commit"], confirm_trips
 
 
 async def test_whose_ballot_statements(env, monkeypatch):
@@ -106,3 +114,15 @@ async def test_whose_ballot_statements(env, monkeypatch):
     toast = await env.tap(BOB, data=Ballot(vote_id, theirs.id, "a-").encode(), forge=True,
                           message_id=ballot["message_id"])
     assert toast["text"].startswith("Only owners on this vote's roll can vote.")
+    # A栋102 is Bob's alone: casting it tells nobody, four rows written
+    async with counting(env, monkeypatch) as counter:
+        ballot = await env.tap_on(BOB, "1. ✅ Agree", on=ballot, button="👉 1. ✅ Agree")
+        ballot = await env.tap_on(BOB, "2. ⚪ Abstain", on=ballot, button="Review ▶")
+        summary = await env.tap_on(BOB, "Review ▶", on=ballot, expect="Please check")
+        copy, confirm, confirm_trips = await press(env, counter, BOB, "✔ Confirm", on=summary,
+                                                   expect="Your ballot")
+    print(show("confirm", confirm))
+    assert "Ballot for: A栋 1单元 102 (80.00 m²)" in copy["text"]
+    assert len(confirm) <= 6, show("confirm", confirm)
+    if env.db.is_sqlite:
+        assert confirm_trips == ["_run_statement"] * 4 + ["commit"], confirm_trips

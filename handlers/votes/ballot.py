@@ -64,7 +64,7 @@ async def start_ballot(call: Call[object], view: BallotView) -> None:
     «Change» where the vote allows it."""
     _ = call._
     if view.secret_cast:
-        await call.show("\n".join([f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view), _(
+        await call.show("\n".join([f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view.owner), _(
             "✅ The secret ballot for these homes has been cast. It cannot be changed, and "
             "nothing keeps your name with it: its receipt code is in the copy you got when it "
             "was cast.")]))
@@ -73,7 +73,7 @@ async def start_ballot(call: Call[object], view: BallotView) -> None:
         await show_ballot(call, view, bs.decode(bs.blank(view.matters), view.matters))
         return
     picks = bs.from_cast(view.cast, view.matters)
-    lines = [f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view),
+    lines = [f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view.owner),
              _("✅ Your ballot was cast on {when}:", when=_.when(view.cast_at, zone=True)),
              *summary_lines(_, view.matters, picks)]
     if not view.vote.changeable:
@@ -197,49 +197,54 @@ async def ballot(call: Call[Ballot]) -> None:
     await show_ballot(call, view, picks)
 
 
-async def _complete(call: Call[Review] | Call[Cast]) -> tuple[reading.BallotView,
-                                                               list[bs.Pick]]:
-    """The ballot as the buttons carry it, re-read and checked: every decision chosen."""
-    data = call.data
-    view = await reading.ballot_view(call.session, vote_id=data.vote_id,
-                                     owner_id=data.owner_id, person=call.me,
-                                     language=call._.language)
-    picks = bs.decode(data.state, view.matters)
-    if not bs.complete(picks) or bs.over_limit(picks, view.matters) is not None:
+def complete_picks(state: str, matters: Sequence[BallotMatter]) -> list[bs.Pick]:
+    """The ballot as the buttons carry it, checked against the vote's matters: every
+    decision chosen, no election over its seats."""
+    picks = bs.decode(state, matters)
+    if not bs.complete(picks) or bs.over_limit(picks, matters) is not None:
         raise Invalid(NOT_ALL)
-    return view, picks
+    return picks
 
 
 async def review(call: Call[Review]) -> None:
     """Every matter chosen: the summary, to confirm."""
     _, data = call._, call.data
-    view, picks = await _complete(call)
+    view = await reading.ballot_view(call.session, vote_id=data.vote_id,
+                                     owner_id=data.owner_id, person=call.me,
+                                     language=_.language)
+    picks = complete_picks(data.state, view.matters)
     then = (_("🔐 This is a secret ballot: once cast it cannot be changed, and nothing keeps "
               "your name with your choices. You will get a receipt code to find your ballot in "
               "the list published with the result.") if view.vote.secret
             else _("You can change it until voting closes.") if view.vote.changeable
             else _("Once cast, it cannot be changed."))
     await call.edit("\n".join([_("Please check your ballot for «{title}»:",
-                                 title=title(_, view.vote)), owner_line(_, view), "",
+                                 title=title(_, view.vote)), owner_line(_, view.owner), "",
                                *summary_lines(_, view.matters, picks), "", then]),
                     keyboard([(_("✔ Confirm"), Cast(data.vote_id, data.owner_id, data.state))],
                              [(_("✏️ Change"), Ballot(data.vote_id, data.owner_id, data.state))]))
 
 
 async def cast(call: Call[Cast]) -> None:
-    """Cast the ballot and send its copy."""
+    """Cast the ballot and send its copy (the verb re-checks the vote, the owner and the
+    ballot; the matters are the vote's own, which never change once announced)."""
     _, data = call._, call.data
-    view, picks = await _complete(call)
-    if view.vote.secret:
-        await receipts.cast(call, view, picks)
+    kept = await fixed.of_vote(call.session, data.vote_id)
+    if kept.secret:  # (its own verb, and a copy with the receipt code)
+        view = await reading.ballot_view(call.session, vote_id=data.vote_id,
+                                         owner_id=data.owner_id, person=call.me,
+                                         language=_.language)
+        await receipts.cast(call, view, complete_picks(data.state, view.matters))
         return
+    matters = kept.matters
+    picks = complete_picks(data.state, matters)
     done = await ballots.cast(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
-                              person=call.me, choices=bs.as_choices(picks, view.matters))
+                              person=call.me, choices=bs.as_choices(picks, matters))
     call.wake_outbox()  # the co-owners are told
     await call.mark(_("✅ Cast · {day}", day=_.short_day(done.ballot.cast_at)))
     await call.reply("\n".join([
-        _("🧾 <b>Your ballot</b> (copy) — {title}", title=title(_, view.vote)),
-        owner_line(_, view), *summary_lines(_, view.matters, picks),
+        _("🧾 <b>Your ballot</b> (copy) — {title}", title=title(_, done.vote)),
+        owner_line(_, done.owner), *summary_lines(_, matters, picks),
         _("Cast on {when} by {name} · ballot no. {number}, version {version}",
           when=_.when(done.ballot.cast_at, zone=True), name=escape(call.me.name),
           number=done.ballot.id, version=done.ballot.version)]))

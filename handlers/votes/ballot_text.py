@@ -16,12 +16,13 @@ from handlers.votes.buttons import Ballot, Candidates, Review
 from handlers.votes.rendering import CHOICE_LABELS, header, matter_lines
 from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
+from models.votes.standing import OwnerBrief
 from models.votes.tally import area_text
 
 
-def owner_line(_: Translator, view: BallotView) -> str:
-    return _("Ballot for: {homes} ({area} m²)", homes=escape("、".join(view.homes)),
-             area=area_text(view.owner.area))
+def owner_line(_: Translator, owner: OwnerBrief) -> str:
+    return _("Ballot for: {homes} ({area} m²)", homes=escape("、".join(owner.homes)),
+             area=area_text(owner.area))
 
 
 def chosen_text(_: Translator, matter: BallotMatter, pick: bs.Pick) -> str:
@@ -47,7 +48,7 @@ def _candidates(_: Translator, view: BallotView, matter: BallotMatter,
 
 
 def ballot_text(_: Translator, view: BallotView, picks: Sequence[bs.Pick]) -> str:
-    lines = [header(_, view.vote, view.where), owner_line(_, view), ""]
+    lines = [header(_, view.vote, view.where), owner_line(_, view.owner), ""]
     shown = matter_lines(_, view.matters, with_needs=True, candidates=False)
     for line, matter, pick in zip(shown, view.matters, picks, strict=True):
         lines.append(line)

@@ -31,7 +31,7 @@ async def cast(call: Call[object], view: BallotView, picks: list[bs.Pick]) -> No
     await call.mark(_("✅ Cast · {day}", day=_.short_day(utcnow())))
     await call.reply("\n".join([
         _("🧾 <b>Your secret ballot</b> (copy) — {title}", title=title(_, view.vote)),
-        owner_line(_, view), *summary_lines(_, view.matters, picks), "",
+        owner_line(_, view.owner), *summary_lines(_, view.matters, picks), "",
         _("🔑 Your receipt code: <code>{code}</code>", code=secret.receipt_text(code)),
         _("Keep it: your name is not kept with your ballot, so this code is the only way to "
           "find it. With the result, every receipt code is published with its choices: look "

@@ -12,41 +12,37 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit
 from models.base import utcnow
-from models.errors import N_, Conflict, NotAllowed
-from models.outbox import enqueue
-from models.people import Membership, MembershipStatus, Person, Relation
-from models.votes import selections
-from models.votes.core import CO_OWNER_VOTED, get_vote, matters_of
+from models.errors import N_, Conflict
+from models.outbox import enqueue_select
+from models.people import Person
+from models.votes import fixed, selections, standing
+from models.votes.core import CO_OWNER_VOTED, get_vote
 from models.votes.elections import counted
+from models.votes.fixed import BallotMatter
 from models.votes.roll import owners_for, voted_owners
+from models.votes.standing import OwnerBrief, VoteBrief
 from models.votes.tables import (
     Ballot,
     BallotChoice,
     BallotVersion,
-    RollHousehold,
     RollOwner,
     Vote,
     VoteMatter,
-    VoteStatus,
 )
 
-NOT_ON_ROLL = N_("Only owners on this vote's roll can vote. If you own a home here, ask the "
-                 "community office to confirm you as its owner.")
+NOT_ON_ROLL = standing.NOT_ON_ROLL
 ALREADY_VOTED = N_("Your ballot for these homes was already cast on {when}; this vote does "
                    "not allow changing it.")
 
 
 async def require_open(vote: Vote, now: dt.datetime) -> None:
-    if vote.status == VoteStatus.ANNOUNCED:
-        raise Conflict(N_("Voting has not opened yet: it opens on {day}."), day=vote.opens_at)
-    if vote.status != VoteStatus.OPEN or (vote.closes_at is not None and now >= vote.closes_at):
-        raise Conflict(N_("Voting on this matter has closed."))
+    standing.require_open(vote, now)
 
 
 async def voter_owners(session: AsyncSession, *, vote_id: int, person: Person,
@@ -56,13 +52,7 @@ async def voter_owners(session: AsyncSession, *, vote_id: int, person: Person,
     await require_open(vote, now or utcnow())
     owners = await owners_for(session, vote, person.id)
     if not owners:
-        pending = await session.scalar(select(Membership.id).where(
-            Membership.person_id == person.id, Membership.status == MembershipStatus.PENDING,
-            Membership.relation == Relation.OWNER).limit(1))
-        if pending is not None:
-            raise NotAllowed(N_("Your request to join as an owner is still waiting for the "
-                                "community office. You can vote once it is approved."))
-        raise NotAllowed(NOT_ON_ROLL)
+        raise await standing.refusal(session, person)
     return owners
 
 
@@ -82,10 +72,12 @@ async def has_voted(session: AsyncSession, vote: Vote, owner_id: int) -> bool:
 class Cast:
     ballot: Ballot
     changed: bool  # a new version of an earlier ballot
+    vote: VoteBrief  # as the checks read it
+    owner: OwnerBrief  # the roll owner it was cast for, with its homes' names
 
 
-def checked_choices(matters: Sequence[VoteMatter], given: Mapping[int, object]
-                    ) -> dict[str, str]:
+def checked_choices(matters: Sequence[VoteMatter] | Sequence[BallotMatter],
+                    given: Mapping[int, object]) -> dict[str, str]:
     """Every matter's answer, checked, as text (matter number → "agree", "1;3", …)."""
     picked = selections.ballot([counted(m) for m in matters], given)
     return {str(n): selections.text_of(selection) for n, selection in picked.items()}
@@ -97,63 +89,80 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
     """Cast (or, where the vote allows it, change) the owner's ballot, in one transaction
     with its version, its audit row and a word to the owner's other co-owners. `choices`:
     matter number → a decision's "agree" / "disagree" / "abstain", or an election's chosen
-    candidates' numbers (none: abstaining)."""
+    candidates' numbers (none: abstaining).
+
+    What the checks need — open now, the person an approved owner of one of the owner's
+    homes now, the owner's ballot so far, whether there are co-owners to tell — is one read
+    (`standing.stand`), and the vote's matters are kept (`fixed`); a first ballot is then four
+    INSERTs (the ballot, its choices, its version, the audit row) and, only where there are
+    co-owners, one INSERT … SELECT of their words."""
     now = now or utcnow()
-    vote = await get_vote(session, vote_id)
-    await require_open(vote, now)
-    if owner_id not in {o.id for o in await owners_for(session, vote, person.id)}:
-        raise NotAllowed(NOT_ON_ROLL)
+    seen = await standing.stand(session, vote_id=vote_id, person=person,
+                                language=person.language)
+    owner = await standing.voter_for(session, seen, person, owner_id, now)
+    vote = seen.vote
     if vote.secret:  # (models/votes/secret.py casts those)
         raise Conflict(N_("This is a secret ballot: open the vote again to cast it."))
-    picked = checked_choices(await matters_of(session, vote.id), choices)
-    ballot = await ballot_of(session, vote.id, owner_id)
-    changed = ballot is not None
+    picked = checked_choices((await fixed.of_vote(session, vote.id)).matters, choices)
+    before = owner.ballot
+    if before is not None and not vote.changeable:
+        raise Conflict(ALREADY_VOTED, when=before.cast_at)
+    person_id = person.id  # (a rollback below expires the objects)
     # every read before the first write: on SQLite the write lock is held from the first
-    # INSERT to the commit, and a thousand owners voting at once queue for it
-    co_owners = [] if changed else await co_owners_of(session, owner_id, person)
-    if ballot is not None:
-        if not vote.changeable:
-            raise Conflict(ALREADY_VOTED, when=ballot.cast_at)
-        if await choices_of(session, ballot.id) == picked:
-            return Cast(ballot, changed=False)
-        ballot.version += 1
-        ballot.cast_by_id, ballot.cast_at, ballot.channel = person.id, now, channel
-        await session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
-    else:
-        ballot = Ballot(vote_id=vote.id, owner_id=owner_id, channel=channel,
-                        cast_by_id=person.id, cast_at=now, version=1)
-        session.add(ballot)
+    # write to the commit, and a thousand owners voting at once queue for it
     try:
-        await session.flush()
-        session.add_all([BallotChoice(ballot_id=ballot.id, vote_id=vote.id, matter=int(n),
-                                      value=value) for n, text in picked.items()
-                         for value in selections.row_values(text)])
-        session.add(BallotVersion(ballot_id=ballot.id, version=ballot.version, choices=picked,
-                                  cast_by_id=person.id, at=now))
-        await session.flush()
+        if before is None:
+            ballot = await _first(session, vote, owner, picked, person_id, now, channel)
+        else:
+            ballot = await session.get_one(Ballot, before.id)
+            if await choices_of(session, ballot.id) == picked:
+                return Cast(ballot, False, vote, owner)
+            ballot.version += 1
+            ballot.cast_by_id, ballot.cast_at, ballot.channel = person_id, now, channel
+            await session.execute(delete(BallotChoice).where(
+                BallotChoice.ballot_id == ballot.id))
+            await _write(session, vote, ballot, picked, person_id, now, channel)
+        await session.commit()
     except IntegrityError:  # a co-owner's ballot (or this person's other press) came first
         await session.rollback()
         raise Conflict(N_("The ballot for these homes has just been cast. Open the vote again "
                           "to see it.")) from None
-    audit.record(session, actor_id=person.id, action="vote.ballot", subject="vote",
-                 subject_id=vote.id, owner=owner_id, version=ballot.version, channel=channel)
-    for other in co_owners:
-        enqueue(session, chat_id=other.telegram_id, person_id=other.id, kind=CO_OWNER_VOTED,
-                payload={"vote_id": vote.id, "owner_id": owner_id, "by": person.id},
-                topic=vote.topic)
-    await session.commit()
-    return Cast(ballot, changed)
+    return Cast(ballot, before is not None, vote, owner)
+
+
+async def _first(session: AsyncSession, vote: VoteBrief, owner: OwnerBrief,
+                 picked: dict[str, str], person_id: int, now: dt.datetime,
+                 channel: str) -> Ballot:
+    """The owner's first ballot, and a word to each of its other co-owners."""
+    ballot = Ballot(vote_id=vote.id, owner_id=owner.id, channel=channel, cast_by_id=person_id,
+                    cast_at=now, version=1)
+    session.add(ballot)
+    await session.flush()  # (its id; a co-owner's ballot first: the unique key refuses it)
+    await _write(session, vote, ballot, picked, person_id, now, channel)
+    if owner.co_owners:
+        await enqueue_select(session, standing.co_owners(owner.id, person_id), kind=CO_OWNER_VOTED,
+                             payload={"vote_id": vote.id, "owner_id": owner.id,
+                                      "by": person_id}, topic=vote.topic, now=now)
+    return ballot
+
+
+async def _write(session: AsyncSession, vote: VoteBrief, ballot: Ballot, picked: dict[str, str],
+                 person_id: int, now: dt.datetime, channel: str) -> None:
+    """The ballot's choice rows (one statement), its version and its audit row."""
+    await session.execute(insert(BallotChoice), [
+        {"ballot_id": ballot.id, "vote_id": vote.id, "matter": int(n), "value": value}
+        for n, text in picked.items() for value in selections.row_values(text)])
+    session.add(BallotVersion(ballot_id=ballot.id, version=ballot.version, choices=picked,
+                              cast_by_id=person_id, at=now))
+    audit.record(session, actor_id=person_id, action="vote.ballot", subject="vote",
+                 subject_id=vote.id, owner=ballot.owner_id, version=ballot.version,
+                 channel=channel)
 
 
 async def co_owners_of(session: AsyncSession, owner_id: int, voter: Person) -> list[Person]:
     """The owner's other co-owners who can be told that the ballot has been cast."""
-    return list(await session.scalars(
-        select(Person).join(Membership, Membership.person_id == Person.id)
-        .join(RollHousehold, RollHousehold.household_id == Membership.household_id)
-        .where(RollHousehold.owner_id == owner_id, Membership.status ==
-               MembershipStatus.APPROVED, Membership.relation == Relation.OWNER,
-               Person.id != voter.id, Person.consent_at.is_not(None),
-               Person.unreachable_at.is_(None)).distinct()))
+    ids = standing.co_owners(owner_id, voter.id).subquery()
+    return list(await session.scalars(select(Person).where(Person.id.in_(select(ids.c.id)))))
 
 
 async def choices_of(session: AsyncSession, ballot_id: int) -> dict[str, str]:

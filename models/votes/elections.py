@@ -29,6 +29,7 @@ from models.votes.core import (
     matters_of,
     require_convenor,
 )
+from models.votes.fixed import BallotMatter
 from models.votes.selections import SEPARATOR
 from models.votes.tables import Candidate, Vote, VoteMatter, VoteStatus
 
@@ -64,7 +65,7 @@ def ballot_width(matters: Sequence[VoteMatter]) -> int:
     return sum(width(m.kind, len(m.options or ())) for m in matters)
 
 
-def counted(matter: VoteMatter) -> tally.Matter:
+def counted(matter: VoteMatter | BallotMatter) -> tally.Matter:
     """The matter as the tally sees it."""
     return tally.Matter(number=matter.number, kind=tally.MatterKind(matter.kind),
                         item=matter.item, seats=matter.seats,

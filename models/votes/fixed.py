@@ -1,6 +1,6 @@
 """What of a vote never changes once it is announced — its matters and its elections'
-candidates, as ballots show and check them — read once per vote in one statement and kept in
-this process.
+candidates, as ballots show and check them, and whether its ballot is secret — read once per
+vote in one statement and kept in this process.
 
 Nothing of an announced vote is editable: lifecycle and elections refuse every change but to a
 draft, a vote never becomes a draft again, and no vote is ever deleted. So a copy kept here
@@ -59,6 +59,7 @@ class CandidateBrief:
 class Fixed:
     matters: tuple[BallotMatter, ...]
     candidates: dict[int, tuple[CandidateBrief, ...]]  # by the election's matter number
+    secret: bool  # a secret ballot (chosen on the draft, like the matters)
 
     @property
     def has_elections(self) -> bool:
@@ -69,7 +70,7 @@ _KEPT: weakref.WeakKeyDictionary[Engine, OrderedDict[int, Fixed]] = (
     weakref.WeakKeyDictionary())
 
 # built once: the vote's status, each matter, and each election's candidates
-_FIXED = (select(Vote.status, VoteMatter.id, VoteMatter.number, VoteMatter.kind,
+_FIXED = (select(Vote.status, Vote.secret, VoteMatter.id, VoteMatter.number, VoteMatter.kind,
                  VoteMatter.item, VoteMatter.title, VoteMatter.title_en, VoteMatter.seats,
                  VoteMatter.options, Candidate.number.label("c_number"),
                  Candidate.name.label("c_name"), Candidate.about.label("c_about"),
@@ -112,7 +113,7 @@ async def of_vote(session: AsyncSession, vote_id: int) -> Fixed:
             candidates.setdefault(row.number, []).append(
                 CandidateBrief(row.c_number, row.c_name, row.c_about or "", row.c_photo))
     fixed = Fixed(tuple(matters.values()),
-                  {n: tuple(found) for n, found in candidates.items()})
+                  {n: tuple(found) for n, found in candidates.items()}, bool(rows[0].secret))
     if kept is not None and rows[0].status != VoteStatus.DRAFT:
         kept[vote_id] = fixed
         while len(kept) > KEPT:

@@ -90,7 +90,7 @@ async def owner_vote(session: AsyncSession, *, vote_id: int, person: Person,
                                                     estate=estate)):
         if vote.status != VoteStatus.OPEN or not await ballots.voter_owners(
                 session, vote_id=vote.id, person=person):  # (raises why not)
-            raise NotAllowed(ballots.NOT_ON_ROLL)
+            raise NotAllowed(standing.NOT_ON_ROLL)
     return VoteView(vote, (await fixed.of_vote(session, vote.id)).matters,
                     await where(session, vote, language))
 

@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, exists, select, true
+from sqlalchemy import Row, Select, and_, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -103,11 +103,22 @@ _MINE = (select(RollHousehold.owner_id)
          .where(RollHousehold.vote_id == bindparam("vote_id"),
                 Membership.person_id == bindparam("person_id"), *_APPROVED_OWNER)
          .distinct().subquery("mine"))
-_CO_OWNERS = exists().where(
-    _OTHER_HOME.owner_id == RollOwner.id, _OTHER.household_id == _OTHER_HOME.household_id,
-    _OTHER.person_id != bindparam("person_id"), _OTHER.status == MembershipStatus.APPROVED,
-    _OTHER.relation == Relation.OWNER, _OTHER_PERSON.id == _OTHER.person_id,
-    _OTHER_PERSON.consent_at.is_not(None), _OTHER_PERSON.unreachable_at.is_(None))
+
+
+def co_owners(owner_id: Any, voter_id: Any) -> Select[int, int]:
+    """(telegram id, person id) of the roll owner's other co-owners who can be told that its
+    ballot has been cast: the approved owners of its households but the voter, reachable.
+    (Of aliases: it is also a subquery of `STANDING`, correlated by the owner.)"""
+    return (select(_OTHER_PERSON.telegram_id, _OTHER_PERSON.id)
+            .join(_OTHER, _OTHER.person_id == _OTHER_PERSON.id)
+            .join(_OTHER_HOME, _OTHER_HOME.household_id == _OTHER.household_id)
+            .where(_OTHER_HOME.owner_id == owner_id, _OTHER.status == MembershipStatus.APPROVED,
+                   _OTHER.relation == Relation.OWNER, _OTHER_PERSON.id != voter_id,
+                   _OTHER_PERSON.consent_at.is_not(None), _OTHER_PERSON.unreachable_at.is_(None))
+            .distinct())
+
+
+_CO_OWNERS = co_owners(RollOwner.id, bindparam("person_id")).exists()
 
 
 def _standing_query() -> Any:
@@ -207,11 +218,17 @@ async def voters(session: AsyncSession, standing: Standing, person: Person,
     NotAllowed with the reason, which costs a statement more)."""
     require_open(standing.vote, now)
     if not standing.owners:
-        pending = await session.scalar(select(Membership.id).where(
-            Membership.person_id == person.id, Membership.status == MembershipStatus.PENDING,
-            Membership.relation == Relation.OWNER).limit(1))
-        raise NotAllowed(PENDING if pending is not None else NOT_ON_ROLL)
+        raise await refusal(session, person)
     return standing.owners
+
+
+async def refusal(session: AsyncSession, person: Person) -> NotAllowed:
+    """Why someone on none of the vote's roll owners may not vote: not an owner there, or
+    their request to join as one is still waiting."""
+    pending = await session.scalar(select(Membership.id).where(
+        Membership.person_id == person.id, Membership.status == MembershipStatus.PENDING,
+        Membership.relation == Relation.OWNER).limit(1))
+    return NotAllowed(PENDING if pending is not None else NOT_ON_ROLL)
 
 
 async def voter_for(session: AsyncSession, standing: Standing, person: Person, owner_id: int,
