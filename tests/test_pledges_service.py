@@ -160,8 +160,9 @@ async def test_writing_a_draft_step_by_step_then_publishing(session, people):
     assert draft.status == PledgeStatus.OPEN and draft.version == 1 and len(draft.text_hash) == 64
     due = (await session.scalars(select(DueItem).where(DueItem.kind == AUTO_REMIND)
                                  .order_by(DueItem.due_at))).all()
-    assert [d.due_at for d in due] == [draft.closes_at - dt.timedelta(days=3),
-                                       draft.closes_at - dt.timedelta(days=1)]
+    # closing the 20th at 23:59:59 (UTC+8): reminded the 17th and the 19th at 10:00 there
+    assert [d.due_at for d in due] == [dt.datetime(2026, 12, 17, 2, 0, tzinfo=dt.UTC),
+                                       dt.datetime(2026, 12, 19, 2, 0, tzinfo=dt.UTC)]
 
 
 async def test_grid_worker_writes_only_within_the_grid(session, people):

@@ -267,7 +267,7 @@ async def test_after_downtime_past_the_deadline_nobody_is_reminded_and_it_closes
 
 async def test_the_reminder_schedule_picked_in_the_draft_is_the_one_kept(db, session, estate):
     """A new draft reminds 3 days and 1 day before closing; the convenor picks "7, 3 and 1
-    days" (voting lasting two weeks): the reminders fall due exactly 7, 3 and 1 days before
+    days" (voting lasting two weeks): the reminders fall due at 10:00 7, 3 and 1 days before
     closing, and each reaches only the owners who have not voted by then. Someone who does
     not convene this vote (an owner, another estate's committee member) changes nothing."""
     staff = await staff_of(session)
@@ -298,17 +298,21 @@ async def test_the_reminder_schedule_picked_in_the_draft_is_the_one_kept(db, ses
     assert vote.remind_days == [7, 3, 1]
     due = await session.scalars(select(DueItem.due_at).where(
         DueItem.kind == REMIND_DUE, DueItem.ref_id == vote.id).order_by(DueItem.due_at))
-    assert [vote.closes_at - at for at in due] == [dt.timedelta(days=d) for d in (7, 3, 1)]
+    # closing at the end of its day: each at 10:00 on the day 7, 3 and 1 days before it
+    closing_day = vote.closes_at.astimezone(TZ).date()
+    at_ten = [dt.datetime.combine(closing_day - dt.timedelta(days=d), dt.time(10), tzinfo=TZ)
+              for d in (7, 3, 1)]
+    assert list(due) == at_ten
     await cast(session, vote, voter)
     minute = dt.timedelta(minutes=1)
-    await tick(db, vote.closes_at - dt.timedelta(days=7) - minute)
+    await tick(db, at_ten[0] - minute)
     assert await reminded(session) == []  # (not yet)
-    await tick(db, vote.closes_at - dt.timedelta(days=7) + minute, workers=2)
+    await tick(db, at_ten[0] + minute, workers=2)
     assert await reminded(session) == [42, 43]
     await cast(session, vote, late, now=vote.closes_at - dt.timedelta(days=5))
-    await tick(db, vote.closes_at - dt.timedelta(days=3) + minute)
+    await tick(db, at_ten[1] + minute)
     assert await reminded(session) == [42, 42, 43]
-    await tick(db, vote.closes_at - dt.timedelta(days=1) + minute)
+    await tick(db, at_ten[2] + minute)
     assert await reminded(session) == [42, 42, 42, 43]
 
 

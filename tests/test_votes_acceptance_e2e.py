@@ -30,6 +30,7 @@ from models.outbox import OutboxMessage
 from models.people import person_by_telegram
 from models.schedule import DueItem, DueStatus, run_due
 from models.votes import lifecycle, recount, tally
+from models.participation import REMINDER_LEAD
 from models.votes.core import OPEN_DUE, REMIND_DUE, REMINDER, earliest_opening
 from models.votes.tables import Ballot, BallotVersion, Vote, VoteMatter, VoteStatus
 from tests.botenv import running_bot
@@ -439,7 +440,7 @@ async def test_extending_beyond_the_set_voting_time_is_refused(short_env):
 async def test_the_reminders_picked_in_the_draft_go_to_those_who_have_not_voted(env):
     """Staff pick "7 days, 3 days and 1 day before closing" on the draft's preview; a week of
     voting is too short for the first (the preview says so) until the closing day is moved
-    two weeks out. Announced, the reminders fall due exactly 7, 3 and 1 days before closing,
+    two weeks out. Announced, the reminders fall due at 10:00 7, 3 and 1 days before closing,
     each reaching only the owners who have not voted by then; an owner's forged press
     changes nothing, and once announced neither does staff's."""
     await setup_estate(env)
@@ -481,9 +482,12 @@ async def test_the_reminders_picked_in_the_draft_go_to_those_who_have_not_voted(
     vote = await the_vote(env)
     assert (vote.remind_days, (vote.closes_at - vote.opens_at).days) == ([7, 3, 1], 13)
     async with env.db.session() as s:
-        due = await s.scalars(select(DueItem.due_at).where(
-            DueItem.kind == REMIND_DUE, DueItem.ref_id == vote_id).order_by(DueItem.due_at))
-        assert [vote.closes_at - at for at in due] == [dt.timedelta(days=n) for n in (7, 3, 1)]
+        due = list(await s.scalars(select(DueItem.due_at).where(
+            DueItem.kind == REMIND_DUE, DueItem.ref_id == vote_id).order_by(DueItem.due_at)))
+        # each at 10:00 on its day, were closing the end of the last day (23:59:59; the
+        # test's clock has moved the vote's times)
+        assert [vote.closes_at - at for at in due] == [dt.timedelta(days=n) + REMINDER_LEAD
+                                                       for n in (7, 3, 1)]
     await vote_by_buttons(env, ANN, await env.wait(ANN, "Voting is open", since=since),
                           "✅ Agree", "✅ Agree")
 
@@ -501,10 +505,13 @@ async def test_the_reminders_picked_in_the_draft_go_to_those_who_have_not_voted(
             await env.wait(chat, "you have not voted yet", since=since)
         return chats
 
-    assert await reminded_after(dt.timedelta(days=7, minutes=2)) == []  # (not yet)
-    assert await reminded_after(dt.timedelta(days=7)) == [BOB, CAI]  # (Amy's home has voted)
+    def ahead(days: int) -> dt.timedelta:
+        return dt.timedelta(days=days) + REMINDER_LEAD
+
+    assert await reminded_after(ahead(7) + dt.timedelta(minutes=2)) == []  # (not yet)
+    assert await reminded_after(ahead(7)) == [BOB, CAI]  # (Amy's home has voted)
     await vote_by_buttons(env, BOB, await env.wait(BOB, "Voting is open", since=0),
                           "✅ Agree", "❌ Disagree")
-    assert await reminded_after(dt.timedelta(days=3)) == [CAI]
-    assert await reminded_after(dt.timedelta(days=2)) == []
-    assert await reminded_after(dt.timedelta(days=1)) == [CAI]
+    assert await reminded_after(ahead(3)) == [CAI]
+    assert await reminded_after(ahead(2)) == []
+    assert await reminded_after(ahead(1)) == [CAI]

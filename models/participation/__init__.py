@@ -125,6 +125,18 @@ async def reachable_count(session: AsyncSession, duty: Duty) -> int:
         reachable(duty).subquery())) or 0)
 
 
+# A closing is the end of its day (23:59:59 in the community's zone: models.base.end_of_day).
+# An automatic reminder "N days before closing" goes out at 10:00 that day, when people read
+# their messages, not at 23:59, when quiet hours would hold it to 08:00 the next morning and
+# leave the owner a day less than it said.
+REMINDER_LEAD = dt.timedelta(hours=13, minutes=59, seconds=59)
+
+
+def reminder_due(closes_at: dt.datetime, before: dt.timedelta) -> dt.datetime:
+    """When the automatic reminder `before` a closing falls due: at 10:00 on that day."""
+    return closes_at - before - REMINDER_LEAD
+
+
 def _to_remind(duty: Duty, acted: Query, subject: str, subject_id: int,
                now: dt.datetime, dialect: str, *, reminded: bool = False) -> Query:
     """Who may be reminded now (`reminded`: instead, who was, in the last day)."""

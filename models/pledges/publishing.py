@@ -15,7 +15,7 @@ from models import audit
 from models.base import utcnow
 from models.errors import N_, Invalid, NotAllowed
 from models.outbox import enqueue, enqueue_select
-from models.participation import reachable
+from models.participation import reachable, reminder_due
 from models.people import Person
 from models.pledges.core import (
     AUTO_REMIND,
@@ -88,7 +88,7 @@ def schedule_reminders(session: AsyncSession, pledge: Pledge, now: dt.datetime) 
     # the closing time rides along: an extension makes these items stale, not wrong
     payload = {"closes_at": pledge.closes_at.isoformat()}
     for before in AUTO_REMIND_BEFORE:
-        due = pledge.closes_at - before
+        due = reminder_due(pledge.closes_at, before)
         if due > now:
             schedule(session, kind=AUTO_REMIND, due_at=due, ref_id=pledge.id, payload=payload)
     if pledge.closes_at > now:

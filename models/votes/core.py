@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.estates import CommitteeSeat, Estate, is_convenor
 from models.outbox import declare_kind, enqueue
-from models.participation import Duty, Unit
+from models.participation import Duty, Unit, reminder_due
 from models.people import Person, Role
 from models.permissions import roles_at
 from models.places import get_place
@@ -187,7 +187,7 @@ def schedule_closing(session: AsyncSession, vote: Vote, now: dt.datetime) -> Non
     payload = {"closes_at": vote.closes_at.isoformat()}
     schedule(session, kind=CLOSE_DUE, due_at=vote.closes_at, ref_id=vote.id, payload=payload)
     for days in vote.remind_days:
-        due = vote.closes_at - dt.timedelta(days=days)
+        due = reminder_due(vote.closes_at, dt.timedelta(days=days))
         if due > now:
             schedule(session, kind=REMIND_DUE, due_at=due, ref_id=vote.id, payload=payload)
 
