@@ -64,7 +64,9 @@ class Announced:
     link: str  # the deep link that opens the vote in the bot
 
 
-def _font_family() -> str | None:
+def font_family() -> str | None:
+    """matplotlib's name for the CJK font (registered with it), or None without one: what
+    every printable page of linli sets its text in (this one, the printable ballots)."""
     path = cjk_font_path()
     if path is None:
         return None
@@ -72,9 +74,15 @@ def _font_family() -> str | None:
     return str(font_manager.FontProperties(fname=path).get_name())
 
 
-def _qr(link: str):  # type: ignore[no-untyped-def]
+def qr_image(link: str):  # type: ignore[no-untyped-def]
+    """The QR code of `link`, as a greyscale image to draw on a page."""
     image = qrcode.make(link, box_size=6, border=2).get_image().convert("L")
     return image
+
+
+def families(family: str | None) -> list[str] | str:
+    """The font list a page's text is set in: the CJK font first, where there is one."""
+    return [family, "DejaVu Sans"] if family else "DejaVu Sans"
 
 
 def _lines(_: Translator, vote: Announced) -> list[tuple[str, float, bool]]:
@@ -124,7 +132,7 @@ def _lines(_: Translator, vote: Announced) -> list[tuple[str, float, bool]]:
 
 def page(vote: Announced, language: str, tz: dt.tzinfo) -> Figure:
     """One A4 page of the announcement, in `language`."""
-    family = _font_family()
+    family = font_family()
     _ = tr(language, tz)
     figure = Figure(figsize=A4)
     y = 0.94
@@ -133,10 +141,10 @@ def page(vote: Announced, language: str, tz: dt.tzinfo) -> Figure:
             # (the CJK font has no bold face: headings are set larger and darker)
             figure.text(0.08, y, text, fontsize=size, va="top",
                         color="black" if bold else "#222222",
-                        family=[family, "DejaVu Sans"] if family else "DejaVu Sans")
+                        family=families(family))
         y -= size / A4[1] / 72 * 1.6
     axes = figure.add_axes((0.66, 0.03, 0.26, 0.26 * A4[0] / A4[1]))
-    axes.imshow(_qr(vote.link), cmap="gray")
+    axes.imshow(qr_image(vote.link), cmap="gray")
     axes.set_axis_off()
     return figure
 

@@ -66,11 +66,13 @@ def ensure_postgres() -> None:
 # Debian packages the tests need, each with a file that shows it is installed: Chromium for
 # the browser tests (Playwright must never download one), a CJK font for the QR posters and
 # the page, and a colour emoji font so the bot's buttons (✅, 📤, ✏️) do not show as empty boxes
-# in the browser tests and the README's screenshots.
+# in the browser tests and the README's screenshots; poppler's pdftoppm to render the printable
+# ballots' PDF to PNG in their tests (as a printer would see it).
 DEBIAN_PACKAGES = {
     "chromium": Path("/usr/bin/chromium"),
     "fonts-wqy-microhei": Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
     "fonts-noto-color-emoji": Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+    "poppler-utils": Path("/usr/bin/pdftoppm"),
 }
 
 

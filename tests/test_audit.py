@@ -147,7 +147,7 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
     from zoneinfo import ZoneInfo
 
     from models.schedule import DueItem
-    from models.votes import closing, dialogs, elections, following, lifecycle
+    from models.votes import closing, dialogs, elections, following, lifecycle, printing
     from models.votes.core import OPEN_DUE
 
     tz = ZoneInfo("Asia/Shanghai")
@@ -234,6 +234,8 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.votes.dialogs.draft", lambda w: dialogs.draft(w.s, **v(w))),
         ("models.votes.dialogs.missing_areas", lambda w: dialogs.missing_areas(w.s, **v(w))),
         ("models.votes.lifecycle.announce", lambda w: lifecycle.announce(w.s, **v(w), tz=tz)),
+        ("models.votes.printing.print_choices", lambda w: printing.print_choices(w.s, **v(w))),
+        ("models.votes.printing.printable", lambda w: printing.printable(w.s, **v(w))),
         ("models.votes.following.remind", opened_and_reminded),
         ("models.votes.closing.extend", lambda w: closing.extend(
             w.s, **v(w), closes_on=today + dt.timedelta(days=30), tz=tz,

@@ -9,7 +9,8 @@ cancelling, the chart and the exports). `rendering` is how votes read, in chats 
 outbox; `buttons` are their codecs. The verbs are in models/votes/.
 
 `linli votes` is one parser that each action adds itself to (CLI_ACTIONS): `recount`
-(handlers/votes/recount.py) and `export` (handlers/votes/exporting.py).
+(handlers/votes/recount.py), `export` (handlers/votes/exporting.py) and `ballots`, the
+printable ballots (handlers/votes/printing.py, also the convenors' button).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from handlers.votes import (
     drafting,
     exporting,
     following,
+    printing,
     receipts,
     recount,
     waiting,
@@ -40,7 +42,7 @@ from models.votes import following as vote_following
 Actions: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 # each adds one `linli votes ACTION` subparser, with set_defaults(func=…)
-CLI_ACTIONS: list[Callable[[Actions], None]] = [recount.add, exporting.add]
+CLI_ACTIONS: list[Callable[[Actions], None]] = [recount.add, exporting.add, printing.add]
 
 
 def add_cli(sub: Actions) -> None:
@@ -70,6 +72,7 @@ FEATURE = Feature(
         *[On(codec, handler) for codec, handler in drafting.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in following.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in receipts.BUTTONS.items()],
+        On(b.PrintBallots, printing.ballots),
     ],
     inputs={**answers.INPUTS, **receipts.INPUTS},
     renderers=RENDERERS,

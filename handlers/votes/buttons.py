@@ -251,6 +251,14 @@ class Printable(ButtonData, prefix="vc:pdf"):
     vote_id: int
 
 
+class PrintBallots(ButtonData, prefix="vc:pb"):
+    """The printable ballots (A4 PDF, a page per roll owner): the whole roll (building 0), or
+    one building's owners."""
+
+    vote_id: int
+    building_id: int
+
+
 class Export(ButtonData, prefix="vc:x"):
     vote_id: int
     file_format: Literal["csv", "xlsx"]

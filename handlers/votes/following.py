@@ -26,6 +26,7 @@ from handlers.votes.buttons import (
     ExtendTo,
     Manage,
     Printable,
+    PrintBallots,
     Progress,
     ProgressIn,
     Remind,
@@ -70,7 +71,8 @@ def manage_rows(_: Translator, vote: Vote) -> list[list[tuple[str, ButtonData]]]
         rows.append([(_("📊 Chart"), Chart(vid)), (_("⬇ CSV"), Export(vid, "csv")),
                      (_("⬇ XLSX"), Export(vid, "xlsx"))])
     if status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN):
-        rows.append([(_("🖨 Printable announcement (PDF)"), Printable(vid))])
+        rows.append([(_("🖨 Printable announcement (PDF)"), Printable(vid)),
+                     (_("🖨 Paper ballots (PDF)"), PrintBallots(vid, 0))])
     if status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.COUNTED):
         rows.append([(_("❌ Cancel the vote"), CancelAsk(vid))])
     rows.append([(_("◀ All votes"), Convene())])

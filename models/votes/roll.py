@@ -32,6 +32,7 @@ from models.people import Membership, MembershipStatus, Relation
 from models.places import Place, PlaceKind, ancestor_ids, get_place, label_of
 from models.votes.headcount import Household, owners_of
 from models.votes.tables import Ballot, RollHousehold, RollOwner, SecretVoter, Vote
+from models.votes.tally import RollOwner as RollOwnerCount
 
 MISSING_SHOWN = 20  # households without an area listed in the refusal
 
@@ -122,23 +123,33 @@ async def _owner_sets(session: AsyncSession, paths: Sequence[str]) -> dict[int, 
     return {h: ",".join(str(p) for p in sorted(people)) for h, people in owners.items()}
 
 
-async def freeze(session: AsyncSession, vote: Vote) -> tuple[int, int]:
-    """Write the vote's roll (in the caller's transaction): (owners, area in hundredths),
-    grouped by models/votes/headcount.py. The caller has checked that every household has
-    an area."""
+async def grouped(session: AsyncSession, vote: Vote
+                  ) -> tuple[list[RollOwnerCount], dict[int, int | None]]:
+    """The vote's owners as the roll would count them now (models/votes/headcount.py; their
+    households' keys are the households' ids as text), and each household's area in
+    hundredths (None: the register has none yet). Frozen by `freeze` when voting opens;
+    before that, what a printed ballot is made for."""
     paths = await scope_paths(session, vote)
     sets = await _owner_sets(session, paths)
     units = await _units(session, paths)
     owners = owners_of([Household(key=str(u.household_id), area=u.area or 0,
                                   owner_ref=u.owner_ref, developer=u.developer,
                                   owners=sets.get(u.household_id)) for u in units])
+    return owners, {u.household_id: u.area for u in units}
+
+
+async def freeze(session: AsyncSession, vote: Vote) -> tuple[int, int]:
+    """Write the vote's roll (in the caller's transaction): (owners, area in hundredths),
+    grouped by models/votes/headcount.py. The caller has checked that every household has
+    an area."""
+    owners, units = await grouped(session, vote)
     if not owners:
         return 0, 0
     await session.execute(insert(RollOwner), [
         {"vote_id": vote.id, "key": owner.key, "area": owner.area} for owner in owners])
     ids = dict((await session.execute(select(RollOwner.key, RollOwner.id)
                                       .where(RollOwner.vote_id == vote.id))).all())
-    areas = {u.household_id: u.area or 0 for u in units}
+    areas = {household: area or 0 for household, area in units.items()}
     await session.execute(insert(RollHousehold), [
         {"vote_id": vote.id, "owner_id": ids[owner.key], "household_id": int(key),
          "area": areas[int(key)]} for owner in owners for key in owner.households])

@@ -81,11 +81,17 @@ def receipt_text(code: str) -> str:
 
 
 def parse_receipt(text: str) -> str | None:
-    """A typed code as stored (capitals, no separators; full-width characters and lower case
-    taken as they were meant), or None when it cannot be one."""
+    """A typed receipt code as stored, or None when it cannot be one (`parse_code`)."""
+    return parse_code(text, LENGTH)
+
+
+def parse_code(text: str, length: int) -> str | None:
+    """A typed code of `length` characters of ALPHABET as stored (capitals, no separators;
+    full-width characters and lower case taken as they were meant), or None when it cannot
+    be one: a receipt code, a printed ballot's token (models/votes/printing.py)."""
     plain = unicodedata.normalize("NFKC", text).upper()
     code = "".join(c for c in plain if c not in " -_.·—–\u3000")
-    if len(code) != LENGTH or any(c not in ALPHABET for c in code):
+    if len(code) != length or any(c not in ALPHABET for c in code):
         return None
     return code
 

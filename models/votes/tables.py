@@ -264,6 +264,22 @@ class SecretChoice(Base):
     receipt: Mapped[str] = mapped_column(String(12), primary_key=True)
 
 
+class PrintedBallot(Base):
+    """A printed ballot's token (表决票): what its QR code carries, bound to the vote and to
+    the roll owner through the owner's first household (the roll is frozen only when voting
+    opens, and a vote is printed from its announcement on). Printing again gives the same
+    token, so every copy of one owner's ballot is the same ballot; 16 characters of
+    `secret.ALPHABET` drawn by `secrets` (about 2**79), so one cannot be guessed from another."""
+
+    __tablename__ = "vote_printed_ballot"
+    __table_args__ = (UniqueConstraint("vote_id", "household_id"),)
+
+    token: Mapped[str] = mapped_column(String(16), primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="RESTRICT"))
+    printed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Scrutiny(Base):
     """A scrutineer's confirmation that the count is right (two are needed)."""
 
