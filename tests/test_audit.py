@@ -147,7 +147,15 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
     from zoneinfo import ZoneInfo
 
     from models.schedule import DueItem
-    from models.votes import closing, dialogs, elections, following, lifecycle, printing
+    from models.votes import (
+        closing,
+        dialogs,
+        elections,
+        following,
+        lifecycle,
+        officers,
+        printing,
+    )
     from models.votes.core import OPEN_DUE
 
     tz = ZoneInfo("Asia/Shanghai")
@@ -236,6 +244,11 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.votes.lifecycle.announce", lambda w: lifecycle.announce(w.s, **v(w), tz=tz)),
         ("models.votes.printing.print_choices", lambda w: printing.print_choices(w.s, **v(w))),
         ("models.votes.printing.printable", lambda w: printing.printable(w.s, **v(w))),
+        ("models.votes.officers.candidates", lambda w: officers.candidates(w.s, **v(w))),
+        ("models.votes.officers.grant", lambda w: officers.grant(
+            w.s, **v(w), person_id=w.staff.id)),
+        ("models.votes.officers.revoke", lambda w: officers.revoke(
+            w.s, **v(w), person_id=w.staff.id)),
         ("models.votes.following.remind", opened_and_reminded),
         ("models.votes.closing.extend", lambda w: closing.extend(
             w.s, **v(w), closes_on=today + dt.timedelta(days=30), tz=tz,

@@ -20,3 +20,16 @@ async def test_a_convenor_prints_the_ballots_by_a_button(env):
     sent = await env.wait(STAFF, "4 pages, one per owner", since=since)
     pdf = await file_bytes(env, sent)
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b", pdf)) == 4
+
+
+async def test_a_convenor_authorises_a_ballot_officer_by_a_button(env):
+    await setup_estate(env)
+    announced = await announce_by_buttons(env)
+    page = await env.tap_on(STAFF, "📋 Open the vote", on=announced, expect="Status: announced")
+    listed = await env.tap_on(STAFF, "🧑‍💼 Ballot officers", on=page,
+                              expect="Nobody is authorised yet.")
+    assert sorted(env.buttons(listed)) == sorted(["Director Wang", "Li", "Zhang", "◀ Back"])
+    listed = await env.tap_on(STAFF, "Li", on=listed, button="✅ Li")
+    assert "Authorised: Li" in listed["text"]
+    listed = await env.tap_on(STAFF, "✅ Li", on=listed, button="Li")
+    assert "Nobody is authorised yet." in listed["text"]

@@ -259,6 +259,21 @@ class PrintBallots(ButtonData, prefix="vc:pb"):
     building_id: int
 
 
+class Officers(ButtonData, prefix="vc:of"):
+    """Who may enter the vote's paper and on-site ballots: the candidates, a page at a time."""
+
+    vote_id: int
+    page: int
+
+
+class ToggleOfficer(ButtonData, prefix="vc:ot"):
+    """Authorise this person to enter ballots, or take it back."""
+
+    vote_id: int
+    person_id: int
+    page: int
+
+
 class Export(ButtonData, prefix="vc:x"):
     vote_id: int
     file_format: Literal["csv", "xlsx"]

@@ -25,6 +25,7 @@ from handlers.votes.buttons import (
     ExtendAsk,
     ExtendTo,
     Manage,
+    Officers,
     Printable,
     PrintBallots,
     Progress,
@@ -73,6 +74,7 @@ def manage_rows(_: Translator, vote: Vote) -> list[list[tuple[str, ButtonData]]]
     if status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN):
         rows.append([(_("🖨 Printable announcement (PDF)"), Printable(vid)),
                      (_("🖨 Paper ballots (PDF)"), PrintBallots(vid, 0))])
+        rows.append([(_("🧑‍💼 Ballot officers"), Officers(vid, 0))])
     if status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.COUNTED):
         rows.append([(_("❌ Cancel the vote"), CancelAsk(vid))])
     rows.append([(_("◀ All votes"), Convene())])

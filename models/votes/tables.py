@@ -280,6 +280,22 @@ class PrintedBallot(Base):
     printed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class Officer(Base):
+    """A person the vote's convenors authorised to enter its paper and on-site ballots (录入
+    员): a grid worker, a staff member, a volunteer or a committee member, for this vote."""
+
+    __tablename__ = "vote_officer"
+    __table_args__ = (UniqueConstraint("vote_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
+                                                                 ondelete="SET NULL"))
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Scrutiny(Base):
     """A scrutineer's confirmation that the count is right (two are needed)."""
 
