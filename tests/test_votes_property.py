@@ -72,8 +72,11 @@ ROOMS = [f"{B1}/{unit}单元/{floor}0{door}" for unit in (1, 2) for floor in ran
          for door in (1, 2)]
 CHOICES = st.sampled_from(["agree", "disagree", "abstain"])
 TICKS = st.lists(st.integers(1, 3), max_size=3, unique=True)  # three: refused, two seats
+# filter_too_much: until a vote is open only one rule of the machine's applies (the draft,
+# then announce, then open), so most of Hypothesis's first rule draws are refused by their
+# preconditions by design; whether that passes its health check depended on the seed
 RUNS = settings(max_examples=15, stateful_step_count=20, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 class World:
