@@ -237,7 +237,9 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     # who else may confirm, and who has the count in their chat
     assert "another member of the owners' committee or a community staff member" in \
         first["text"]
-    assert first["text"].endswith("Who can confirm: Zhang and Director Wang")
+    assert "Who can confirm: Zhang and Director Wang" in first["text"]
+    # the count stays in view beside it
+    assert "1. Hire Green Leaf Property — passed" in first["text"]
     toast = await env.tap(LI, data=f"vc:cc:{vote.id}", forge=True,
                           message_id=count["message_id"])
     assert toast["text"] == "You have already confirmed this count."

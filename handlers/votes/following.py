@@ -211,13 +211,15 @@ async def confirm_count(call: Call[ConfirmCount]) -> None:
     """Confirm the count as scrutineer; the second confirmation publishes the result."""
     _, vote_id = call._, call.data.vote_id
     total = await closing.confirm_count(call.session, vote_id=vote_id, person=call.actor)
-    if total < 2:
-        await call.show(await still_to_confirm(call, vote_id), back(_, vote_id))
-        return
-    call.wake_outbox()  # the result, to every owner
     vote, matters, results = await reading.results(call.session, vote_id=vote_id,
                                                    viewer=call.actor)
     where = await reading.where(call.session, vote, _.language)
+    if total < 2:  # the count stays in view, with who else may confirm it
+        await call.show(result_text(_, vote, matters, where, results,
+                                    before=await still_to_confirm(call, vote_id)),
+                        back(_, vote_id))
+        return
+    call.wake_outbox()  # the result, to every owner
     await call.show(result_text(_, vote, matters, where, results, before=_(
         "✔ Confirmed by two scrutineers: the result is published to every owner.")),
         keyboard(*manage_rows(_, vote)))
