@@ -94,7 +94,9 @@ UNAUDITED = {
 }
 # Shared parts that take an actor's id to pass it on, not verbs: the feature's verb that calls
 # them audits (remind_non_signers, remind_unacknowledged …)
-SHARED_PARTS = {"models.participation.remind"}
+SHARED_PARTS = {"models.participation.remind",
+                # writes a secret ballot and its audit row for secret.cast and paper.record
+                "models.votes.secret.record"}
 NOW = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)
 
 
@@ -154,6 +156,7 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         following,
         lifecycle,
         officers,
+        paper,
         printing,
     )
     from models.votes.core import OPEN_DUE
@@ -177,6 +180,19 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
     async def cancelled_draft(w):
         other = await lifecycle.create(w.s, estate_id=w.estate.id, author=w.staff, title="作废")
         return await lifecycle.cancel(w.s, vote_id=other.id, author=w.staff, reason="重复")
+
+    def during(w):
+        return w.vote.opens_at + dt.timedelta(hours=1)
+
+    async def paper_by_token(w):
+        from models.votes.tables import PrintedBallot
+
+        printed = await w.s.scalar(select(PrintedBallot).where(
+            PrintedBallot.vote_id == w.vote.id).order_by(PrintedBallot.household_id))
+        w.token, w.home = printed.token, printed.household_id
+        w.entry = await paper.by_token(w.s, token=w.token, by=w.staff, language="zh_CN",
+                                       now=during(w))
+        return w.entry
 
     v = lambda w: dict(vote_id=w.vote.id, author=w.staff)  # noqa: E731
     votes = [
@@ -247,9 +263,27 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.votes.officers.candidates", lambda w: officers.candidates(w.s, **v(w))),
         ("models.votes.officers.grant", lambda w: officers.grant(
             w.s, **v(w), person_id=w.staff.id)),
+        ("models.votes.following.remind", opened_and_reminded),
+        # the staff member, authorised above, enters a paper ballot
+        ("models.votes.paper.start", lambda w: paper.start(w.s, vote_id=w.vote.id, by=w.staff,
+                                                           now=during(w))),
+        ("models.votes.paper.roll_level", lambda w: paper.roll_level(
+            w.s, vote_id=w.vote.id, place_id=0, by=w.staff, now=during(w))),
+        ("models.votes.paper.by_token", paper_by_token),
+        ("models.votes.paper.by_code", lambda w: paper.by_code(
+            w.s, vote_id=w.vote.id, text=w.token, by=w.staff, language="zh_CN",
+            now=during(w))),
+        ("models.votes.paper.by_home", lambda w: paper.by_home(
+            w.s, vote_id=w.vote.id, household_id=w.home, by=w.staff,
+            language="zh_CN", now=during(w))),
+        ("models.votes.paper.entry", lambda w: paper.entry(
+            w.s, vote_id=w.vote.id, owner_id=w.entry.owner.id, by=w.staff, language="zh_CN",
+            now=during(w))),
+        ("models.votes.paper.record", lambda w: paper.record(
+            w.s, vote_id=w.vote.id, owner_id=w.entry.owner.id, by=w.staff, channel="paper",
+            answers={1: "agree", 2: (1,)}, now=during(w))),
         ("models.votes.officers.revoke", lambda w: officers.revoke(
             w.s, **v(w), person_id=w.staff.id)),
-        ("models.votes.following.remind", opened_and_reminded),
         ("models.votes.closing.extend", lambda w: closing.extend(
             w.s, **v(w), closes_on=today + dt.timedelta(days=30), tz=tz,
             now=w.vote.opens_at + dt.timedelta(hours=2))),

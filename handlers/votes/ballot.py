@@ -30,6 +30,7 @@ from handlers.votes.buttons import (
     Candidates,
     Cast,
     Convene,
+    OfficerVotes,
     OpenOwner,
     OpenVote,
     Review,
@@ -45,7 +46,7 @@ from handlers.votes.rendering import (
 )
 from models.errors import N_, Invalid, StaleButton
 from models.telegram_limits import button_label
-from models.votes import ballots, dialogs, fixed, reading, secret, standing
+from models.votes import ballots, dialogs, fixed, officers, reading, secret, standing
 from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
 from models.votes.selections import TOO_MANY
@@ -73,9 +74,17 @@ async def start_ballot(call: Call[object], view: BallotView) -> None:
         await show_ballot(call, view, bs.decode(bs.blank(view.matters), view.matters))
         return
     picks = bs.from_cast(view.cast, view.matters)
+    channel = view.owner.ballot.channel if view.owner.ballot is not None else "online"
     lines = [f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view.owner),
-             _("✅ Your ballot was cast on {when}:", when=_.when(view.cast_at, zone=True)),
+             _("✅ Your ballot was cast on {when}:", when=_.when(view.cast_at, zone=True))
+             if channel == "online" else _("✅ The ballot for these homes was cast on paper or "
+                                           "on site, entered on {when}:",
+                                           when=_.when(view.cast_at, zone=True)),
              *summary_lines(_, view.matters, picks)]
+    if channel != "online":  # the first ballot recorded counts
+        await call.show("\n".join([*lines, _("An owner's first ballot is the one that "
+                                              "counts: it cannot be changed in the chat.")]))
+        return
     if not view.vote.changeable:
         await call.show("\n".join([*lines, _("This vote does not allow changing a ballot.")]))
         return
@@ -122,6 +131,8 @@ async def my_votes(call: Call[object]) -> None:
             for v in mine]
     if await dialogs.convenor_estates(call.session, call.me):
         rows.append([(_("🗳 Votes I run"), Convene())])
+    if await officers.votes_entered_by(call.session, call.me):
+        rows.append([(_("📝 Enter paper ballots"), OfficerVotes())])
     text = _("<b>Owners' votes</b> of your homes") if mine else _(
         "There are no owners' votes for your homes.")
     await call.show(text, keyboard(*rows) if rows else None)

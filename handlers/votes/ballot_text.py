@@ -4,12 +4,12 @@ summary to confirm, and the owner's own record of what was cast."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import rows
+from bot.buttons import ButtonData, rows
 from bot.i18n import Translator
 from handlers.votes import ballot_state as bs
 from handlers.votes.buttons import Ballot, Candidates, Review
@@ -62,27 +62,45 @@ def ballot_text(_: Translator, view: BallotView, picks: Sequence[bs.Pick]) -> st
     return "\n".join(lines)
 
 
-def ballot_keyboard(_: Translator, view: BallotView,
-                    picks: Sequence[bs.Pick]) -> InlineKeyboardMarkup:
-    vote_id, owner_id, matters = view.vote.id, view.owner.id, view.matters
+def choice_rows(_: Translator, matters: Sequence[BallotMatter], picks: Sequence[bs.Pick],
+                press: Callable[[str], ButtonData],
+                letters: dict[str, str] | None = None,
+                after: Callable[[BallotMatter], list[list[InlineKeyboardButton]]] | None = None
+                ) -> list[list[InlineKeyboardButton]]:
+    """A row of buttons per decision (its choices, 👉 the one picked) and a button per
+    candidate of an election (✓ ticked), then `after(election)`'s rows; `press(state)` is
+    the button for the ballot with that choice made. `letters`: a decision's choices by
+    letter, with their labels (N_ ids; the owner's three, unless given)."""
+    shown = letters or {letter: CHOICE_LABELS[choice] for letter, choice in bs.CHOICES.items()}
     keys: list[list[InlineKeyboardButton]] = []
     for i, (matter, pick) in enumerate(zip(matters, picks, strict=True)):
         if isinstance(pick, frozenset):
-            buttons = [Ballot(vote_id, owner_id, bs.encode(bs.toggled(picks, i, n), matters))
-                       .button(("✓ " if n in pick else "") + f"{n}. {name}")
-                       for n, name in enumerate(matter.options or (), start=1)]
-            keys += rows(buttons, 2)
-            if any(c.photo_id for c in view.candidates.get(matter.number, ())):
-                keys.append([Candidates(vote_id, matter.number).button(
-                    _("🖼 About the candidates of {number}", number=matter.number))])
+            keys += rows([press(bs.encode(bs.toggled(picks, i, n), matters))
+                          .button(("✓ " if n in pick else "") + f"{n}. {name}")
+                          for n, name in enumerate(matter.options or (), start=1)], 2)
+            keys += after(matter) if after is not None else []
             continue
-        row = []
-        for letter, choice in bs.CHOICES.items():
-            label = f"{matter.number}. {_(CHOICE_LABELS[choice])}"
-            state = bs.encode(bs.with_pick(picks, i, letter), matters)
-            row.append(Ballot(vote_id, owner_id, state).button(
+        buttons = []
+        for letter, name in shown.items():
+            label = f"{matter.number}. {_(name)}"
+            buttons.append(press(bs.encode(bs.with_pick(picks, i, letter), matters)).button(
                 f"👉 {label}" if pick == letter else label))
-        keys.append(row)
+        keys += rows(buttons, 3)
+    return keys
+
+
+def ballot_keyboard(_: Translator, view: BallotView,
+                    picks: Sequence[bs.Pick]) -> InlineKeyboardMarkup:
+    vote_id, owner_id, matters = view.vote.id, view.owner.id, view.matters
+
+    def photos(matter: BallotMatter) -> list[list[InlineKeyboardButton]]:
+        if not any(c.photo_id for c in view.candidates.get(matter.number, ())):
+            return []
+        return [[Candidates(vote_id, matter.number).button(
+            _("🖼 About the candidates of {number}", number=matter.number))]]
+
+    keys = choice_rows(_, matters, picks, lambda state: Ballot(vote_id, owner_id, state),
+                       after=photos)
     if bs.complete(picks):
         keys.append([Review(vote_id, owner_id, bs.encode(picks, matters))
                      .button(_("Review ▶"))])

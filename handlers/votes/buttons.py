@@ -277,3 +277,55 @@ class ToggleOfficer(ButtonData, prefix="vc:ot"):
 class Export(ButtonData, prefix="vc:x"):
     vote_id: int
     file_format: Literal["csv", "xlsx"]
+
+
+# --- officers: entering paper and on-site ballots ---------------------------------------------
+# `how`: "p" a paper ballot, "o" one cast on site; `state` as the owner's ballot carries it
+
+
+class OfficerVotes(ButtonData, prefix="vp:l"):
+    """The votes whose paper ballots I am authorised to enter."""
+
+
+class EnterBallots(ButtonData, prefix="vp:s"):
+    """Begin entering the vote's ballots: scan, type a code, or pick from the roll."""
+
+    vote_id: int
+
+
+class RollPick(ButtonData, prefix="vp:p"):
+    """The roll by place: a building's units, a unit's homes (place 0: the buildings)."""
+
+    vote_id: int
+    place_id: int
+    page: int
+
+
+class PickHome(ButtonData, prefix="vp:h"):
+    """The ballot of the owner of this home."""
+
+    vote_id: int
+    household_id: int
+
+
+class Entry(ButtonData, prefix="vp:e"):
+    """A paper or on-site ballot being entered, with the answers so far."""
+
+    vote_id: int
+    owner_id: int
+    how: Literal["p", "o"]
+    state: str
+
+
+class EntryReview(ButtonData, prefix="vp:r"):
+    vote_id: int
+    owner_id: int
+    how: Literal["p", "o"]
+    state: str
+
+
+class EntryCast(ButtonData, prefix="vp:c"):
+    vote_id: int
+    owner_id: int
+    how: Literal["p", "o"]
+    state: str

@@ -39,6 +39,29 @@ from models.votes.tables import (
 NOT_ON_ROLL = standing.NOT_ON_ROLL
 ALREADY_VOTED = N_("Your ballot for these homes was already cast on {when}; this vote does "
                    "not allow changing it.")
+# an owner's first ballot recorded counts, whichever way it came: the second is refused with
+# when and how the first was cast
+FIRST_CAST = {
+    "online": N_("The ballot for these homes was already cast in the chat on {when}. An "
+                 "owner's first ballot is the one that counts, so this one was not recorded."),
+    "paper": N_("The ballot for these homes was already cast on a paper ballot, entered on "
+                "{when}. An owner's first ballot is the one that counts, so this one was not "
+                "recorded."),
+    "on-site": N_("The ballot for these homes was already cast on site, entered on {when}. An "
+                  "owner's first ballot is the one that counts, so this one was not recorded."),
+    "assisted": N_("The ballot for these homes was already cast with help on {when}. An "
+                   "owner's first ballot is the one that counts, so this one was not "
+                   "recorded."),
+}
+
+
+def first_cast(channel: str, when: dt.datetime | None) -> Conflict:
+    """The refusal of a second ballot for an owner: when and how the first was cast."""
+    if when is None:
+        return Conflict(N_("The ballot for these homes has already been cast. An owner's "
+                           "first ballot is the one that counts, so this one was not "
+                           "recorded."))
+    return Conflict(FIRST_CAST.get(channel, FIRST_CAST["online"]), when=when)
 
 
 async def require_open(vote: Vote, now: dt.datetime) -> None:
@@ -105,6 +128,8 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
         raise Conflict(N_("This is a secret ballot: open the vote again to cast it."))
     picked = checked_choices((await fixed.of_vote(session, vote.id)).matters, choices)
     before = owner.ballot
+    if before is not None and before.channel != channel:  # (a paper ballot came first)
+        raise first_cast(before.channel, before.cast_at)
     if before is not None and not vote.changeable:
         raise Conflict(ALREADY_VOTED, when=before.cast_at)
     person_id = person.id  # (a rollback below expires the objects)
@@ -112,7 +137,7 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
     # write to the commit, and a thousand owners voting at once queue for it
     try:
         if before is None:
-            ballot = await _first(session, vote, owner, picked, person_id, now, channel)
+            ballot = await first_ballot(session, vote, owner, picked, person_id, now, channel)
         else:
             ballot = await session.get_one(Ballot, before.id)
             if await choices_of(session, ballot.id) == picked:
@@ -130,10 +155,11 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
     return Cast(ballot, before is not None, vote, owner)
 
 
-async def _first(session: AsyncSession, vote: VoteBrief, owner: OwnerBrief,
+async def first_ballot(session: AsyncSession, vote: VoteBrief, owner: OwnerBrief,
                  picked: dict[str, str], person_id: int, now: dt.datetime,
                  channel: str) -> Ballot:
-    """The owner's first ballot, and a word to each of its other co-owners."""
+    """The owner's first ballot, and a word to each of its other co-owners (the caller has
+    checked who casts it and its choices: `cast`, models/votes/paper.py)."""
     ballot = Ballot(vote_id=vote.id, owner_id=owner.id, channel=channel, cast_by_id=person_id,
                     cast_at=now, version=1)
     session.add(ballot)

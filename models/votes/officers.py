@@ -18,6 +18,7 @@ from models import audit
 from models.base import utcnow
 from models.errors import N_, Conflict, NotAllowed, NotFound
 from models.estates import CommitteeSeat
+from models.outbox import declare_kind, enqueue
 from models.participation import under
 from models.people import Person, Role, RoleGrant
 from models.places import Place
@@ -27,6 +28,8 @@ from models.votes.tables import Officer, Vote, VoteStatus
 # the roles that may be authorised (besides the estate's committee members)
 ROLES = (Role.STAFF, Role.GRID_WORKER, Role.VOLUNTEER)
 RUNNING = (VoteStatus.ANNOUNCED, VoteStatus.OPEN)
+OFFICER_GRANTED = "vote.officer_granted"  # to the person authorised: how to enter ballots
+declare_kind(OFFICER_GRANTED)
 NOT_OFFICER = N_("Only the officers this vote's convenors have authorised can enter its "
                  "paper and on-site ballots.")
 NOT_CANDIDATE = N_("Only the estate's committee members and the staff, grid workers and "
@@ -64,8 +67,8 @@ async def candidates(session: AsyncSession, *, vote_id: int, author: Person
 
 async def grant(session: AsyncSession, *, vote_id: int, person_id: int, author: Person,
                 now: dt.datetime | None = None) -> bool:
-    """Authorise the person to enter the vote's paper ballots (audited); False when they
-    were already."""
+    """Authorise the person to enter the vote's paper ballots (audited), and tell them how;
+    False when they were already."""
     vote = await _running(session, vote_id, author)
     if all(p.id != person_id for p in await _candidates(session, vote)):
         raise NotAllowed(NOT_CANDIDATE)
@@ -73,6 +76,10 @@ async def grant(session: AsyncSession, *, vote_id: int, person_id: int, author: 
         return False
     session.add(Officer(vote_id=vote.id, person_id=person_id, granted_by_id=author.id,
                         granted_at=now or utcnow()))
+    person = await person_of(session, person_id)
+    if person.unreachable_at is None:
+        enqueue(session, chat_id=person.telegram_id, person_id=person.id, kind=OFFICER_GRANTED,
+                payload={"vote_id": vote.id, "by": author.id}, topic=vote.topic)
     audit.record(session, actor_id=author.id, action="vote.officer_grant", subject="vote",
                  subject_id=vote.id, person=person_id)
     try:

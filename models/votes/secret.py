@@ -48,6 +48,7 @@ from models.votes.core import (
 )
 from models.votes.roll import owners_for
 from models.votes.tables import (
+    RollOwner,
     SecretBallot,
     SecretChoice,
     SecretVoter,
@@ -124,21 +125,34 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
     if owner is None:
         raise NotAllowed(NOT_ON_ROLL)
     picked = checked_choices(await matters_of(session, vote.id), choices)
+    co_owners = await co_owners_of(session, owner.id, person)
+    return await record(session, vote=vote, owner=owner, picked=picked, actor_id=person.id,
+                        channel=channel, told=[(p.telegram_id, p.id) for p in co_owners],
+                        kind=CO_OWNER_VOTED)
+
+
+async def record(session: AsyncSession, *, vote: Vote, owner: RollOwner,
+                 picked: Mapping[str, str], actor_id: int, channel: str,
+                 told: Sequence[tuple[int, int]], kind: str) -> str:
+    """Write the owner's secret ballot (the caller has checked who casts it, and its choices:
+    `cast`, models/votes/paper.py) and commit; its receipt code. In one transaction: the
+    roll's mark, the ballot and its choices, an audit row that the owner voted (never which
+    ballot), a word of `kind` to each of `told` (telegram id, person id)."""
     if await session.get(SecretVoter, (vote.id, owner.id)) is not None:
         raise Conflict(ALREADY_CAST)
-    co_owners = await co_owners_of(session, owner.id, person)
     receipt = new_receipt()
     while await session.get(SecretBallot, (vote.id, receipt)) is not None:
         receipt = new_receipt()  # (one in 2**59 per ballot already cast: never, in practice)
     # every read before the first write (the write lock, on SQLite), and the mark first:
     # of co-owners racing, the second stops at its primary key and writes nothing
-    session.add(SecretVoter(vote_id=vote.id, owner_id=owner.id))
+    vote_id, owner_id, area, topic = vote.id, owner.id, owner.area, vote.topic
+    session.add(SecretVoter(vote_id=vote_id, owner_id=owner_id))
     try:
         await session.flush()
-        session.add(SecretBallot(vote_id=vote.id, receipt=receipt, area=owner.area,
+        session.add(SecretBallot(vote_id=vote_id, receipt=receipt, area=area,
                                  channel=channel))
         await session.flush()
-        session.add_all([SecretChoice(vote_id=vote.id, matter=int(n), value=value,
+        session.add_all([SecretChoice(vote_id=vote_id, matter=int(n), value=value,
                                       receipt=receipt) for n, text in picked.items()
                          for value in selections.row_values(text)])
         await session.flush()
@@ -146,12 +160,12 @@ async def cast(session: AsyncSession, *, vote_id: int, owner_id: int, person: Pe
         await session.rollback()
         raise Conflict(N_("The ballot for these homes has just been cast. Open the vote again "
                           "to see it.")) from None
-    audit.record(session, actor_id=person.id, action="vote.ballot", subject="vote",
-                 subject_id=vote.id, owner=owner.id, secret=True, channel=channel)
-    for other in co_owners:
-        enqueue(session, chat_id=other.telegram_id, person_id=other.id, kind=CO_OWNER_VOTED,
-                payload={"vote_id": vote.id, "owner_id": owner.id, "by": person.id},
-                topic=vote.topic)
+    audit.record(session, actor_id=actor_id, action="vote.ballot", subject="vote",
+                 subject_id=vote_id, owner=owner_id, secret=True, channel=channel)
+    for chat_id, person_id in told:
+        enqueue(session, chat_id=chat_id, person_id=person_id, kind=kind,
+                payload={"vote_id": vote_id, "owner_id": owner_id, "by": actor_id},
+                topic=topic)
     await session.commit()
     return receipt
 

@@ -69,6 +69,7 @@ class BallotBrief:
     id: int
     version: int
     cast_at: dt.datetime
+    channel: str  # online, or paper / on-site as an officer entered it
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ def _standing_query() -> Any:
                _BUILDING.name.label("building_name"), _BUILDING.name_en.label("building_en"),
                RollOwner.id.label("owner_id"), RollOwner.area.label("owner_area"), *names,
                Ballot.id.label("ballot_id"), Ballot.version.label("ballot_version"),
-               Ballot.cast_at.label("cast_at"), SecretVoter.owner_id.label("secret_voted"),
+               Ballot.cast_at.label("cast_at"), Ballot.channel.label("channel"),
+               SecretVoter.owner_id.label("secret_voted"),
                _CO_OWNERS.label("co_owners"))
         .select_from(Vote)
         .outerjoin(Estate, Estate.id == Vote.estate_id)
@@ -195,7 +197,7 @@ async def stand(session: AsyncSession, *, vote_id: int, person: Person,
     owners = tuple(
         OwnerBrief(owner_id, row.owner_area, tuple(homes.get(owner_id, ())),
                    None if row.ballot_id is None else BallotBrief(
-                       row.ballot_id, row.ballot_version, row.cast_at),
+                       row.ballot_id, row.ballot_version, row.cast_at, row.channel),
                    row.ballot_id is not None or row.secret_voted is not None,
                    bool(row.co_owners))
         for owner_id, row in heads.items())
