@@ -1,10 +1,12 @@
-"""Result charts of owners' votes, as PNG (matplotlib, drawn off-screen with the Agg backend):
-per matter, the share of owners and of area that took part, agreed, disagreed and abstained
-(an election: each candidate's share of those taking part), owners and area side by side,
-with the thresholds art. 278 sets drawn across their bars (2/3 of all owners and area to take
-part; more than half, or 3/4 for items 6–8, of those taking part to agree; more than half for
-a candidate). matplotlib rather than drawing bars by hand with Pillow: axes, ticks, legends
-and text layout come with it, and it is the library people read charts from.
+"""Result charts of owners' votes and resident polls, as PNG (matplotlib, drawn off-screen
+with the Agg backend): per matter, the share of owners and of area that took part, agreed,
+disagreed and abstained (an election: each candidate's share of those taking part), owners
+and area side by side, with the thresholds art. 278 sets drawn across their bars (2/3 of all
+owners and area to take part; more than half, or 3/4 for items 6–8, of those taking part to
+agree; more than half for a candidate); a resident poll: a bar per option, its share of those
+who answered, and the turnout against the poll's minimum where it has one. matplotlib rather
+than drawing bars by hand with Pillow: axes, ticks, legends and text layout come with it, and
+it is the library people read charts from.
 
 Chinese needs a CJK font: the same one the posters use (bot/posters.py); without one the
 chart still draws, Chinese characters shown as boxes, never failing.
@@ -61,6 +63,23 @@ class CandidateBars:
 
 
 @dataclass(frozen=True)
+class OptionBars:
+    """A poll's options: each one's share of those who answered (fractions of 1; several
+    options may be chosen, so they can add up to more than 1), and the turnout with the
+    minimum it needs (None: none); the words of its bars, in the reader's language."""
+
+    title: str
+    names: tuple[str, ...]
+    shares: tuple[Fraction, ...]
+    counts: tuple[int, ...]  # how many chose each option (written above its bar)
+    turnout: Fraction
+    minimum: Fraction | None
+    outcome: str
+    answered: str  # the bars' legend: "share of those who answered"
+    took_part: str  # the turnout bar's label
+
+
+@dataclass(frozen=True)
 class Labels:
     """The chart's words, in the reader's language."""
 
@@ -81,8 +100,10 @@ def _family() -> list[str]:
     return [font_manager.FontProperties(fname=path).get_name(), "DejaVu Sans"]
 
 
-def result_png(title: str, matters: Sequence[MatterBars | CandidateBars],
-               labels: Labels) -> bytes:
+Panel = MatterBars | CandidateBars | OptionBars
+
+
+def result_png(title: str, matters: Sequence[Panel], labels: Labels | None = None) -> bytes:
     """The chart as owners get it: `result_figure`, as a PNG."""
     figure = result_figure(title, matters, labels)
     with warnings.catch_warnings():
@@ -92,8 +113,8 @@ def result_png(title: str, matters: Sequence[MatterBars | CandidateBars],
     return buffer.getvalue()
 
 
-def result_figure(title: str, matters: Sequence[MatterBars | CandidateBars],
-                  labels: Labels) -> Figure:
+def result_figure(title: str, matters: Sequence[Panel], labels: Labels | None = None
+                  ) -> Figure:
     """The chart: one panel per matter, bars in percent, thresholds as dashed lines (an
     election: one pair of bars per candidate, the elected ones' names marked ✓). A figure,
     not yet a picture, so that what it draws can be read back (tests/test_votes_chart.py)."""
@@ -105,7 +126,11 @@ def result_figure(title: str, matters: Sequence[MatterBars | CandidateBars],
         figure.suptitle(title, fontsize=14, family=family)
         for n, matter in enumerate(matters):
             axes = figure.add_subplot(rows, 1, n + 1)
-            if isinstance(matter, CandidateBars):
+            if isinstance(matter, OptionBars):
+                _options(axes, matter, family)
+            elif labels is None:
+                raise ValueError("a vote's chart needs its labels")
+            elif isinstance(matter, CandidateBars):
                 _candidates(axes, matter, labels, family)
             else:
                 _decision(axes, matter, labels, family)
@@ -143,3 +168,22 @@ def _candidates(axes: Any, matter: CandidateBars, labels: Labels, family: list[s
     names = [("✓ " if elected else "") + name
              for name, elected in zip(matter.names, matter.elected, strict=True)]
     axes.set_xticks(list(range(count)), names, family=family)
+
+
+def _options(axes: Any, matter: OptionBars, family: list[str]) -> None:
+    """A bar per option (its share of those who answered), then the turnout's bar with the
+    minimum it needs as a dashed line, where the poll has one."""
+    count = len(matter.names)
+    drawn = axes.bar(list(range(count)), [float(s) * 100 for s in matter.shares], 0.6,
+                     color=OWNERS_COLOUR, label=matter.answered)
+    axes.bar_label(drawn, labels=[f"{n} · {round(s * 100)}%"
+                                  for n, s in zip(matter.counts, matter.shares, strict=True)],
+                   fontsize=9, padding=2)
+    names = [f"{n}. {name}" for n, name in enumerate(matter.names, start=1)]
+    if matter.minimum is not None:
+        axes.bar([count], [float(matter.turnout) * 100], 0.6, color=AREA_COLOUR,
+                 label=matter.took_part)
+        axes.hlines(float(matter.minimum) * 100, count - 0.45, count + 0.45,
+                    colors=LINE_COLOUR, linestyles="dashed")
+        names.append(matter.took_part)
+    axes.set_xticks(list(range(len(names))), names, family=family)

@@ -54,6 +54,7 @@ from handlers import (
     onboarding,
     places,
     pledges,
+    polls,
     tags,
     votes,
 )
@@ -81,6 +82,7 @@ FEATURES: list[Feature] = [
     tags.FEATURE,
     pledges.FEATURE,
     votes.FEATURE,
+    polls.FEATURE,
 ]
 
 App = Application[Any, Any, Any, Any, Any, Any]

@@ -18,6 +18,7 @@ from models import (  # noqa: F401
     permissions,
     places,
     pledges,
+    polls,
     schedule,
     votes,
 )

@@ -26,6 +26,9 @@ BINDERS: tuple[Role, ...] = (Role.STAFF,)
 # convene its owners' decisions together with the committee.
 SEAT_GRANTERS: tuple[Role, ...] = (Role.STAFF,)
 CONVENORS: tuple[Role, ...] = (Role.STAFF,)
+# Resident polls: the community office, each within their own area. Not the owners' committee:
+# a poll asks every resident of a place (tenants and family members too), not the owners.
+POLLSTERS: tuple[Role, ...] = (Role.STAFF, Role.GRID_WORKER)
 
 
 def _covers(place_path: str):  # type: ignore[no-untyped-def]

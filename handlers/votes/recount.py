@@ -19,7 +19,8 @@ from models.votes.tally import tally
 HELP = """\
 DIR holds three UTF-8 CSV files, each with a header row of exactly these columns:
   matters.csv  matter, kind (decision / election / poll), item (art. 278 item 1-9; empty
-               for a poll), seats (an election's), candidates (options separated by ';')
+               for a poll), seats (an election's), candidates (options separated by ';'),
+               and optionally turnout (a poll's minimum turnout, such as 30%)
   roll.csv     owner, households (separated by ';'), area_m2 (e.g. 89.50), voted (yes / no)
   ballots.csv  ballot, area_m2, channel (online / assisted / paper / on-site), then m1, m2 ...
                per matter: agree / disagree / abstain, or the chosen option numbers

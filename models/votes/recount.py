@@ -3,7 +3,7 @@
 (an estate that counted paper ballots). The README documents the format; in short (UTF-8, a
 BOM is fine, a header row with exactly these columns in this order):
 
-    matters.csv  matter, kind, item, seats, candidates
+    matters.csv  matter, kind, item, seats, candidates[, turnout]
     roll.csv     owner, households, area_m2, voted
     ballots.csv  ballot, area_m2, channel, m1, m2, …   (one column per matter)
 
@@ -11,7 +11,10 @@ Reading checks each file against itself and the three against each other and ref
 the file and line, anything it would otherwise have to guess at: a count is only ever made of
 files that agree. The ballots are not joined to owners (a secret ballot has nothing to join
 by), so the weights are checked as a multiset: the ballots' areas must be exactly the areas of
-the owners marked voted. The JSON and the table of a result are in `models/votes/report.py`.
+the owners marked voted. A resident poll's roll counts people or households, each of no area
+(0.00): in files of polls only, several people may list the same household, and a poll's
+minimum turnout is the optional last column of matters.csv ("30%"; written only when a poll
+has one). The JSON and the table of a result are in `models/votes/report.py`.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ __all__ = ["RecountRefused", "read_files", "result_json", "result_table", "write
 
 MATTERS, ROLL, BALLOTS = "matters.csv", "roll.csv", "ballots.csv"
 MATTER_COLUMNS = ("matter", "kind", "item", "seats", "candidates")
+TURNOUT = "turnout"  # matters.csv's optional last column: a poll's minimum turnout, "30%"
 ROLL_COLUMNS = ("owner", "households", "area_m2", "voted")
 BALLOT_COLUMNS = ("ballot", "area_m2", "channel")  # then m1, m2, … one per matter
 CHANNELS = ("online", "assisted", "paper", "on-site")
@@ -82,9 +86,12 @@ def write_files(directory: Path | str, matters: Sequence[Matter], roll: Sequence
     """Write the three files into `directory` (created if need be)."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / MATTERS, MATTER_COLUMNS, (
+    turnout = any(m.turnout is not None for m in matters)
+    _write(folder / MATTERS, (*MATTER_COLUMNS, *((TURNOUT,) if turnout else ())), (
         (m.number, m.kind.value, "" if m.item is None else m.item,
-         "" if m.seats is None else m.seats, _joined(m.options)) for m in matters))
+         "" if m.seats is None else m.seats, _joined(m.options),
+         *(("" if m.turnout is None else f"{m.turnout}%",) if turnout else ()))
+        for m in matters))
     _write(folder / ROLL, ROLL_COLUMNS, (
         (_key(o.key), _joined(o.households), area_text(o.area), "yes" if o.voted else "no")
         for o in roll))
@@ -124,8 +131,9 @@ def read_files(directory: Path | str) -> tuple[list[Matter], list[RollOwner], li
     """The matters, roll and ballots of a recount folder, or RecountRefused saying where the
     files disagree with themselves or each other."""
     folder = Path(directory)
-    matters = _matters(_rows(folder, MATTERS, MATTER_COLUMNS))
-    roll, voted_lines = _roll(_rows(folder, ROLL, ROLL_COLUMNS))
+    matters = _matters(_rows(folder, MATTERS, MATTER_COLUMNS, optional=TURNOUT))
+    polls = all(m.kind is MatterKind.POLL for m in matters)
+    roll, voted_lines = _roll(_rows(folder, ROLL, ROLL_COLUMNS), shared_homes=polls)
     ballot_columns = (*BALLOT_COLUMNS, *(f"m{m.number}" for m in matters))
     ballots, lines = _ballots(_rows(folder, BALLOTS, ballot_columns), matters)
     _agree(roll, voted_lines, ballots, lines)
@@ -135,8 +143,10 @@ def read_files(directory: Path | str) -> tuple[list[Matter], list[RollOwner], li
 Rows = list[tuple[int, dict[str, str]]]  # (line number, column → stripped cell)
 
 
-def _rows(folder: Path, name: str, columns: Sequence[str]) -> Rows:
-    """The file's rows by line, after checking its header is exactly `columns`."""
+def _rows(folder: Path, name: str, columns: Sequence[str], optional: str | None = None
+          ) -> Rows:
+    """The file's rows by line, after checking its header is exactly `columns` (and the
+    `optional` column after them, or not; a row without it reads it as empty)."""
     try:
         raw = (folder / name).read_bytes()
     except FileNotFoundError:
@@ -150,14 +160,17 @@ def _rows(folder: Path, name: str, columns: Sequence[str]) -> Rows:
                              line=raw[:error.start].count(b"\n") + 1) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return _checked(reader, name, columns)
+        return _checked(reader, name, columns, optional)
     except csv.Error:  # a cell over the csv module's size limit
         raise RecountRefused(N_("{file}, line {line}: this line is not readable CSV."),
                              file=name, line=reader.line_num) from None
 
 
-def _checked(reader: Iterator[list[str]], name: str, columns: Sequence[str]) -> Rows:
+def _checked(reader: Iterator[list[str]], name: str, columns: Sequence[str],
+             optional: str | None) -> Rows:
     header = [cell.strip() for cell in next(reader, [])]
+    if optional is not None and header == [*columns, optional]:
+        columns = (*columns, optional)
     if header != list(columns):
         _refuse_header(name, header, columns)
     rows: Rows = []
@@ -170,7 +183,8 @@ def _checked(reader: Iterator[list[str]], name: str, columns: Sequence[str]) -> 
             raise RecountRefused(N_("{file}, line {line}: {count} cells, but the header has "
                                     "{expected} columns."), file=name, line=line,
                                  count=len(cells), expected=len(columns))
-        rows.append((line, {c: v.strip() for c, v in zip(columns, cells, strict=True)}))
+        row = {c: v.strip() for c, v in zip(columns, cells, strict=True)}
+        rows.append((line, {optional: "", **row} if optional is not None else row))
     return rows
 
 
@@ -264,10 +278,25 @@ def _matter(number: int, row: dict[str, str], line: int) -> Matter:
                                 "(or a poll's ballot may choose), at most the {count} "
                                 "candidates; a decision has none."), file=MATTERS, line=line,
                              count=len(options))
-    return Matter(number, kind, item, seats, options)
+    return Matter(number, kind, item, seats, options, _turnout(kind, row[TURNOUT], line))
 
 
-def _roll(rows: Rows) -> tuple[list[RollOwner], list[int]]:
+def _turnout(kind: MatterKind, cell: str, line: int) -> int | None:
+    """A poll's minimum turnout, "30%" (or "30"), 1 to 100; empty: none."""
+    if not cell:
+        return None
+    number = cell.removesuffix("%").strip()
+    if kind is not MatterKind.POLL or not (number.isascii() and number.isdigit()) \
+            or not 1 <= int(number) <= 100:
+        raise RecountRefused(N_("{file}, line {line}: turnout is a poll's minimum turnout, a "
+                                "percentage from 1% to 100% such as 30%, not “{cell}”; leave "
+                                "it empty for none."), file=MATTERS, line=line, cell=cell)
+    return int(number)
+
+
+def _roll(rows: Rows, *, shared_homes: bool = False) -> tuple[list[RollOwner], list[int]]:
+    """The roll's owners and the lines of those marked voted. `shared_homes`: the files hold
+    only polls, whose roll may count people, several of them of one household."""
     owners: list[RollOwner] = []
     first: dict[str, int] = {}  # owner key → line
     holder: dict[str, int] = {}  # household key → the line of its owner
@@ -284,7 +313,7 @@ def _roll(rows: Rows) -> tuple[list[RollOwner], list[int]]:
         first[key] = line
         households = _keys(row["households"], ROLL, line, "households")
         for household in households:
-            if household in holder:
+            if household in holder and not shared_homes:
                 raise RecountRefused(N_("{file}, line {line}: the household {key} is also on "
                                         "line {first}: each household belongs to one owner."),
                                      file=ROLL, line=line, key=household,

@@ -26,7 +26,8 @@ class Translate(Protocol):
 def result_json(results: Sequence[MatterResult]) -> dict[str, Any]:
     """{"matters": [...]}: per matter the totals, participation, quorum and, for a decision,
     each choice's owners and area and whether it passed; for an election or a poll its kind,
-    the abstentions and per option owners, area and elected (null for a poll)."""
+    the abstentions and per option owners, area and elected (null for a poll); a poll with a
+    minimum turnout says it (`turnout_min`, percent) and whether it was met (`quorum`)."""
     return {"matters": [_matter_json(result) for result in results]}
 
 
@@ -37,6 +38,8 @@ def _matter_json(r: MatterResult) -> dict[str, Any]:
     head |= {"owners_total": r.owners_total, "area_total": area_text(r.area_total),
              "owners_voted": r.owners_voted, "area_voted": area_text(r.area_voted),
              "quorum": r.quorum}
+    if r.matter.turnout is not None:  # a poll's minimum turnout, in percent
+        head["turnout_min"] = r.matter.turnout
     if r.matter.kind is MatterKind.DECISION:
         return head | _count_json("agree", r.agree) | _count_json("disagree", r.disagree) | \
             _count_json("abstain", r.abstain) | {"passed": r.passed}
@@ -61,12 +64,13 @@ def result_table(results: Sequence[MatterResult], _: Translate) -> str:
 
 
 def _matter_table(r: MatterResult, _: Translate) -> str:
+    poll = r.matter.kind is MatterKind.POLL
     rows: list[tuple[str, ...]] = [
-        ("", _("Owners"), "", "", _("Area (m²)"), "", "",
+        ("", _("Voters") if poll else _("Owners"), "", "", _("Area (m²)"), "", "",
          _("Needs")),
         _row(_("On the roll"), Count(r.owners_total, r.area_total)),
         _row(_("Voted"), Count(r.owners_voted, r.area_voted), r.quorum_owners, r.quorum_area,
-             shown=r.matter.kind is not MatterKind.POLL)]
+             shown=not poll or r.matter.turnout is not None)]
     if r.matter.kind is MatterKind.DECISION:
         rows.append(_row(_("Agree"), r.agree, r.majority_owners, r.majority_area))
         rows += [_row(label, count, _part(count.owners, r.owners_voted),
@@ -76,7 +80,10 @@ def _matter_table(r: MatterResult, _: Translate) -> str:
         rows += [_option_row(r, option, _) for option in r.options]
         rows.append(_row(_("Abstain"), r.abstain, _part(r.abstain.owners, r.owners_voted),
                          _part(r.abstain.area, r.area_voted), shown=False))
-    lines = [_heading(r, _), *_aligned(rows)]
+    numbers = {1, 2, 4, 5}  # right-aligned: counts, areas, shares
+    if poll and not r.area_total:  # a resident poll counts people or households, no area
+        rows, numbers = [(*row[:4], row[7]) for row in rows], {1, 2}
+    lines = [_heading(r, _), *_aligned(rows, numbers)]
     if r.tie_at_last_seat:
         names = ", ".join(r.matter.options[o - 1] for o in r.tie_at_last_seat)
         lines.append(_("Tied for the last seat, so none of them is elected (a run-off is "
@@ -92,7 +99,11 @@ def _heading(r: MatterResult, _: Translate) -> str:
               number=r.number, item=r.matter.item, seats=r.matter.choosable)
             if kind is MatterKind.ELECTION else _("Matter {number}: poll", number=r.number))
     if kind is MatterKind.POLL:
-        return what
+        if r.quorum is None:
+            return what
+        outcome = (_("minimum turnout reached") if r.quorum
+                   else _("not valid: turnout below the minimum"))
+        return _("{matter} — {outcome}", matter=what, outcome=outcome)
     if not r.quorum:
         outcome = _("not decided: quorum not met")
     elif kind is MatterKind.DECISION:
@@ -144,9 +155,9 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:
+def _aligned(rows: Sequence[tuple[str, ...]], numbers: set[int]) -> list[str]:
+    """The rows as columns, those in `numbers` right-aligned."""
     widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    numbers = {1, 2, 4, 5}  # right-aligned: counts, areas, shares
     lines = []
     for row in rows:
         cells = [" " * (w - _width(c)) + c if i in numbers else c + " " * (w - _width(c))

@@ -7,10 +7,12 @@ given (12 characters of `ALPHABET`, shown as three groups of four). Neither row 
 voter, a time or an autoincrement id, and on SQLite both tables are stored in the order of
 their keys (WITHOUT ROWID), so their rows do not follow the order of the writes. PostgreSQL's
 heap keeps rows where they were written until the table is rewritten: `settle` rewrites a
-vote's ballots in key order when voting closes. What is left — the database's own journal
-(SQLite's WAL, PostgreSQL's WAL and backups) kept in the order of the writes, the audit log's
-and the roll marks' order of casting, an owner whose area is unusual, a voter showing their
-receipt to someone — is in the README ("Secret ballots: what is kept, and what is left").
+vote's ballots in key order when voting closes (`rewrite_in_key_order`, which a resident
+poll's anonymous answers use too, as they use `new_receipt` for their keys). What is left —
+the database's own journal (SQLite's WAL, PostgreSQL's WAL and backups) kept in the order of
+the writes, the audit log's and the roll marks' order of casting, an owner whose area is
+unusual, a voter showing their receipt to someone — is in the README ("Secret ballots: what
+is kept, and what is left").
 
 A secret ballot cannot be changed once cast. The mark's primary key (vote, owner) is what
 makes one ballot per owner hold under any number of concurrent presses. Once the vote is
@@ -30,9 +32,10 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from models import asks, audit
-from models.base import utcnow
+from models.base import Base, utcnow
 from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import enqueue
 from models.participation import dialect_of
@@ -210,26 +213,32 @@ async def ballots_of(session: AsyncSession, vote: Vote
 
 async def settle(session: AsyncSession, vote: Vote) -> None:
     """Rewrite the vote's ballots in the order of their keys (in the caller's transaction),
-    when voting closes. PostgreSQL keeps a table's rows where they were written, so until
-    now their physical order (`ctid`, a dump's order) was the order of casting; SQLite keeps
-    these tables in key order already."""
+    when voting closes (see `rewrite_in_key_order`)."""
+    await rewrite_in_key_order(session, (SecretBallot, SecretBallot.vote_id == vote.id),
+                               (SecretChoice, SecretChoice.vote_id == vote.id))
+
+
+async def rewrite_in_key_order(session: AsyncSession,
+                               *tables: tuple[type[Base], ColumnElement[bool]]) -> None:
+    """Rewrite these rows of each table (parents first) in the order of their primary keys,
+    in the caller's transaction: what keeps a secret ballot's or an anonymous answer's rows
+    from lying in the order they were cast. PostgreSQL keeps a table's rows where they were
+    written, so until now their physical order (`ctid`, a dump's order) was the order of
+    casting; SQLite keeps these tables (WITHOUT ROWID) in key order already."""
     if dialect_of(session) == "sqlite":
         return
-    cast = list(await session.execute(
-        select(SecretBallot.receipt, SecretBallot.area, SecretBallot.channel)
-        .where(SecretBallot.vote_id == vote.id).order_by(SecretBallot.receipt)))
-    chosen = list(await session.execute(
-        select(SecretChoice.matter, SecretChoice.value, SecretChoice.receipt)
-        .where(SecretChoice.vote_id == vote.id)
-        .order_by(SecretChoice.matter, SecretChoice.value, SecretChoice.receipt)))
-    if not cast:
-        return
-    await session.execute(delete(SecretChoice).where(SecretChoice.vote_id == vote.id))
-    await session.execute(delete(SecretBallot).where(SecretBallot.vote_id == vote.id))
-    await session.execute(insert(SecretBallot), [
-        {"vote_id": vote.id, "receipt": r, "area": a, "channel": c} for r, a, c in cast])
-    await session.execute(insert(SecretChoice), [
-        {"vote_id": vote.id, "matter": m, "value": v, "receipt": r} for m, v, r in chosen])
+    kept = []
+    for table, where in tables:
+        columns = list(table.__table__.columns)
+        key = [c for c in columns if c.primary_key]
+        rows = [dict(row._mapping) for row in await session.execute(
+            select(*columns).where(where).order_by(*key))]
+        kept.append((table, rows))
+    for table, where in reversed(tables):
+        await session.execute(delete(table).where(where))
+    for table, rows in kept:
+        if rows:
+            await session.execute(insert(table), rows)
 
 
 # --- the published receipts ------------------------------------------------------------------

@@ -15,7 +15,8 @@ not) are decided exactly.
 - An election (item 3): a candidate needs more than half of the participating owners and of
   the participating area; of those who have both, the `seats` with the most owners (then area)
   are elected; candidates tied at the last seat are reported and none of them is elected.
-- A poll: owners and area per option; no quorum, no pass or fail.
+- A poll: owners (a resident poll: people or households, of no area) and area per option; no
+  quorum unless it sets a minimum turnout (`Matter.turnout`, at least: 以上); no pass or fail.
 A matter whose vote lacks the quorum is not decided (`passed` False, nobody elected).
 """
 
@@ -67,6 +68,7 @@ MATTER_PROBLEMS = {
     "seats": N_("Matter {matter}: an election needs its number of seats."),
     "options": N_("Matter {matter}: an election or a poll needs its options."),
     "seats_range": N_("Matter {matter}: the seats must be from 1 to the number of options."),
+    "turnout": N_("Matter {matter}: only a poll has a minimum turnout, from 1% to 100%."),
 }
 
 
@@ -102,13 +104,15 @@ class MatterKind(StrEnum):
 class Matter:
     """One matter of a vote (表决事项), numbered from 1, tallied on its own. `item`: the art. 278
     item 1–9 (decisions and elections; elections are item 3; none for a poll). `seats`: how
-    many an election elects, or how many options a poll's ballot may choose (None: one)."""
+    many an election elects, or how many options a poll's ballot may choose (None: one).
+    `turnout`: a poll's minimum turnout, percent of the roll (None: no quorum)."""
 
     number: int
     kind: MatterKind
     item: int | None
     seats: int | None = None
     options: tuple[str, ...] = ()  # candidates or options, numbered from 1
+    turnout: int | None = None
 
     @property
     def choosable(self) -> int:
@@ -172,7 +176,6 @@ class Bar:
 @dataclass(frozen=True)
 class Count:
     """Owners and their area behind one choice or option."""
-
     owners: int = 0
     area: int = 0
 
@@ -183,7 +186,6 @@ class Count:
 @dataclass(frozen=True)
 class OptionResult:
     """A candidate's or a poll option's count. `elected`: None for a poll."""
-
     option: int  # 1-based
     name: str
     count: Count
@@ -210,7 +212,7 @@ class MatterResult:
     area_total: int
     owners_voted: int
     area_voted: int
-    quorum_owners: Bar  # owners voted of all owners, at least 2/3
+    quorum_owners: Bar  # owners voted of all owners, at least 2/3 (a poll: its turnout)
     quorum_area: Bar
     agree: Count
     disagree: Count
@@ -226,9 +228,9 @@ class MatterResult:
 
     @property
     def quorum(self) -> bool | None:
-        """Participation met both 2/3 bars; None for a poll, which has no quorum."""
+        """Both 2/3 bars met; a poll: its minimum turnout met (None: it has none)."""
         if self.matter.kind is MatterKind.POLL:
-            return None
+            return None if self.matter.turnout is None else self.quorum_owners.met
         return self.quorum_owners.met and self.quorum_area.met
 
     @property
@@ -287,6 +289,9 @@ def matter_problem(matter: Matter) -> str | None:
         return "options"
     if matter.seats is not None and not 1 <= matter.seats <= max(len(matter.options), 1):
         return "seats_range"
+    if matter.turnout is not None and not (matter.kind is MatterKind.POLL
+                                           and 1 <= matter.turnout <= 100):
+        return "turnout"
     return None
 
 
@@ -347,23 +352,22 @@ def tally_counts(matters: Sequence[Matter], *, owners_total: int, area_total: in
     "disagree", "abstain", or an option's number) the owners and area behind it — as the
     database's GROUP BY gives them (models/votes/closing.py). `tally` counts ballots into the
     same form, so both paths decide alike."""
-    quorum = (Bar(owners_voted, owners_total, QUORUM, True),
-              Bar(area_voted, area_total, QUORUM, True))
-    return [_matter_result(matter, owners_total, area_total, owners_voted, area_voted, quorum,
+    return [_matter_result(matter, owners_total, area_total, owners_voted, area_voted,
                            counts.get(matter.number, {})) for matter in matters]
 
 
 def _matter_result(matter: Matter, owners_total: int, area_total: int, owners_voted: int,
-                   area_voted: int, quorum: tuple[Bar, Bar],
-                   counted: Mapping[str, Count]) -> MatterResult:
+                   area_voted: int, counted: Mapping[str, Count]) -> MatterResult:
     counts = {choice: counted.get(choice.value, Count()) for choice in Choice}
     per_option = [counted.get(str(n), Count()) for n in range(1, len(matter.options) + 1)]
     needed, inclusive = majority_of(matter)
+    needs = QUORUM if matter.turnout is None else Fraction(matter.turnout, 100)  # (a poll's)
     agree = counts[Choice.AGREE]
     result = MatterResult(
         matter=matter, owners_total=owners_total, area_total=area_total,
         owners_voted=owners_voted, area_voted=area_voted,
-        quorum_owners=quorum[0], quorum_area=quorum[1],
+        quorum_owners=Bar(owners_voted, owners_total, needs, True),
+        quorum_area=Bar(area_voted, area_total, needs, True),
         agree=agree, disagree=counts[Choice.DISAGREE], abstain=counts[Choice.ABSTAIN],
         majority_owners=Bar(agree.owners, owners_voted, needed, inclusive),
         majority_area=Bar(agree.area, area_voted, needed, inclusive))
