@@ -194,6 +194,14 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
                                        now=during(w))
         return w.entry
 
+    async def paper_unsigned(w):
+        from models.votes.tables import RollOwner
+
+        other = await w.s.scalar(select(RollOwner.id).where(
+            RollOwner.vote_id == w.vote.id, RollOwner.id != w.entry.owner.id).limit(1))
+        return await paper.record_unsigned(w.s, vote_id=w.vote.id, owner_id=other, by=w.staff,
+                                           channel="paper", now=during(w))
+
     v = lambda w: dict(vote_id=w.vote.id, author=w.staff)  # noqa: E731
     votes = [
         ("models.votes.dialogs.start_vote", vote_draft),
@@ -282,6 +290,7 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.votes.paper.record", lambda w: paper.record(
             w.s, vote_id=w.vote.id, owner_id=w.entry.owner.id, by=w.staff, channel="paper",
             answers={1: "agree", 2: (1,)}, now=during(w))),
+        ("models.votes.paper.record_unsigned", paper_unsigned),
         ("models.votes.officers.revoke", lambda w: officers.revoke(
             w.s, **v(w), person_id=w.staff.id)),
         ("models.votes.closing.extend", lambda w: closing.extend(

@@ -304,3 +304,145 @@ async def test_a_secret_paper_ballot_gets_a_receipt_and_keeps_no_more(session, e
     assert refused.value.message == ballots.FIRST_CAST["online"]
     [counted] = await closing.tally_of(session, vote)
     assert counted.owners_voted == 2
+
+
+# --- invalid ballots --------------------------------------------------------------------------
+
+
+async def test_invalid_answers_take_part_and_count_for_nothing(session, estate, tmp_path):  # noqa: F811
+    """No box ticked, or two, on a paper ballot's decision: the owner signed and takes part,
+    and the answer agrees with nothing (like abstaining); the result counts the invalid
+    answers apart, and the export recounts them ("invalid")."""
+    staff = await staff_of(session)
+    voter = await resident(session, staff, 44, B1 + "/2单元/101")
+    vote = await opened(session, estate, building=B1)
+    grid = await officer_of(session, vote)
+    tokens = await tokens_of(session, vote)
+    at = during(vote)
+    entered = {}
+    for home, answers in (("1栋 1单元 101", {1: "invalid:two", 2: "agree"}),
+                          ("1栋 1单元 102", {1: "invalid:none", 2: "invalid:two"})):
+        found = await paper.by_token(session, token=tokens[home], by=grid, language="en",
+                                     now=at)
+        await paper.record(session, vote_id=vote.id, owner_id=found.owner.id, by=grid,
+                           channel="paper", answers=answers, now=at)
+        entered[home] = found.owner
+    [own] = await ballots.voter_owners(session, vote_id=vote.id, person=voter, now=at)
+    await ballots.cast(session, vote_id=vote.id, owner_id=own.id, person=voter,
+                       choices={1: "agree", 2: "agree"}, now=at)
+    first, second = await closing.tally_of(session, vote)
+    areas = {h: o.area for h, o in entered.items()}
+    assert (first.owners_voted, first.agree.owners, first.invalid.owners) == (3, 1, 2)
+    assert first.invalid.area == sum(areas.values()) and first.abstain.owners == 0
+    assert first.majority_owners.whole == 3 and not first.majority_owners.met  # 1 of 3
+    assert (second.agree.owners, second.invalid.owners) == (2, 1)
+    as_json = recount.result_json([first, second])["matters"]
+    assert (as_json[0]["invalid_owners"], as_json[1]["invalid_area"]) == (
+        2, tally.area_text(areas["1栋 1单元 102"]))
+    await export_files(session, vote, tmp_path)
+    cells = (tmp_path / "ballots.csv").read_text(encoding="utf-8-sig")
+    assert cells.count(",invalid") == 3
+    assert recount.result_json(tally.tally(*recount.read_files(tmp_path))) == \
+        recount.result_json([first, second])
+    table = recount.result_table([first, second], lambda m, **p: m.format(**p))
+    assert table.count("Invalid") == 2
+    ballot = await ballots.ballot_of(session, vote.id, entered["1栋 1单元 101"].id)
+    assert await ballots.choices_of(session, ballot.id) == {"1": "invalid:two", "2": "agree"}
+    # an owner in the chat cannot cast an invalid answer, nor an officer an impossible one
+    with pytest.raises(Invalid):
+        await ballots.cast(session, vote_id=vote.id, owner_id=own.id, person=voter,
+                           choices={1: "invalid", 2: "agree"}, now=at)
+    found = await paper.by_token(session, token=tokens["1栋 1单元 201"], by=grid,
+                                 language="en", now=at)
+    for wrong in ("invalid:many", "invalid:blurred", "invalid"):
+        with pytest.raises(Invalid):
+            await paper.record(session, vote_id=vote.id, owner_id=found.owner.id, by=grid,
+                               channel="paper", answers={1: wrong, 2: "agree"}, now=at)
+
+
+async def test_an_election_with_more_ticks_than_seats_is_invalid_on_paper(session, estate):  # noqa: F811
+    """Named and secret alike: the election's answer is invalid, the owner takes part, and
+    no candidate gets anything from it."""
+    from tests.test_votes_elections import election_draft, open_it
+    from tests.test_votes_secret import secret_election
+
+    named, _number = await election_draft(session, estate)
+    named = await open_it(session, named)
+    for vote, answers in ((named, {1: "agree", 2: "invalid:many"}),
+                          (await secret_election(session, estate), {1: "invalid:many"})):
+        grid = await officer_of(session, vote) if vote is named else (
+            await person(session, 920, "格网员"))
+        if vote is not named:
+            await officers.grant(session, vote_id=vote.id, person_id=grid.id,
+                                 author=await staff_of(session))
+        tokens = await tokens_of(session, vote)
+        found = await paper.by_token(session, token=next(iter(tokens.values())), by=grid,
+                                     language="en", now=during(vote))
+        with pytest.raises(Invalid):  # "two" is a decision's reason
+            await paper.record(session, vote_id=vote.id, owner_id=found.owner.id, by=grid,
+                               channel="paper", answers={n: "invalid:two" for n in answers},
+                               now=during(vote))
+        await paper.record(session, vote_id=vote.id, owner_id=found.owner.id, by=grid,
+                           channel="on-site", answers=answers, now=during(vote))
+        election = (await closing.tally_of(session, vote))[-1]
+        assert (election.owners_voted, election.invalid.owners) == (1, 1)
+        assert all(o.owners == 0 for o in election.options) and election.abstain.owners == 0
+
+
+async def test_an_unsigned_ballot_is_counted_apart_and_does_not_take_part(session, estate):  # noqa: F811
+    staff = await staff_of(session)
+    owner = await resident(session, staff, 45, B1 + "/1单元/101", name="李秀英")
+    vote = await opened(session, estate, building=B1)
+    grid = await officer_of(session, vote)
+    tokens = await tokens_of(session, vote)
+    at = during(vote)
+    found = await paper.by_token(session, token=tokens["1栋 1单元 101"], by=grid,
+                                 language="en", now=at)
+    before = await written(session)
+    done = await paper.record_unsigned(session, vote_id=vote.id, owner_id=found.owner.id,
+                                       by=grid, channel="paper", now=at)
+    assert done.ballot_id is None and await paper.unsigned_count(session, vote.id) == 1
+    assert await written(session) == before  # no ballot: not taking part
+    assert not await ballots.has_voted(session, vote, found.owner.id)
+    [first, _second] = await closing.tally_of(session, vote)
+    assert first.owners_voted == 0
+    [entry] = (await session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "vote.paper_unsigned"))).all()
+    assert (entry.actor_id, entry.detail) == (grid.id, {"owner": found.owner.id,
+                                                        "channel": "paper"})
+    told = list(await session.scalars(select(OutboxMessage.chat_id).where(
+        OutboxMessage.kind == paper.PAPER_UNSIGNED)))
+    assert told == [45] and owner.telegram_id == 45
+    with pytest.raises(Conflict) as refused:  # recorded once
+        await paper.record_unsigned(session, vote_id=vote.id, owner_id=found.owner.id,
+                                    by=grid, channel="paper", now=at)
+    assert refused.value.message == paper.ALREADY_UNSIGNED
+    # the owner can still vote: a signed ballot (or in the chat), which then counts
+    await paper.record(session, vote_id=vote.id, owner_id=found.owner.id, by=grid,
+                       channel="paper", answers={1: "agree", 2: "abstain"}, now=at)
+    with pytest.raises(Conflict) as refused:  # and nothing more for an owner who voted
+        await paper.record_unsigned(session, vote_id=vote.id, owner_id=found.owner.id,
+                                    by=grid, channel="paper", now=at)
+    assert refused.value.message == ballots.FIRST_CAST["paper"]
+    with pytest.raises(NotAllowed):
+        await paper.record_unsigned(session, vote_id=vote.id, owner_id=found.owner.id,
+                                    by=staff, channel="paper", now=at)
+    assert await paper.unsigned_count(session, vote.id) == 1
+    [first, _second] = await closing.tally_of(session, vote)
+    assert first.owners_voted == 1
+
+
+def test_a_hand_made_folder_recounts_invalid_answers(tmp_path):
+    """"invalid" in a decision's and in an election's column: counted apart, taking part."""
+    (tmp_path / "matters.csv").write_text(
+        "matter,kind,item,seats,candidates\n1,decision,4,,\n2,election,3,1,张伟;李娜\n",
+        encoding="utf-8")
+    (tmp_path / "roll.csv").write_text(
+        "owner,households,area_m2,voted\no1,h1,90.00,yes\no2,h2,80.00,yes\no3,h3,70.00,yes\n",
+        encoding="utf-8")
+    (tmp_path / "ballots.csv").write_text(
+        "ballot,area_m2,channel,m1,m2\nb1,90.00,paper,invalid,invalid\n"
+        "b2,80.00,online,agree,1\nb3,70.00,on-site,agree,1\n", encoding="utf-8")
+    first, second = tally.tally(*recount.read_files(tmp_path))
+    assert (first.invalid.owners, first.invalid.area, first.passed) == (1, 9000, True)
+    assert (second.invalid.owners, second.elected) == (1, (1,))

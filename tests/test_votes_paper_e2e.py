@@ -2,10 +2,12 @@
 English, by buttons: a convenor prints the ballots and authorises a grid worker to enter
 them; the grid worker scans Bob's printed ballot (its QR code is the deep link `/start
 pb_<token>`, read here off the PDF as a printer prints it), enters his choices, reviews and
-records it; Cai's, cast at the meeting, is entered by picking his home from the roll; Bob
-is told and finds his ballot cast, unchangeable in the chat; a code no ballot
-has, a person nobody authorised, and an owner who voted already (on paper, or in the chat)
-are refused with the reason; the export recounts to the bot's result with the paper ballot.
+records it; Cai's, cast at the meeting with two boxes ticked on a matter, is entered by
+picking his home from the roll, and an unsigned ballot is recorded as such; Bob is told and
+finds his ballot cast, unchangeable in the chat; a code no ballot has, a person nobody
+authorised, and an owner who voted already (on paper, or in the chat) are refused with the
+reason; the count says the invalid answer and the unsigned ballot apart, and the export
+recounts to the bot's result with the paper ballots.
 
 The estate is 翠竹苑 of tests/test_votes_e2e.py: four owners as art. 278 counts them."""
 
@@ -169,37 +171,55 @@ async def test_a_grid_worker_enters_a_paper_ballot_by_its_qr_code(env, tmp_path,
     assert says(online, first_online)
 
     # Cai comes to the meeting: the grid worker picks his home from the roll (✅ the homes
-    # that have voted), and enters his ballot as cast on site
+    # that have voted), and enters his ballot as cast on site, two boxes ticked on matter 2
     start = await env.tap_on(GRID, _("📝 Enter paper ballots"), on=told, button="A栋")
     units = await env.tap_on(GRID, "A栋", on=start, button="1单元")
     homes = await env.tap_on(GRID, "1单元", on=units, button="103")
     assert {"✅ 101", "✅ 102", "103"} <= set(env.buttons(homes))
     entry = await env.tap_on(GRID, "103", on=homes, expect="Cai")
     entry = await env.tap_on(GRID, agree, on=entry, button=f"👉 {agree}")
-    entry = await env.tap_on(GRID, f"2. {_('✅ Agree')}", on=entry, button=_("Review ▶"))
+    two = f"2. {_('🚫 Two or more ticked')}"
+    entry = await env.tap_on(GRID, two, on=entry, button=_("Review ▶"))
+    assert said(_, "On the ballot: {choice}", choice=_("🚫 Invalid: two or more boxes "
+                                                       "ticked")) in entry["text"]
     entry = await env.tap_on(GRID, _("🏢 It was cast on site"), on=entry,
                              button=_("📄 It is a paper ballot"))
     summary = await env.tap_on(GRID, _("Review ▶"), on=entry, button=_("✔ Record this ballot"))
     assert said(_, "Entered as: {how}", how=_("🏢 cast on site")) in summary["text"]
-    await env.tap_on(GRID, _("✔ Record this ballot"), on=summary,
-                     button=_("📋 Pick the next owner"))
+    recorded = await env.tap_on(GRID, _("✔ Record this ballot"), on=summary,
+                                button=_("📋 Pick the next owner"))
     async with env.db.session() as s:
         cast = sorted((b.channel, b.cast_by_id is not None) for b in await s.scalars(
             select(Ballot)))
     assert cast == [("on-site", True), ("online", True), ("paper", True)]
 
-    # the count: the paper ballot with the online one, and the export recounts to it
+    # B栋 102's paper ballot came back unsigned: recorded as such, not taking part
+    start = await env.tap_on(GRID, _("📋 Pick the next owner"), on=recorded, button="B栋")
+    units = await env.tap_on(GRID, "B栋", on=start, button="1单元")
+    homes = await env.tap_on(GRID, "1单元", on=units, button="102")
+    entry = await env.tap_on(GRID, "102", on=homes, button=_("✗ Not signed: invalid"))
+    asked = await env.tap_on(GRID, _("✗ Not signed: invalid"), on=entry,
+                             button=_("✗ Record it as not signed"))
+    await env.tap_on(GRID, _("✗ Record it as not signed"), on=asked,
+                     button=_("📋 Pick the next owner"))
+
+    # the count: the paper ballots with the online one, the invalid answer and the unsigned
+    # ballot said apart; the export recounts to it
+    since = env.mark()
     await time_passes(env, "closes_at")
     vote = await the_vote(env)
     assert vote.status == VoteStatus.COUNTED
     assert [m["owners_voted"] for m in vote.result["matters"]] == [3, 3]
-    assert vote.result["matters"][1]["disagree_owners"] == 1
+    assert [vote.result["matters"][1][k] for k in (
+        "agree_owners", "disagree_owners", "invalid_owners")] == [1, 1, 1]
+    count = await env.wait(LI, said(_, "Paper ballots not signed (invalid, not taking part): "
+                                       "{count}", count=1), since=since)
+    assert said(_, "Invalid on paper: {owners} owners, {area} m² (they take part, and count "
+                   "for nothing)", owners=1, area="130.00") in count["text"]
     await exporting.write(env.db, vote.id, tmp_path)
     assert recount.result_json(tally.tally(*recount.read_files(tmp_path))) == vote.result
     written = (tmp_path / "ballots.csv").read_text(encoding="utf-8-sig")
     assert ",paper," in written and ",on-site," in written
-    for tid in (LI, ZHANG):  # (the scrutineers are asked to confirm, as for any count)
-        await env.wait(tid, None, since=0)
 
 
 async def test_a_convenor_authorises_a_ballot_officer_by_a_button(env):

@@ -46,7 +46,7 @@ from handlers.votes.rendering import (
 )
 from models.errors import N_, Invalid, StaleButton
 from models.telegram_limits import button_label
-from models.votes import ballots, dialogs, fixed, officers, reading, secret, standing
+from models.votes import ballots, dialogs, fixed, officers, paper, reading, secret, standing
 from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
 from models.votes.selections import TOO_MANY
@@ -171,6 +171,7 @@ async def show_vote(call: Call[object], vote_id: int) -> None:
         record = "\n".join(cast_lines(_, shown.matters, mine)).strip()
         listed = receipt_lines(_, matters, await secret.published_receipts(call.session, vote))
         await call.show(result_text(_, vote, matters, shown.where, results, before=record,
+                                    unsigned=await paper.unsigned_count(call.session, vote.id),
                                     after=listed), result_keyboard(_, vote))
         return
     mine = await reading.my_ballots(call.session, vote=vote, person=call.me,

@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from models.errors import StaleButton
-from models.votes import tally
+from models.votes import selections, tally
 from models.votes.elections import BITS, width
 from models.votes.fixed import BallotMatter
 
 CHOICES = {"a": tally.Choice.AGREE, "d": tally.Choice.DISAGREE, "s": tally.Choice.ABSTAIN}
 LETTERS = {choice.value: letter for letter, choice in CHOICES.items()}
 UNCHOSEN = "-"
+# a paper ballot's invalid decision, as an officer enters it: no box ticked, two or more
+# (an election's is more candidates ticked than its seats); as kept: selections.invalid_text
+INVALID = {"n": "none", "t": "two"}
+MANY = "x"  # (shown only: an election's invalid answer of a ballot as cast)
+REASONS = {**INVALID, MANY: "many"}
 DIGITS = "0123456789abcdefghijklmnopqrstuv"  # base 32: BITS candidates a character
 Pick = str | frozenset[int]  # a decision's letter, or an election's chosen candidates
 
@@ -34,8 +39,9 @@ def blank(matters: Sequence[BallotMatter]) -> str:
     return "".join("0" * _width(m) if is_election(m) else UNCHOSEN for m in matters)
 
 
-def decode(state: str, matters: Sequence[BallotMatter]) -> list[Pick]:
-    """The picks a state holds (StaleButton: it does not fit these matters)."""
+def decode(state: str, matters: Sequence[BallotMatter], *, paper: bool = False) -> list[Pick]:
+    """The picks a state holds (StaleButton: it does not fit these matters); `paper`: an
+    officer's entry, whose decisions may be invalid (INVALID)."""
     if len(state) != sum(_width(m) for m in matters):
         raise StaleButton()
     picks: list[Pick] = []
@@ -43,7 +49,7 @@ def decode(state: str, matters: Sequence[BallotMatter]) -> list[Pick]:
     for matter in matters:
         part, at = state[at:at + _width(matter)], at + _width(matter)
         if not is_election(matter):
-            if part not in (*CHOICES, UNCHOSEN):
+            if part not in (*CHOICES, UNCHOSEN, *(INVALID if paper else ())):
                 raise StaleButton()
             picks.append(part)
             continue
@@ -87,6 +93,19 @@ def over_limit(picks: Sequence[Pick], matters: Sequence[BallotMatter]) -> Ballot
                  if isinstance(p, frozenset) and len(p) > (m.seats or 1)), None)
 
 
+def as_entered(picks: Sequence[Pick], matters: Sequence[BallotMatter]) -> dict[int, object]:
+    """An officer's entry as `paper.record` takes it: as `as_choices`, and an invalid answer
+    as its reason ("invalid:two"), an election with more candidates than seats included."""
+    out = as_choices([p if isinstance(p, frozenset) or p in CHOICES else "s" for p in picks],
+                     matters)
+    for pick, matter in zip(picks, matters, strict=True):
+        if isinstance(pick, str) and pick in INVALID:
+            out[matter.number] = selections.invalid_text(INVALID[pick])
+        elif isinstance(pick, frozenset) and len(pick) > (matter.seats or 1):
+            out[matter.number] = selections.invalid_text(REASONS[MANY])
+    return out
+
+
 def complete(picks: Sequence[Pick]) -> bool:
     """Every decision chosen (an election may be left empty: abstaining)."""
     return UNCHOSEN not in picks
@@ -103,7 +122,10 @@ def from_cast(cast: dict[str, str], matters: Sequence[BallotMatter]) -> list[Pic
     picks: list[Pick] = []
     for matter in matters:
         text = cast.get(str(matter.number), "")
-        if is_election(matter):
+        if selections.is_invalid(text):  # (a paper ballot's)
+            reason = text.partition(":")[2]
+            picks.append(next((k for k, r in REASONS.items() if r == reason), "n"))
+        elif is_election(matter):
             picks.append(frozenset(int(n) for n in text.split(";") if n))
         else:
             picks.append(LETTERS.get(text, UNCHOSEN))

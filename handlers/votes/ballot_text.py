@@ -10,7 +10,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import ButtonData, rows
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from handlers.votes import ballot_state as bs
 from handlers.votes.buttons import Ballot, Candidates, Review
 from handlers.votes.rendering import CHOICE_LABELS, header, matter_lines
@@ -18,6 +18,11 @@ from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
 from models.votes.standing import OwnerBrief
 from models.votes.tally import area_text
+
+# a paper ballot's invalid answers (as an officer enters them, and as cast)
+INVALID_LABELS = {"n": N_("🚫 Invalid: no box ticked"),
+                  "t": N_("🚫 Invalid: two or more boxes ticked"),
+                  bs.MANY: N_("🚫 Invalid: more candidates ticked than it elects")}
 
 
 def owner_line(_: Translator, owner: OwnerBrief) -> str:
@@ -29,9 +34,12 @@ def chosen_text(_: Translator, matter: BallotMatter, pick: bs.Pick) -> str:
     """One matter's pick in words: a decision's choice, or the chosen candidates."""
     if isinstance(pick, str):
         return (_(CHOICE_LABELS[bs.CHOICES[pick]]) if pick in bs.CHOICES
+                else _(INVALID_LABELS[pick]) if pick in INVALID_LABELS
                 else _("not chosen yet"))
     if not pick:
         return _("no candidate (abstain)")
+    if len(pick) > (matter.seats or 1):  # (as an officer enters a paper ballot)
+        return _(INVALID_LABELS[bs.MANY])
     return escape("、".join(matter.options[n - 1] for n in sorted(pick)))
 
 

@@ -329,3 +329,17 @@ class EntryCast(ButtonData, prefix="vp:c"):
     owner_id: int
     how: Literal["p", "o"]
     state: str
+
+
+class Unsigned(ButtonData, prefix="vp:u"):
+    """The ballot is not signed: to confirm recording it as invalid."""
+
+    vote_id: int
+    owner_id: int
+    how: Literal["p", "o"]
+
+
+class UnsignedCast(ButtonData, prefix="vp:uc"):
+    vote_id: int
+    owner_id: int
+    how: Literal["p", "o"]

@@ -48,12 +48,15 @@ from handlers.votes.rendering import (
 from models.errors import Conflict, StaleButton
 from models.places import PlaceKind, get_place
 from models.telegram_limits import CAPTION, button_label, fit_lines, shorten
-from models.votes import closing, core, dialogs, following, reading, tally
+from models.votes import closing, core, dialogs, following, paper, reading, tally
+from models.votes.selections import is_invalid
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
 EXTEND_BY = (7, 14, 30)  # days after the current closing day
 NOT_VOTED_SHOWN = 40  # owners listed under a building's progress
 PLAIN = {"agree": N_("agree"), "disagree": N_("disagree"), "abstain": N_("abstain")}
+INVALID = {"none": N_("invalid: no box ticked"), "two": N_("invalid: two or more ticked"),
+           "many": N_("invalid: more candidates than seats")}
 
 
 def manage_rows(_: Translator, vote: Vote) -> list[list[tuple[str, ButtonData]]]:
@@ -220,7 +223,9 @@ async def confirm_count(call: Call[ConfirmCount]) -> None:
                         back(_, vote_id))
         return
     call.wake_outbox()  # the result, to every owner
-    await call.show(result_text(_, vote, matters, where, results, before=_(
+    await call.show(result_text(_, vote, matters, where, results,
+                                unsigned=await paper.unsigned_count(call.session, vote.id),
+                                before=_(
         "✔ Confirmed by two scrutineers: the result is published to every owner.")),
         keyboard(*manage_rows(_, vote)))
     await send_chart(call, vote, matters, results)
@@ -335,6 +340,8 @@ def cell(_: Translator, matter: VoteMatter, chosen: str | None) -> str:
         return ""
     if chosen in PLAIN:
         return _(PLAIN[chosen])
+    if is_invalid(chosen):  # a paper ballot's, with its reason
+        return _(INVALID[chosen.partition(":")[2]])
     return "; ".join(matter.options[int(n) - 1] for n in chosen.split(";") if n) or _(
         "(no candidate)")
 

@@ -22,13 +22,14 @@ from handlers.votes.buttons import (
     OfficerVotes,
     PickHome,
     RollPick,
+    Unsigned,
+    UnsignedCast,
 )
 from handlers.votes.rendering import status_of
 from models.asks import Ask
 from models.errors import N_, Invalid, StaleButton
 from models.places import PlaceKind
 from models.votes import fixed, officers, paper, reading
-from models.votes.selections import TOO_MANY
 
 NOT_ALL = N_("Enter agree, disagree or abstain for every matter first.")
 
@@ -122,10 +123,7 @@ async def _entered(call: Call[Entry] | Call[EntryReview] | Call[EntryCast], *,
     found = await paper.entry(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
                               by=call.actor, language=call._.language)
     matters = (await fixed.of_vote(call.session, found.vote.id)).matters
-    picks = bs.decode(data.state, matters)
-    full = bs.over_limit(picks, matters)
-    if full is not None:
-        raise Invalid(TOO_MANY, matter=full.number, seats=full.seats or 1)
+    picks = bs.decode(data.state, matters, paper=True)  # (more ticks than seats: invalid)
     if complete and not bs.complete(picks):
         raise Invalid(NOT_ALL)
     return found, picks
@@ -153,14 +151,38 @@ async def cast(call: Call[EntryCast]) -> None:
     matters = (await fixed.of_vote(call.session, found.vote.id)).matters
     done = await paper.record(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
                               by=call.actor, channel=text.HOW[data.how],
-                              answers=bs.as_choices(picks, matters))
+                              answers=bs.as_entered(picks, matters))
     call.wake_outbox()  # the owners of the home are told
     await call.edit(text.recorded_text(_, done, matters, picks),
                     keyboard([(_("📋 Pick the next owner"), RollPick(data.vote_id, 0, 0))]))
     await call.toast(_("Ballot recorded."))
 
 
+async def unsigned(call: Call[Unsigned]) -> None:
+    """The ballot is not signed: what that means, to confirm."""
+    _, data = call._, call.data
+    found = await paper.entry(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
+                              by=call.actor, language=_.language)
+    await call.edit(text.unsigned_text(_, found, data.how), keyboard(
+        [(_("✗ Record it as not signed"), UnsignedCast(data.vote_id, data.owner_id, data.how))],
+        [(_("◀ Back"), Entry(data.vote_id, data.owner_id, data.how, bs.blank(
+            (await fixed.of_vote(call.session, data.vote_id)).matters)))]))
+
+
+async def unsigned_cast(call: Call[UnsignedCast]) -> None:
+    """Record the ballot as not signed: invalid, not taking part."""
+    _, data = call._, call.data
+    done = await paper.record_unsigned(call.session, vote_id=data.vote_id,
+                                       owner_id=data.owner_id, by=call.actor,
+                                       channel=text.HOW[data.how])
+    call.wake_outbox()  # the owners of the home are told
+    await call.edit(text.unsigned_done_text(_, done), keyboard(
+        [(_("📋 Pick the next owner"), RollPick(data.vote_id, 0, 0))]))
+    await call.toast(_("Recorded as not signed."))
+
+
 BUTTONS = {OfficerVotes: officer_votes, EnterBallots: enter, RollPick: roll_pick,
-           PickHome: pick_home, Entry: entry, EntryReview: review, EntryCast: cast}
+           PickHome: pick_home, Entry: entry, EntryReview: review, EntryCast: cast,
+           Unsigned: unsigned, UnsignedCast: unsigned_cast}
 INPUTS = {paper.ENTERING: take_code}
 __all__ = ["BUTTONS", "INPUTS", "StaleButton", "deep_link"]

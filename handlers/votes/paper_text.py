@@ -18,14 +18,25 @@ from bot.i18n import N_, Translator
 from bot.outbox import Rendered
 from handlers.votes import ballot_state as bs
 from handlers.votes.ballot_text import choice_rows, chosen_text, summary_lines
-from handlers.votes.buttons import EnterBallots, Entry, EntryCast, EntryReview, OpenVote, RollPick
-from handlers.votes.rendering import header, matter_lines, title
+from handlers.votes.buttons import (
+    EnterBallots,
+    Entry,
+    EntryCast,
+    EntryReview,
+    OpenVote,
+    RollPick,
+    Unsigned,
+)
+from handlers.votes.rendering import CHOICE_LABELS, header, matter_lines, title
 from models.votes import officers, paper, reading, secret
 from models.votes.fixed import BallotMatter
 from models.votes.tables import Vote, VoteStatus
 from models.votes.tally import area_text
 
 HOW = {"p": "paper", "o": "on-site"}  # a button's letter → the ballot's channel
+# a decision's answers as the officer enters them: the owner's three, and the invalid ones
+PAPER_LETTERS = {**{letter: CHOICE_LABELS[choice] for letter, choice in bs.CHOICES.items()},
+                 "n": N_("🚫 No box ticked"), "t": N_("🚫 Two or more ticked")}
 CHANNEL = {"paper": N_("📄 a paper ballot"), "on-site": N_("🏢 cast on site")}
 
 
@@ -46,20 +57,26 @@ def entry_text(_: Translator, found: paper.Entry, where: str, matters: Sequence[
     for line, matter, pick in zip(matter_lines(_, matters), matters, picks, strict=True):
         lines += [line, "   " + _("On the ballot: {choice}",
                                   choice=chosen_text(_, matter, pick)), ""]
-    lines.append(_("Enter each matter as the ballot shows it, then review."))
+    lines.append(_("Enter each matter as the ballot shows it, then review. A decision with "
+                   "no box ticked, or two or more, and an election with more candidates "
+                   "ticked than it elects are invalid: the owner takes part, and it counts "
+                   "for nothing. A ballot that is not signed is invalid as a whole and does "
+                   "not count as taking part."))
     return "\n".join(lines)
 
 
 def entry_keyboard(_: Translator, found: paper.Entry, matters: Sequence[BallotMatter],
                    picks: Sequence[bs.Pick], how: str) -> InlineKeyboardMarkup:
     vote_id, owner_id = found.vote.id, found.owner.id
-    keys = choice_rows(_, matters, picks, lambda state: Entry(vote_id, owner_id, how, state))
+    keys = choice_rows(_, matters, picks, lambda state: Entry(vote_id, owner_id, how, state),
+                       letters=PAPER_LETTERS)
     state = bs.encode(picks, matters)
     other = "o" if how == "p" else "p"
     keys.append([Entry(vote_id, owner_id, other, state).button(
         _("🏢 It was cast on site") if other == "o" else _("📄 It is a paper ballot"))])
     if bs.complete(picks):
         keys.append([EntryReview(vote_id, owner_id, how, state).button(_("Review ▶"))])
+    keys.append([Unsigned(vote_id, owner_id, how).button(_("✗ Not signed: invalid"))])
     keys.append([RollPick(vote_id, 0, 0).button(_("◀ The roll"))])
     return InlineKeyboardMarkup(keys)
 
@@ -99,6 +116,23 @@ def recorded_text(_: Translator, done: paper.Entered, matters: Sequence[BallotMa
                   _("Ballot no. {number}.", number=done.ballot_id)]
     lines += ["", _("Next: scan the next ballot's QR code, or pick its owner from the roll.")]
     return "\n".join(lines)
+
+
+def unsigned_text(_: Translator, found: paper.Entry, how: str) -> str:
+    return "\n".join([_("✗ <b>Not signed</b> — «{title}»", title=title(_, found.vote)),
+                      *owner_lines(_, found), _("Entered as: {how}", how=_(CHANNEL[HOW[how]])),
+                      "", _("A ballot that is not signed is invalid: it is recorded as such and "
+                            "counted in the result as an unsigned ballot, but it does not count "
+                            "as taking part, and no choice of it is kept. The owner may still "
+                            "vote: with a signed ballot, or in the chat.")])
+
+
+def unsigned_done_text(_: Translator, done: paper.Entered) -> str:
+    return "\n".join([_("✗ Recorded as not signed: {how} for {homes}, on {when}. It does not "
+                         "count; the owners of the home are told.",
+                         how=_(CHANNEL[done.channel]), homes=escape("、".join(done.entry.homes)),
+                         when=_.when(done.at, zone=True)), "",
+                      _("Next: scan the next ballot's QR code, or pick its owner from the roll.")])
 
 
 def start_text(_: Translator, vote: Vote, where: str) -> str:
@@ -143,5 +177,22 @@ async def render_officer_granted(session: Session, payload: dict[str, Any],
         keyboard([(_("📝 Enter paper ballots"), EnterBallots(vote.id))]))
 
 
+async def render_paper_unsigned(session: Session, payload: dict[str, Any],
+                                _: Translator) -> Rendered | None:
+    """To the owners of a home whose paper ballot was found unsigned: it does not count."""
+    vote = await session.get(Vote, int(payload["vote_id"]))
+    owner = await reading.roll_owner(session, int(payload["owner_id"]))
+    if vote is None or owner is None or vote.status == VoteStatus.CANCELLED:
+        return None
+    homes = await reading.home_names(session, owner, _.language)
+    return Rendered(_("✗ In «{title}», the paper ballot for {homes} was not signed, so it is "
+                      "invalid and does not count (entered by {name}). You can still vote, "
+                      "with a signed ballot or here in the chat, until voting closes.",
+                      title=title(_, vote), homes=escape("、".join(homes)),
+                      name=escape(await reading.person_name(session, int(payload["by"])))),
+                    keyboard([(_("🗳 Vote"), OpenVote(vote.id))]))
+
+
 RENDERERS = {paper.PAPER_ENTERED: render_paper_entered,
+             paper.PAPER_UNSIGNED: render_paper_unsigned,
              officers.OFFICER_GRANTED: render_officer_granted}

@@ -30,9 +30,10 @@ from handlers.votes.buttons import (
     Receipts,
 )
 from models.telegram_limits import fit_lines
-from models.votes import core, reading, secret, tally
+from models.votes import core, paper, reading, secret, tally
 from models.votes.fixed import BallotMatter
 from models.votes.report import result_table
+from models.votes.selections import is_invalid
 from models.votes.standing import VoteBrief
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
@@ -158,7 +159,15 @@ def _decision_lines(_: Translator, r: tally.MatterResult) -> list[str]:
               "part; disagree {disagree}, abstain {abstain}", owners=r.agree.owners,
               owners_share=percent(r.majority_owners.share),
               area_share=percent(r.majority_area.share), disagree=r.disagree.owners,
-              abstain=r.abstain.owners)]
+              abstain=r.abstain.owners), *_invalid_lines(_, r)]
+
+
+def _invalid_lines(_: Translator, r: tally.MatterResult) -> list[str]:
+    """A paper ballot's invalid answers on the matter, where there are any."""
+    if not r.invalid.owners:
+        return []
+    return [_("Invalid on paper: {owners} owners, {area} m² (they take part, and count for "
+              "nothing)", owners=r.invalid.owners, area=tally.area_text(r.invalid.area))]
 
 
 def _candidate_lines(_: Translator, r: tally.MatterResult) -> list[str]:
@@ -174,7 +183,7 @@ def _candidate_lines(_: Translator, r: tally.MatterResult) -> list[str]:
                        owners_share=percent(o.owners_bar.share), area=tally.area_text(o.area),
                        area_share=percent(o.area_bar.share)) + state)
     lines.append(_("No candidate chosen (abstained): {owners} owners", owners=r.abstain.owners))
-    return lines
+    return [*lines, *_invalid_lines(_, r)]
 
 
 def tie_lines(_: Translator, results: list[tally.MatterResult]) -> list[str]:
@@ -189,7 +198,7 @@ def tie_lines(_: Translator, results: list[tally.MatterResult]) -> list[str]:
 
 def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str,
                 results: list[tally.MatterResult], *, before: str = "",
-                after: Sequence[str] = ()) -> str:
+                after: Sequence[str] = (), unsigned: int = 0) -> str:
     """Per matter: the outcome, participation and agreement by owners and by area against
     their thresholds (an election: each candidate's owners and area); then the full table
     (as `linli votes recount` prints it) where the message has room for it; `before` comes
@@ -206,6 +215,9 @@ def result_text(_: Translator, vote: Vote, matters: list[VoteMatter], where: str
                     area_share=percent(r.quorum_area.share)),
                   *(_candidate_lines(_, r) if r.matter.kind is tally.MatterKind.ELECTION
                     else _decision_lines(_, r))]
+    if unsigned:
+        lines += ["", _("Paper ballots not signed (invalid, not taking part): {count}",
+                        count=unsigned)]
     if before:
         lines = [before, "", *lines]
     lines += after
@@ -222,8 +234,11 @@ def chosen(_: Translator, matters: Sequence[VoteMatter], choices: dict[str, str]
     where several)."""
     parts = []
     for m in matters:
-        names = [m.options[int(n) - 1] for n in choices.get(str(m.number), "").split(";") if n]
-        text = "、".join(names) if names else _("no candidate (abstain)")
+        given = choices.get(str(m.number), "")
+        names = [] if is_invalid(given) else [m.options[int(n) - 1] for n in given.split(";")
+                                               if n]
+        text = ("、".join(names) if names else _("invalid") if is_invalid(given)
+                else _("no candidate (abstain)"))
         parts.append(text if len(matters) == 1 else f"{m.number}: {text}")
     return "; ".join(parts)
 
@@ -330,7 +345,9 @@ async def render_to_confirm(session: Session, payload: dict[str, Any],
         return None
     vote, matters, results = found
     where = await reading.where(session, vote, _.language)
-    text = result_text(_, vote, matters, where, results, before="\n\n".join([_(
+    text = result_text(_, vote, matters, where, results,
+                       unsigned=await paper.unsigned_count(session, vote.id),
+                       before="\n\n".join([_(
         "🔒 <b>Voting has closed.</b> Please check the count and confirm it as scrutineer: two "
         "confirmations are needed before the result is published."), *tie_lines(_, results)]))
     rows = [[(_("✔ Confirm the count"), ConfirmCount(vote.id))]]
@@ -360,7 +377,8 @@ async def render_result(session: Session, payload: dict[str, Any],
     vote, matters, results = found
     where = await reading.where(session, vote, _.language)
     listed = receipt_lines(_, matters, await secret.published_receipts(session, vote))
-    return Rendered(result_text(_, vote, matters, where, results, after=listed),
+    return Rendered(result_text(_, vote, matters, where, results, after=listed,
+                                unsigned=await paper.unsigned_count(session, vote.id)),
                     result_keyboard(_, vote))
 
 

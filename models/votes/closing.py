@@ -64,8 +64,11 @@ async def tally_of(session: AsyncSession, vote: Vote) -> list[tally.MatterResult
             .join(RollOwner, RollOwner.id == Ballot.owner_id)
             .where(BallotChoice.vote_id == vote.id)
             .group_by(BallotChoice.matter, BallotChoice.value)):
-        key = selections.counted_value(str(value))  # (an empty election ballot abstains)
-        counts[int(matter)][key] = tally.Count(int(owners), int(area or 0))
+        # (an empty election ballot abstains; invalid answers count together, whatever
+        # their reasons)
+        key, had = selections.counted_value(str(value)), counts[int(matter)]
+        before = had.get(key, tally.Count())
+        had[key] = tally.Count(before.owners + int(owners), before.area + int(area or 0))
     return tally.tally_counts(matters, owners_total=vote.roll_owners,
                               area_total=vote.roll_area, owners_voted=int(voted[0]),
                               area_voted=int(voted[1]), counts=counts)

@@ -18,22 +18,24 @@ the only record of it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import asks
+from models import asks, audit
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.errors import N_, Conflict, DomainError, Invalid, NotFound, StaleButton
 from models.outbox import declare_kind, enqueue_select
 from models.people import Membership, MembershipStatus, Person, Relation
 from models.places import Place, PlaceKind, children, get_place
-from models.votes import ballots, fixed, secret, standing
+from models.votes import ballots, fixed, secret, selections, standing
 from models.votes.core import FEATURE, get_vote
+from models.votes.elections import counted
+from models.votes.fixed import BallotMatter
 from models.votes.officers import require_officer
 from models.votes.printing import buildings, parse_token
 from models.votes.reading import home_names
@@ -42,6 +44,7 @@ from models.votes.tables import (
     RollHousehold,
     RollOwner,
     SecretVoter,
+    UnsignedBallot,
     Vote,
     VoteStatus,
 )
@@ -50,7 +53,10 @@ CHANNELS = ("paper", "on-site")
 ENTERING = "paper"  # the question's step: a ballot's code, typed (or its QR code scanned)
 ENTERING_KEPT = dt.timedelta(hours=12)  # (an afternoon of counting ballots in)
 PAPER_ENTERED = "vote.paper_entered"  # to the owners of the home: a ballot was entered
-declare_kind(PAPER_ENTERED)
+PAPER_UNSIGNED = "vote.paper_unsigned"  # to them: their paper ballot was not signed
+declare_kind(PAPER_ENTERED, PAPER_UNSIGNED)
+ALREADY_UNSIGNED = N_("An unsigned ballot of these homes was recorded already, on {when}. "
+                      "A signed one can still be entered.")
 NO_SUCH_BALLOT = N_("This is not the code of a printed ballot. Check that it is a ballot of an "
                     "owners' vote here, or pick the owner from the roll.")
 OTHER_VOTE = N_("This ballot is one of «{title}», not of the vote whose ballots you are "
@@ -247,7 +253,7 @@ async def record(session: AsyncSession, *, vote_id: int, owner_id: int, by: Pers
     found = await entry(session, vote_id=vote_id, owner_id=owner_id, by=by,
                         language=by.language, now=now)
     vote, owner = found.vote, found.owner
-    picked = ballots.checked_choices((await fixed.of_vote(session, vote.id)).matters, answers)
+    picked = checked((await fixed.of_vote(session, vote.id)).matters, answers)
     officer_id, topic, vote_key = by.id, vote.topic, vote.id
     owners = standing.co_owners(owner.id, officer_id)  # (the officer is not one of them)
     if vote.secret:
@@ -270,6 +276,56 @@ async def record(session: AsyncSession, *, vote_id: int, owner_id: int, by: Pers
         raise Conflict(N_("The ballot for these homes has just been cast. Open the vote again "
                           "to see it.")) from None
     return Entered(found, channel, now, ballot_id, None)
+
+
+def checked(matters: Sequence[BallotMatter], answers: Mapping[int, object]) -> dict[str, str]:
+    """Every matter's answer as the paper shows it, checked, as text: as an owner's ballot
+    takes them, or invalid with its reason ("invalid:two": no box ticked or two on a
+    decision, more candidates than the seats on an election)."""
+    invalid = {m.number: text for m in matters if isinstance(answers.get(m.number), str)
+               for text in [selections.invalid_answer(counted(m), str(answers[m.number]))]
+               if text is not None}
+    rest = [m for m in matters if m.number not in invalid]
+    picked = ballots.checked_choices(rest, {n: a for n, a in answers.items()
+                                            if n not in invalid})
+    picked |= {str(n): text for n, text in invalid.items()}
+    return {str(m.number): picked[str(m.number)] for m in matters}
+
+
+async def record_unsigned(session: AsyncSession, *, vote_id: int, owner_id: int, by: Person,
+                          channel: str, now: dt.datetime | None = None) -> Entered:
+    """Record that the owner's paper (or on-site) ballot is not signed: invalid, and not
+    taking part, so not the owner's ballot (the owner may still vote); counted for the
+    result, audited, the home's owners told."""
+    now = now or utcnow()
+    if channel not in CHANNELS:
+        raise StaleButton()
+    found = await entry(session, vote_id=vote_id, owner_id=owner_id, by=by,
+                        language=by.language, now=now)
+    before = await session.scalar(select(UnsignedBallot).where(
+        UnsignedBallot.vote_id == vote_id, UnsignedBallot.owner_id == owner_id))
+    if before is not None:
+        raise Conflict(ALREADY_UNSIGNED, when=before.recorded_at)
+    officer_id, topic = by.id, found.vote.topic
+    session.add(UnsignedBallot(vote_id=vote_id, owner_id=owner_id, channel=channel,
+                               recorded_by_id=officer_id, recorded_at=now))
+    audit.record(session, actor_id=officer_id, action="vote.paper_unsigned", subject="vote",
+                 subject_id=vote_id, owner=owner_id, channel=channel)
+    await enqueue_select(session, standing.co_owners(owner_id, officer_id), kind=PAPER_UNSIGNED,
+                         payload={"vote_id": vote_id, "owner_id": owner_id, "by": officer_id},
+                         topic=topic, now=now)
+    try:
+        await session.commit()
+    except IntegrityError:  # (another officer's press came first)
+        await session.rollback()
+        raise Conflict(ALREADY_UNSIGNED, when=now) from None
+    return Entered(found, channel, now, None, None)
+
+
+async def unsigned_count(session: AsyncSession, vote_id: int) -> int:
+    """How many of the vote's paper ballots were found unsigned."""
+    return int(await session.scalar(select(func.count()).select_from(UnsignedBallot).where(
+        UnsignedBallot.vote_id == vote_id)) or 0)
 
 
 def _brief(vote: Vote) -> standing.VoteBrief:

@@ -354,7 +354,9 @@ def _ballots(rows: Rows, matters: Sequence[Matter]) -> tuple[list[Ballot], list[
 
 def _selection(matter: Matter, cell: str, line: int) -> Selection:
     selection: object = cell
-    if matter.kind is MatterKind.DECISION:
+    if cell == Choice.INVALID.value:  # a paper ballot's invalid answer, on any matter
+        selection = Choice.INVALID
+    elif matter.kind is MatterKind.DECISION:
         selection = Choice(cell) if cell in tuple(Choice) else cell
     elif not cell:
         selection = ()

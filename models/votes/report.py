@@ -40,10 +40,12 @@ def _matter_json(r: MatterResult) -> dict[str, Any]:
              "quorum": r.quorum}
     if r.matter.turnout is not None:  # a poll's minimum turnout, in percent
         head["turnout_min"] = r.matter.turnout
+    # a paper ballot's invalid answers, where there are any (they take part, like abstaining)
+    invalid = _count_json("invalid", r.invalid) if r.invalid.owners else {}
     if r.matter.kind is MatterKind.DECISION:
         return head | _count_json("agree", r.agree) | _count_json("disagree", r.disagree) | \
-            _count_json("abstain", r.abstain) | {"passed": r.passed}
-    head |= _count_json("abstain", r.abstain)
+            _count_json("abstain", r.abstain) | invalid | {"passed": r.passed}
+    head |= _count_json("abstain", r.abstain) | invalid
     head["options"] = [{"option": o.option, "name": o.name, "owners": o.owners,
                         "area": area_text(o.area), "elected": o.elected} for o in r.options]
     if r.matter.kind is MatterKind.ELECTION:
@@ -80,6 +82,9 @@ def _matter_table(r: MatterResult, _: Translate) -> str:
         rows += [_option_row(r, option, _) for option in r.options]
         rows.append(_row(_("Abstain"), r.abstain, _part(r.abstain.owners, r.owners_voted),
                          _part(r.abstain.area, r.area_voted), shown=False))
+    if r.invalid.owners:
+        rows.append(_row(_("Invalid"), r.invalid, _part(r.invalid.owners, r.owners_voted),
+                         _part(r.invalid.area, r.area_voted), shown=False))
     numbers = {1, 2, 4, 5}  # right-aligned: counts, areas, shares
     if poll and not r.area_total:  # a resident poll counts people or households, no area
         rows, numbers = [(*row[:4], row[7]) for row in rows], {1, 2}

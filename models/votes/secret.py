@@ -191,8 +191,11 @@ async def counts(session: AsyncSession, vote: Vote
                   & (SecretBallot.receipt == SecretChoice.receipt))
             .where(SecretChoice.vote_id == vote.id)
             .group_by(SecretChoice.matter, SecretChoice.value)):
-        key = selections.counted_value(str(value))  # (an empty election ballot abstains)
-        found[int(matter)][key] = tally.Count(int(owners), int(area or 0))
+        # (an empty election ballot abstains; invalid answers count together, whatever
+        # their reasons)
+        key, had = selections.counted_value(str(value)), found[int(matter)]
+        before = had.get(key, tally.Count())
+        had[key] = tally.Count(before.owners + int(owners), before.area + int(area or 0))
     return int(voted[0]), int(voted[1]), found
 
 

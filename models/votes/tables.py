@@ -296,6 +296,23 @@ class Officer(Base):
     granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class UnsignedBallot(Base):
+    """A paper or on-site ballot an officer found unsigned (未签名), for one roll owner: an
+    invalid ballot that does not count as taking part (nothing shows that it is the owner's),
+    kept so that the result can say how many there were. The owner may still vote."""
+
+    __tablename__ = "vote_unsigned_ballot"
+    __table_args__ = (UniqueConstraint("vote_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("vote_roll_owner.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
+                                                                  ondelete="SET NULL"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Scrutiny(Base):
     """A scrutineer's confirmation that the count is right (two are needed)."""
 

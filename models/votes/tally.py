@@ -9,7 +9,7 @@ float, so "以上" (at least: the bound is enough) and "过半数" (more than ha
 not) are decided exactly.
 
 - Participation (quorum): owners holding at least 2/3 of the total area AND at least 2/3 of
-  all owners voted (abstentions participate).
+  all owners voted (abstentions participate, and so do a paper ballot's invalid answers).
 - A decision on items 6–8 (`SPECIAL_ITEMS`) passes with at least 3/4 of the participating area
   AND of the participating owners agreeing; any other item with more than half of both.
 - An election (item 3): a candidate needs more than half of the participating owners and of
@@ -92,6 +92,7 @@ class Choice(StrEnum):
     AGREE = "agree"  # 同意
     DISAGREE = "disagree"  # 反对
     ABSTAIN = "abstain"  # 弃权
+    INVALID = "invalid"  # 无效 (paper, any matter): takes part as abstaining does (README)
 
 
 class MatterKind(StrEnum):
@@ -102,10 +103,9 @@ class MatterKind(StrEnum):
 
 @dataclass(frozen=True)
 class Matter:
-    """One matter of a vote (表决事项), numbered from 1, tallied on its own. `item`: the art. 278
-    item 1–9 (decisions and elections; elections are item 3; none for a poll). `seats`: how
-    many an election elects, or how many options a poll's ballot may choose (None: one).
-    `turnout`: a poll's minimum turnout, percent of the roll (None: no quorum)."""
+    """One matter of a vote (表决事项), numbered from 1, tallied on its own. `item`: art. 278's
+    item 1–9 (an election's is 3; a poll has none). `seats`: how many an election elects, or a
+    poll's ballot may choose (None: one). `turnout`: a poll's minimum, % of the roll (or None)."""
 
     number: int
     kind: MatterKind
@@ -168,8 +168,7 @@ class Bar:
 
     @property
     def of_needed(self) -> Fraction:
-        """How far along the figure is: 1 is exactly the threshold ("owners 61% of the 2/3
-        needed" is 61/100 here)."""
+        """How far along the figure is: 1 is exactly the threshold (61% of the 2/3 needed)."""
         return self.share / self.needed
 
 
@@ -221,6 +220,7 @@ class MatterResult:
     majority_area: Bar
     options: tuple[OptionResult, ...] = ()
     tie_at_last_seat: tuple[int, ...] = ()  # options tied for the last seat, none elected
+    invalid: Count = Count()  # a paper ballot's invalid answers (taking part)
 
     @property
     def number(self) -> int:
@@ -297,7 +297,7 @@ def matter_problem(matter: Matter) -> str | None:
 
 def selection_problem(matter: Matter, selection: object) -> str | None:
     """Why one ballot's selection does not fit the matter (a key of BALLOT_PROBLEMS), or None."""
-    if matter.kind is MatterKind.DECISION:
+    if matter.kind is MatterKind.DECISION or selection is Choice.INVALID:
         return None if isinstance(selection, Choice) else "not_a_choice"
     if not isinstance(selection, tuple) or not all(type(o) is int for o in selection):
         return "not_options"
@@ -364,11 +364,11 @@ def _matter_result(matter: Matter, owners_total: int, area_total: int, owners_vo
     needs = QUORUM if matter.turnout is None else Fraction(matter.turnout, 100)  # (a poll's)
     agree = counts[Choice.AGREE]
     result = MatterResult(
-        matter=matter, owners_total=owners_total, area_total=area_total,
-        owners_voted=owners_voted, area_voted=area_voted,
-        quorum_owners=Bar(owners_voted, owners_total, needs, True),
+        matter=matter, owners_total=owners_total, area_total=area_total, owners_voted=owners_voted,
+        area_voted=area_voted, quorum_owners=Bar(owners_voted, owners_total, needs, True),
         quorum_area=Bar(area_voted, area_total, needs, True),
         agree=agree, disagree=counts[Choice.DISAGREE], abstain=counts[Choice.ABSTAIN],
+        invalid=counts[Choice.INVALID],
         majority_owners=Bar(agree.owners, owners_voted, needed, inclusive),
         majority_area=Bar(agree.area, area_voted, needed, inclusive))
     if matter.kind is MatterKind.DECISION:
