@@ -5,6 +5,7 @@ streaming; a long read leaves the bot's loop free."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from pathlib import Path
 
 import aiosqlite
@@ -130,3 +131,47 @@ async def test_every_read_still_answers_when_none_finishes_in_time(db, trips, mo
         assert (await s.execute(text("SELECT v FROM t"))).scalars().all() == ["a"]
         assert await s.scalar(text("SELECT count(*) FROM t")) == 1
     assert trips == ["_run_statement", "_run_statement"]
+
+
+async def test_writers_take_turns_in_the_order_they_came(db, monkeypatch):
+    """Forty units of work write at once, each holding its transaction open across a pause:
+    each waits on the loop for the writer before it to commit (none is refused as locked,
+    none polls SQLite's lock in its busy handler) and they commit in the order they asked to
+    write; a writer that fails hands its turn on."""
+    from bot import sqlite_driver
+
+    asked: list[int] = []
+    committed: list[int] = []
+    who: contextvars.ContextVar[int] = contextvars.ContextVar("who")
+    enter = sqlite_driver.WriterQueue.enter
+
+    async def spied(self, timeout):
+        asked.append(who.get(-1))
+        return await enter(self, timeout)
+
+    monkeypatch.setattr(sqlite_driver.WriterQueue, "enter", spied)
+    async with db.session() as s:
+        await s.execute(text("INSERT INTO t (v) VALUES ('taken')"))
+        await s.commit()
+    asked.clear()
+
+    async def write(n: int) -> None:
+        who.set(n)
+        async with db.session() as s:
+            await s.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": f"w{n}"})
+            await asyncio.sleep(0)  # the others queue meanwhile
+            if n == 7:  # a unique value taken: rolled back, the next goes on
+                with pytest.raises(IntegrityError):
+                    await s.execute(text("INSERT INTO t (v) VALUES ('taken')"))
+                await s.rollback()
+                return
+            await s.execute(text("UPDATE t SET v = v || '!' WHERE v = :v"), {"v": f"w{n}"})
+            await s.commit()
+            committed.append(n)
+
+    await asyncio.gather(*(write(n) for n in range(40)))
+    assert sorted(asked) == list(range(40))  # each asked once, at its first write
+    assert committed == [n for n in asked if n != 7]
+    async with db.session() as s:
+        rows = set((await s.execute(text("SELECT v FROM t"))).scalars())
+    assert rows == {"taken"} | {f"w{n}!" for n in range(40) if n != 7}
