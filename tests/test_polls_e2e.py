@@ -23,36 +23,41 @@ from tests.test_votes_e2e import file_bytes
 
 COMMUNITY = "城东街道/阳光社区"
 B1 = COMMUNITY + "/第一网格/1栋"
-STAFF, ANN, AMY, BOB, EVE = 900, 1, 2, 3, 4
+STAFF, ANN, AMY, BOB, EVE, CAI = 900, 1, 2, 3, 4, 5
 WORDS = {
     "zh_CN": {"code": "zh-hans", "runs": "🗂 我发起的征询", "new": "➕ 新建征询",
               "grid": "第一网格", "all": "✅ 1栋全部", "options": "第 1 个选项", "done": "完成 ▶",
-              "preview": "预览", "publish": "📣 发布", "sent": "正在发送给 3 人",
+              "preview": "预览", "publish": "📣 发布", "sent": "正在发送给 4 人",
               "asked": "请点下面的选项", "send": "📨 提交我的回答", "counted": "您的回答已计入",
               "change": "✏️ 修改我的回答", "not_resident": "只有该处已审核通过的住户成员",
               "stale": "按钮已经失效", "open": "📋 打开征询", "close": "🔒 立即结束",
               "yes": "🔒 是的，立即结束", "closed": "已结束",
               "publish_result": "📢 向居民公布结果",
               "result": "结果", "chart": "📊 图表", "progress": "📊 进度",
-              "answered": "已作答：3 人中 2 人"},
+              "answered": "已作答：4 人中 2 人",
+              "too_long": "问题太长：最多 300 个字，这个有 301 个字",
+              "too_few": "征询至少需要 2 个选项", "late": "不再接受回答"},
     "en": {"code": "en", "runs": "🗂 Polls I run", "new": "➕ New poll", "grid": "第一网格",
            "all": "✅ All of 1栋", "options": "Send option 1", "done": "Done ▶",
-           "preview": "Preview", "publish": "📣 Publish", "sent": "on its way to 3 people",
+           "preview": "Preview", "publish": "📣 Publish", "sent": "on its way to 4 people",
            "asked": "Press your answer below", "send": "📨 Send my answer",
            "counted": "Your answer is counted", "change": "✏️ Change my answer",
            "not_resident": "only an approved member of a household",
            "stale": "no longer valid", "open": "📋 Open the poll", "close": "🔒 Close now",
            "yes": "🔒 Yes, close it now", "closed": "Closed", "publish_result":
            "📢 Publish the result to the residents", "result": "Result", "chart": "📊 Chart",
-           "progress": "📊 Progress", "answered": "Answered: 2 of 2 households"},
+           "progress": "📊 Progress", "answered": "Answered: 3 of 4 households",
+           "too_long": "The question is too long: at most 300 characters, and this one has 301",
+           "too_few": "A poll needs at least 2 options", "late": "it takes no more answers"},
 }
 
 
 async def setup(env, language: str) -> None:
     """Staff of 阳光社区; Ann (owner) and Amy (family) of 1栋1单元101, Bob the tenant of 102,
-    Eve of 2栋."""
+    Cai the owner of 1栋2单元101 and 102, Eve of 2栋."""
     code = WORDS[language]["code"]
-    for tid, name in ((STAFF, "Wang"), (ANN, "Ann"), (AMY, "Amy"), (BOB, "Bob"), (EVE, "Eve")):
+    for tid, name in ((STAFF, "Wang"), (ANN, "Ann"), (AMY, "Amy"), (BOB, "Bob"), (EVE, "Eve"),
+                      (CAI, "Cai")):
         await env.user(name, id=tid, language_code=code)
     async with env.db.session() as s:
         staff = await person(s, STAFF, "Director Wang", language=language, role=Role.STAFF,
@@ -60,6 +65,8 @@ async def setup(env, language: str) -> None:
         for tid, name, room, relation in ((ANN, "Ann", f"{B1}/1单元/101", Relation.OWNER),
                                           (AMY, "Amy", f"{B1}/1单元/101", Relation.FAMILY),
                                           (BOB, "Bob", f"{B1}/1单元/102", Relation.TENANT),
+                                          (CAI, "Cai", f"{B1}/2单元/101", Relation.OWNER),
+                                          (CAI, "Cai", f"{B1}/2单元/102", Relation.OWNER),
                                           (EVE, "Eve", COMMUNITY + "/第一网格/2栋/1单元/101",
                                            Relation.OWNER)):
             await resident(s, staff, tid, room, relation=relation, language=language,
@@ -75,12 +82,17 @@ async def write_poll(env, w: dict, question: str, options: list[str],
     picker = await env.tap_on(STAFF, w["new"], on=listed, button=w["grid"])
     picker = await env.tap_on(STAFF, w["grid"], on=picker, button="1栋")
     picker = await env.tap_on(STAFF, "1栋", on=picker, button=w["all"])
-    asked = await env.tap_on(STAFF, w["all"], on=picker, expect="300")
+    await env.tap_on(STAFF, w["all"], on=picker, expect="300")
+    await env.say(STAFF, "长" * 301, w["too_long"])  # refused, and asked again
     step = await env.say(STAFF, question, w["options"])
-    for option in options[:-1]:
+    step = await env.say(STAFF, options[0], None)
+    toast = await env.tap(STAFF, data=f"pw:od:{(await the_poll(env)).id}", forge=True,
+                          message_id=step["message_id"])
+    assert w["too_few"] in toast["text"]
+    for option in options[1:-1]:
         step = await env.say(STAFF, option, None)
     step = await env.say(STAFF, options[-1], None)
-    assert w["done"] in env.buttons(step), asked
+    assert w["done"] in env.buttons(step)
     preview = await env.tap_on(STAFF, w["done"], on=step, expect=w["preview"])
     for label in settings:
         preview = await env.tap_on(STAFF, label, on=preview, button=f"✓ {label}")
@@ -119,7 +131,7 @@ async def test_a_poll_written_answered_and_published_by_buttons(env, tmp_path, l
                                 ["🏠 Per household", "🕶 Anonymous", "☑️ Several options",
                                  "≥ 50%"])
     assert done
-    sent = {tid: await env.wait(tid, w["asked"], since=since) for tid in (ANN, AMY, BOB)}
+    sent = {tid: await env.wait(tid, w["asked"], since=since) for tid in (ANN, AMY, BOB, CAI)}
     poll = await the_poll(env)
     if language == "zh_CN":
         await answer(env, ANN, sent[ANN], ["1. 同意"], w)
@@ -133,6 +145,10 @@ async def test_a_poll_written_answered_and_published_by_buttons(env, tmp_path, l
         toast = await env.tap(AMY, "2. Sunday", message_id=sent[AMY]["message_id"])
         assert "cannot be changed" in toast["text"]
         await answer(env, BOB, sent[BOB], ["2. Sunday"], w)
+        # Cai has two homes in 1栋: the first press asks which one answers, then as anyone
+        which = await env.tap_on(CAI, "1. Saturday", on=sent[CAI], expect="For which home")
+        home = await env.tap_on(CAI, env.buttons(which)[0], on=which, button="1. Saturday")
+        await answer(env, CAI, home, ["1. Saturday"], w)
     # Eve (2栋) is not asked, and a forged press is refused: nothing written
     toast = await env.tap(EVE, data=f"pr:s:{poll.id}:0:1", forge=True)
     assert w["not_resident"] in toast["text"]
@@ -141,25 +157,29 @@ async def test_a_poll_written_answered_and_published_by_buttons(env, tmp_path, l
     assert w["stale"] in toast["text"]
     async with env.db.session() as s:
         kept = PollSecretAnswer if language == "en" else PollAnswer
-        assert await s.scalar(select(func.count()).select_from(kept)) == 2
+        assert await s.scalar(select(func.count()).select_from(kept)) == (
+            3 if language == "en" else 2)
 
     page = await env.tap_on(STAFF, w["open"], on=await env.wait(STAFF, w["sent"], since=0),
                             button=w["progress"])
     progress = await env.tap_on(STAFF, w["progress"], on=page, expect=w["answered"])
     ask = await env.tap_on(STAFF, w["close"], on=progress, button=w["yes"])
     closed = await env.tap_on(STAFF, w["yes"], on=ask, expect=w["closed"])
+    toast = await env.tap(CAI, data=f"pr:p:{poll.id}:0:1", forge=True,
+                          message_id=sent[CAI]["message_id"])
+    assert w["late"] in toast["text"]  # (a press on the poll as sent, once it has closed)
     since = env.mark()
-    await env.tap_on(STAFF, w["publish_result"], on=closed, expect="3")
+    await env.tap_on(STAFF, w["publish_result"], on=closed, expect=w["sent"])
     chart = await env.wait(STAFF, w["result"], since=since)
     assert png_size(await file_bytes(env, chart))[0] > 300
     result = await env.wait(BOB, w["result"], since=since)
     if language == "zh_CN":
-        assert "参与：3 人中 2 人（67%）" in result["text"]
+        assert "参与：4 人中 2 人（50%）" in result["text"]
         assert "1. 同意：2（100%）" in result["text"]
     else:
-        assert "Took part: 2 of 2 households (100%) — the minimum of 50% is reached ✓" in \
+        assert "Took part: 3 of 4 households (75%) — the minimum of 50% is reached ✓" in \
             result["text"]
-        assert "1. Saturday: 1 (50%)" in result["text"] and "2. Sunday: 1 (50%)" in \
+        assert "1. Saturday: 2 (67%)" in result["text"] and "2. Sunday: 1 (33%)" in \
             result["text"]
     since = env.mark()
     await env.tap(BOB, w["chart"], message_id=result["message_id"])

@@ -28,6 +28,7 @@ FEATURE = Feature(
     effects=polls.EFFECTS,
     waiting=waiting.waiting,
     menu=[MenuCommand("polls", N_("Resident polls: answer, or run one"), "resident", 47)],
-    menu_buttons=[MenuButton(N_("📊 Resident polls"), b.MyPolls(), "resident", 36)],
+    menu_buttons=[MenuButton(N_("📊 Resident polls"), b.MyPolls(), "resident", 35),
+                  MenuButton(N_("🗂 Run resident polls"), b.Polls(), "manager", 70)],
     cli=[CliCommand(exporting.add_cli)],
 )

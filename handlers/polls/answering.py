@@ -55,11 +55,17 @@ async def open_poll(call: Call[OpenPoll]) -> None:
             "🔒 This poll has closed. Its result is shown here once those who run it publish "
             "it.")))
     elif seen.household_id is None:
-        rows = [[(label, ForHome(poll.id, home))] for home, label in seen.homes]
-        await call.show(_("«{question}» takes one answer per household. For which home do you "
-                          "answer?", question=question(_, poll)), keyboard(*rows))
+        await pick_home(call, seen)
     else:
         await show_answer(call, seen)
+
+
+async def pick_home(call: Call[object], seen: Standing) -> None:
+    """Several homes under a household poll: for which one is this answer?"""
+    _, poll = call._, seen.poll
+    rows = [[(label, ForHome(poll.id, home))] for home, label in seen.homes]
+    await call.show(_("«{question}» takes one answer per household. For which home do you "
+                      "answer?", question=question(_, poll)), keyboard(*rows))
 
 
 async def for_home(call: Call[ForHome]) -> None:
@@ -104,6 +110,9 @@ async def pick(call: Call[Pick]) -> None:
     seen = await answering.choosing(call.session, poll_id=data.poll_id, person=call.me,
                                     household_id=data.home, language=_.language)
     _mask(call, seen)
+    if seen.household_id is None:  # (pressed on the poll as sent: which home first)
+        await pick_home(call, seen)
+        return
     await call.edit(poll_text(_, seen.poll, seen.where),
                     answer_keyboard(_, seen.poll, seen.household_id or 0, data.chosen))
 

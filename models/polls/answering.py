@@ -105,13 +105,11 @@ async def stand(session: AsyncSession, *, poll_id: int, person: Person, househol
 
 async def choosing(session: AsyncSession, *, poll_id: int, person: Person, household_id: int,
                    language: str = "zh_CN", now: dt.datetime | None = None) -> Standing:
-    """Where the person stands while ticking options: the poll open, their household known,
-    and an anonymous answer not given yet (it is final)."""
+    """Where the person stands while ticking options: the poll open, and an anonymous answer
+    not given yet (it is final). (`household_id` None: they must pick their home first.)"""
     standing = await stand(session, poll_id=poll_id, person=person, household_id=household_id,
                            language=language)
     require_open(standing.poll, now)
-    if standing.household_id is None:
-        raise StaleButton()
     if standing.poll.anonymous and standing.given:
         raise Conflict(ANONYMOUS_FINAL)
     return standing
