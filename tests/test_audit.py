@@ -91,6 +91,12 @@ UNAUDITED = {
     "models.votes.elections.set_candidate_photo", "models.votes.elections.drop_candidate",
     "models.votes.elections.set_seats", "models.votes.elections.election_page",
     "models.votes.elections.add_election",
+    # a resident poll's draft, seen by nobody else: starting, publishing and discarding it are
+    # audited
+    "models.polls.drafting.set_place", "models.polls.drafting.answer",
+    "models.polls.drafting.drop_option", "models.polls.drafting.options_done",
+    "models.polls.drafting.go_to", "models.polls.drafting.resume",
+    "models.polls.drafting.configure",
 }
 # Shared parts that take an actor's id to pass it on, not verbs: the feature's verb that calls
 # them audits (remind_non_signers, remind_unacknowledged …)
@@ -419,6 +425,52 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.pledges.drafting.cancel_draft", lambda w: pledge_draft(w)),
         ("models.pledges.drafting.cancel_draft", lambda w: pl.cancel_draft(w.s, **d(w))),
         *votes,
+        *poll_cases(),
+    ]
+
+
+def poll_cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
+    """A resident poll of 1栋 written, published, reminded, closed and its result published;
+    and a second draft discarded."""
+    from models.polls import closing as pc
+    from models.polls import drafting as pd
+    from models.polls import following as pf
+    from models.polls.tables import Step
+
+    q = lambda w: dict(poll_id=w.poll.id, author=w.staff)  # noqa: E731
+
+    async def start(w):
+        w.poll = await pd.start_draft(w.s, author=w.staff)
+        return w.poll
+
+    async def set_place(w):
+        return await pd.set_place(w.s, **q(w), place_id=(await place(w.s, B1)).id)
+
+    return [
+        ("models.polls.drafting.start_draft", start),
+        ("models.polls.drafting.set_place", set_place),
+        ("models.polls.drafting.answer", lambda w: pd.answer(
+            w.s, **q(w), step="question", text="自行车棚搬到北门好吗？")),
+        ("models.polls.drafting.answer", lambda w: pd.answer(
+            w.s, **q(w), step="options", text="好")),
+        ("models.polls.drafting.answer", lambda w: pd.answer(
+            w.s, **q(w), step="options", text="不好")),
+        ("models.polls.drafting.answer", lambda w: pd.answer(
+            w.s, **q(w), step="options", text="无所谓")),
+        ("models.polls.drafting.drop_option", lambda w: pd.drop_option(w.s, **q(w), number=3)),
+        ("models.polls.drafting.options_done", lambda w: pd.options_done(w.s, **q(w))),
+        ("models.polls.drafting.go_to", lambda w: pd.go_to(w.s, **q(w), step=Step.PREVIEW)),
+        ("models.polls.drafting.resume", lambda w: pd.resume(w.s, **q(w))),
+        ("models.polls.drafting.configure", lambda w: pd.configure(w.s, **q(w), close_in=7)),
+        ("models.polls.drafting.publish", lambda w: pd.publish(w.s, **q(w))),
+        ("models.polls.following.remind", lambda w: pf.remind(w.s, poll_id=w.poll.id,
+                                                              by=w.staff)),
+        ("models.polls.closing.close_now", lambda w: pc.close_now(w.s, poll_id=w.poll.id,
+                                                                  by=w.staff)),
+        ("models.polls.closing.publish_result", lambda w: pc.publish_result(
+            w.s, poll_id=w.poll.id, by=w.staff)),
+        ("models.polls.drafting.start_draft", start),
+        ("models.polls.drafting.discard", lambda w: pd.discard(w.s, **q(w))),
     ]
 
 
