@@ -102,8 +102,8 @@ def _read_here(connection: aiosqlite.Connection, operation: str, parameters: Any
 
 class WriterQueue:
     """One writer at a time per database and event loop, in arrival order (see the module
-    docstring): `enter` before a statement that begins a write transaction, `leave` once it
-    has ended."""
+    docstring): `enter` before a statement that begins a write transaction; the connection
+    releases the turn (`OneTripConnection.end_turn`) once the transaction has ended."""
 
     def __init__(self) -> None:
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
