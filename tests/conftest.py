@@ -3,12 +3,21 @@ and people to act as.
 
 Every test that takes `db` runs twice, once per backend. PostgreSQL isolation is a schema of
 its own per test (search_path), dropped afterwards; SQLite is a file in the test's tmp dir.
+
+Both are made fast, since over a thousand tests each make one: a SQLite database is a copy of
+a file each test process made once with every table (and, for a test that asks for `places`,
+the sample community); a PostgreSQL schema gets every table from one script of the DDL that
+`Base.metadata.create_all` would send, in one round trip instead of one per table, index and
+existence check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +25,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import create_mock_engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
@@ -64,12 +74,57 @@ async def db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         await _pg_exec(f"DROP SCHEMA {schema} CASCADE")
 
 
+@functools.cache
+def _pg_schema_script() -> str:
+    """Every statement `Base.metadata.create_all` sends to an empty PostgreSQL schema, as one
+    script (types, tables, indexes, in its order)."""
+    statements: list[str] = []
+    engine = create_mock_engine(
+        "postgresql+asyncpg://",
+        lambda sql, *a, **k: statements.append(str(sql.compile(dialect=engine.dialect))))
+    Base.metadata.create_all(engine, checkfirst=False)
+    return ";\n".join(statement.strip() for statement in statements) + ";"
+
+
+_SQLITE_TEMPLATES: dict[bool, Path] = {}  # with the sample community or not → a file to copy
+
+
+async def _sqlite_template(with_places: bool) -> Path:
+    """A SQLite file with every table (and the sample community), made once per process."""
+    template = _SQLITE_TEMPLATES.get(with_places)
+    if template is None:
+        template = Path(tempfile.mkdtemp(prefix="linli-template-")) / "linli.sqlite"
+        database = Database(f"sqlite+aiosqlite:///{template}")
+        try:
+            async with database.engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            if with_places:
+                async with database.session() as s:
+                    await import_csv(s, SAMPLE_CSV.read_text(encoding="utf-8"))
+        finally:
+            await database.dispose()  # the last connection closing folds the WAL into the file
+        assert not template.with_name("linli.sqlite-wal").exists()
+        _SQLITE_TEMPLATES[with_places] = template
+    return template
+
+
 @pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    """A database with every table, empty."""
-    database = Database(db_url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+async def db(db_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    """A database with every table, empty (but for the sample community when the test also
+    asks for `places`, which then finds it there)."""
+    with_places = "places" in request.fixturenames
+    if db_url.startswith("sqlite"):
+        shutil.copyfile(await _sqlite_template(with_places), db_url.split("///", 1)[1])
+        database = Database(db_url)
+    else:
+        database = Database(db_url)
+        async with database.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.execute(_pg_schema_script())  # type: ignore[union-attr]
+        if with_places:
+            async with database.session() as s:
+                await import_csv(s, SAMPLE_CSV.read_text(encoding="utf-8"))
+    database.sample_community = with_places  # type: ignore[attr-defined]
     try:
         yield database
     finally:
@@ -84,9 +139,9 @@ async def session(db: Database) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 async def places(db: Database) -> None:
-    """The sample community: 城东街道 / 阳光社区 (3 buildings, 60 rooms) and 桂花社区."""
-    async with db.session() as s:
-        await import_csv(s, SAMPLE_CSV.read_text(encoding="utf-8"))
+    """The sample community: 城东街道 / 阳光社区 (3 buildings, 60 rooms) and 桂花社区 (`db`
+    makes it, as a test that asks for both finds it)."""
+    assert db.sample_community  # type: ignore[attr-defined]
 
 
 async def place(session: AsyncSession, path: str) -> Place:
