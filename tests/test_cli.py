@@ -1,23 +1,13 @@
-"""The `linli` command as an administrator types it, in a real subprocess."""
+"""The `linli` command as an administrator types it (tests/commands.py: in this process, and
+in a real one where the exit code and stderr of a process are the point)."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 import pytest
 
 from bot.cli import main
+from tests.commands import linli, linli_process
 from tests.conftest import SAMPLE_CSV
-
-
-def linli(*args: str, url: str, env: dict[str, str] | None = None,
-          ) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
-    environment |= {"LINLI_DATABASE_URL": url, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
-                          text=True, env=environment, timeout=120)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +26,7 @@ def test_every_command_has_help(command, capsys):
 
 
 def test_admin_workflow(db_url, tmp_path):
-    out = linli("import", "places", str(SAMPLE_CSV), url=db_url)
+    out = linli_process("import", "places", str(SAMPLE_CSV), url=db_url)
     assert out.returncode == 1 and "linli db upgrade" in out.stderr
     assert "Traceback" not in out.stderr
 
@@ -91,15 +81,15 @@ def test_bad_file_is_reported_by_line(tmp_path):
 )
 def test_run_without_a_good_token_says_what_to_do(tmp_path, token, words):
     env = {"LINLI_BOT_TOKEN": token} if token else {}
-    result = linli("run", url=f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}", env=env)
+    result = linli_process("run", url=f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}", env=env)
     assert result.returncode == 1
     assert words in result.stderr and "linli sandbox" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_bad_setting_is_one_line(tmp_path):
-    result = linli("db", "upgrade", url=f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}",
-                   env={"LINLI_TIMEZONE": "Mars/Olympus"})
+    result = linli_process("db", "upgrade", url=f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}",
+                           env={"LINLI_TIMEZONE": "Mars/Olympus"})
     assert result.returncode == 1 and "LINLI_TIMEZONE" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -121,8 +111,8 @@ def test_staff_seat_an_estates_committee(db_url):
     assert "preparatory" in listed and "777" in listed and "刘筹备" in listed
     assert garden in listed and "778" not in listed
     assert "778" in linli("admin", "committee", "list", url=db_url).stdout
-    missing = linli("admin", "committee", "grant", "--telegram-id", "777", "--estate",
-                    "城东街道/阳光社区/没有小区", url=db_url)
+    missing = linli_process("admin", "committee", "grant", "--telegram-id", "777", "--estate",
+                            "城东街道/阳光社区/没有小区", url=db_url)
     assert missing.returncode == 1 and "No estate named" in missing.stderr
     assert "Traceback" not in missing.stderr
     vague = linli("admin", "committee", "list", "--estate", "阳光花园", url=db_url)

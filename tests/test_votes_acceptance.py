@@ -14,9 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select, update
@@ -47,6 +44,7 @@ from models.votes.tables import (
     VoteMatter,
     VoteStatus,
 )
+from tests.commands import linli
 from tests.conftest import COMMUNITY, person, place, resident
 from tests.test_votes_service import (  # noqa: F401  (estate: a fixture)
     B1,
@@ -456,13 +454,6 @@ async def at_head(db) -> None:
 
     async with db.engine.begin() as connection:
         await connection.run_sync(stamp)
-
-
-def linli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
-                          text=True, env={**environment, "LINLI_DATABASE_URL": url},
-                          timeout=120)
 
 
 async def test_the_commands_export_and_recount_to_the_bots_own_result(db, db_url, session,
