@@ -38,6 +38,8 @@ from models.place_import import import_csv
 from models.places import Place, find_by_names
 from tests.botenv import BotEnv, running_bot
 
+pytest_plugins = ["tests.hangs"]
+
 PG_URL = os.environ.get("LINLI_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SAMPLE_CSV = Path(__file__).parent.parent / "bot" / "data" / "sample_places.csv"
 BACKENDS = ["sqlite", "pg"]
