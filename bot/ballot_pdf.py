@@ -128,20 +128,20 @@ def _lines(both: Both, vote: Printable, owner: PrintedOwner) -> list[Line]:
     return lines
 
 
-def _fitted(lines: list[Line]) -> tuple[list[Line], float]:
+def fitted(lines: list[Line]) -> tuple[list[Line], float]:
     """The lines wrapped to the page, and the scale that fits them above BOTTOM."""
     scale = 1.0
     while True:
         out = [(part, size * scale, kind) for text, size, kind in lines
                for part in (wrap(text, int(COLUMNS * 10 / (size * scale)))
                             if kind in ("text", "heading") else [text])]
-        height = sum(_step(size) for _text, size, _kind in out)
+        height = sum(step(size) for _text, size, _kind in out)
         if height <= TOP - BOTTOM or scale <= 0.55:
             return out, scale
         scale *= 0.92
 
 
-def _step(size: float) -> float:
+def step(size: float) -> float:
     """A line's height in figure units."""
     return size / 72 / A4[1] * 1.5
 
@@ -162,11 +162,11 @@ def page(vote: Printable, owner: PrintedOwner, bot_username: str, tz: dt.tzinfo,
     def text(x: float, y: float, line: str, size: float, **style: object) -> None:
         figure.text(x, y, line, fontsize=size, va="top", family=fonts, **style)
 
-    lines, scale = _fitted(_lines(both, vote, owner))
+    lines, scale = fitted(_lines(both, vote, owner))
     y = TOP
     for line, size, kind in lines:
         if kind == "rule":
-            figure.add_artist(Rectangle((LEFT, y - _step(size) / 2), RIGHT - LEFT, 0.0008,
+            figure.add_artist(Rectangle((LEFT, y - step(size) / 2), RIGHT - LEFT, 0.0008,
                                         transform=figure.transFigure, color="#555555"))
         elif kind == "boxes":
             for n, label in enumerate(line.split("\t")):
@@ -175,7 +175,7 @@ def page(vote: Printable, owner: PrintedOwner, bot_username: str, tz: dt.tzinfo,
                 text(x + size * 1.3 / 72 / A4[0], y, label, size)
         elif line:
             text(LEFT, y, line, size, color="black" if kind == "heading" else "#222222")
-        y -= _step(size)
+        y -= step(size)
     _foot(figure, text, both, vote, owner, bot_username)
     return figure
 
@@ -187,7 +187,7 @@ def _foot(figure: Figure, text: Callable[..., object], both: Both, vote: Printab
     y = BOTTOM - 0.005
     for line in [part for paragraph in rules.split("\n") for part in wrap(paragraph, 98)]:
         text(LEFT, y, line, 7.5, color="#333333")
-        y -= _step(7.5)
+        y -= step(7.5)
     y -= 0.012
     text(LEFT, y, both(N_("Owner's signature:")) + " " + "_" * 26, 11)
     text(LEFT, y - 0.035, both(N_("Date:")) + " " + "_" * 16, 11)

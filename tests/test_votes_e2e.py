@@ -267,6 +267,13 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     assert sorted(r[3:] for r in rows[1:]) == [["agree", "agree"], ["agree", "agree"],
                                                ["agree", "disagree"]]
 
+    # the results poster to put up in the estate, with the link its QR code carries
+    since = env.mark()
+    await env.tap(ZHANG, "🖨 Results poster (PDF)", message_id=published["message_id"])
+    sent = await env.wait(ZHANG, "Results poster of «2027 owners' assembly»", since=since)
+    assert f"start=vote_{(await the_vote(env)).id}" in sent["caption"]
+    assert (await file_bytes(env, sent)).startswith(b"%PDF")
+
     # the exported files recount to exactly what the bot counted
     async with env.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Ballot)) == 3

@@ -199,12 +199,12 @@ async def close_vote_too_early(session, vote):
 
 def test_a_page_fits_many_matters():
     """Twelve matters (the most a vote has) still end above the signature."""
-    from bot.ballot_pdf import BOTTOM, Both, _fitted, _lines
+    from bot.ballot_pdf import BOTTOM, Both, _lines, fitted
 
     vote = printing.Printable(1, "标题", None, "阳光花园", None, None, None, False, tuple(
         printing.PrintedMatter(n, "decision", 4, "事项" * 20, "matter " * 12, None, ())
         for n in range(1, 13)), ())
     owner = printing.PrintedOwner("A" * 16, (printing.Home("1栋 1单元 101", "1栋", 8950),), ())
-    lines, scale = _fitted(_lines(Both(TZ), vote, owner))
+    lines, scale = fitted(_lines(Both(TZ), vote, owner))
     assert scale < 1 and sum(size / 72 / 11.69 * 1.5 for _t, size, _k in lines) <= 0.955 - BOTTOM
     assert replace(owner, names=("张",)).names == ("张",)

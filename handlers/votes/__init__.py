@@ -9,8 +9,9 @@ cancelling, the chart and the exports). `rendering` is how votes read, in chats 
 outbox; `buttons` are their codecs. The verbs are in models/votes/.
 
 `linli votes` is one parser that each action adds itself to (CLI_ACTIONS): `recount`
-(handlers/votes/recount.py), `export` (handlers/votes/exporting.py) and `ballots`, the
-printable ballots (handlers/votes/printing.py, also the convenors' button).
+(handlers/votes/recount.py), `export` (handlers/votes/exporting.py), `ballots`, the
+printable ballots, and `poster`, the results poster (handlers/votes/printing.py, also the
+convenors' buttons).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ FEATURE = Feature(
         *[On(codec, handler) for codec, handler in drafting.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in following.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in receipts.BUTTONS.items()],
-        On(b.PrintBallots, printing.ballots),
+        On(b.PrintBallots, printing.ballots), On(b.ResultPoster, printing.result_poster),
         *[On(codec, handler) for codec, handler in officers.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in paper.BUTTONS.items()],
     ],

@@ -259,6 +259,12 @@ class PrintBallots(ButtonData, prefix="vc:pb"):
     building_id: int
 
 
+class ResultPoster(ButtonData, prefix="vc:rp"):
+    """The results poster (A4 PDF, Chinese and English) to put up once published."""
+
+    vote_id: int
+
+
 class Officers(ButtonData, prefix="vc:of"):
     """Who may enter the vote's paper and on-site ballots: the candidates, a page at a time."""
 

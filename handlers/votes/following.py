@@ -31,6 +31,7 @@ from handlers.votes.buttons import (
     Progress,
     ProgressIn,
     Remind,
+    ResultPoster,
 )
 from handlers.votes.drafting import show_draft, show_preview
 from handlers.votes.rendering import (
@@ -49,6 +50,7 @@ from models.errors import Conflict, StaleButton
 from models.places import PlaceKind, get_place
 from models.telegram_limits import CAPTION, button_label, fit_lines, shorten
 from models.votes import closing, core, dialogs, following, paper, reading, tally
+from models.votes.poster import vote_link
 from models.votes.selections import is_invalid
 from models.votes.tables import Vote, VoteMatter, VoteStatus
 
@@ -74,6 +76,8 @@ def manage_rows(_: Translator, vote: Vote) -> list[list[tuple[str, ButtonData]]]
     if status in (VoteStatus.COUNTED, VoteStatus.PUBLISHED):
         rows.append([(_("📊 Chart"), Chart(vid)), (_("⬇ CSV"), Export(vid, "csv")),
                      (_("⬇ XLSX"), Export(vid, "xlsx"))])
+    if status == VoteStatus.PUBLISHED:
+        rows.append([(_("🖨 Results poster (PDF)"), ResultPoster(vid))])
     if status in (VoteStatus.ANNOUNCED, VoteStatus.OPEN):
         rows.append([(_("🖨 Printable announcement (PDF)"), Printable(vid)),
                      (_("🖨 Paper ballots (PDF)"), PrintBallots(vid, 0))])
@@ -357,7 +361,7 @@ async def printable(call: Call[Printable]) -> None:
                           "until voting closes."))
     from bot.announcement import announced, announcement_pdf  # (matplotlib, as for charts)
 
-    link = f"https://t.me/{call.context.bot.username}?start=vote_{view.vote.id}"
+    link = vote_link(call.context.bot.username, view.vote.id)
     pdf = announcement_pdf(await announced(call.session, view.vote, link), call.tz)
     await call.send_document(pdf, f"vote-{view.vote.id}-announcement.pdf", shorten(
         _("Announcement of «{title}», to print and post: {link}",

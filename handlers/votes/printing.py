@@ -19,11 +19,11 @@ from bot.cli import Fail, load_settings, progress_bar, with_db
 from bot.config import Settings
 from bot.db import Database
 from bot.feature import Call
-from handlers.votes.buttons import Manage, PrintBallots
+from handlers.votes.buttons import Manage, PrintBallots, ResultPoster
 from handlers.votes.rendering import title
 from models.errors import DomainError
 from models.telegram_limits import CAPTION, button_label, shorten
-from models.votes import printing
+from models.votes import poster, printing
 
 IN_CHAT = 300  # owners whose ballots are drawn at once for the chat (a page takes ~0.2 s)
 
@@ -51,6 +51,22 @@ async def ballots(call: Call[PrintBallots]) -> None:
         "Ballots of «{title}» to print: {count} pages, one per owner. Officers the convenors "
         "authorise enter them by scanning each ballot's QR code.",
         title=vote.title_for(_.language), count=len(printed.owners)), CAPTION))
+
+
+async def result_poster(call: Call[ResultPoster]) -> None:
+    """The results poster of a published vote, as an A4 PDF (a page in Chinese, one in
+    English) to put up in the estate."""
+    _ = call._
+    link = poster.vote_link(call.context.bot.username, call.data.vote_id)
+    posted = await poster.posted(call.session, vote_id=call.data.vote_id, author=call.actor,
+                                 link=link)
+    from bot.result_poster import poster_pdf  # (matplotlib: loaded when first drawn)
+
+    pdf = await asyncio.to_thread(poster_pdf, posted, call.tz)
+    title_shown = (posted.title_en or posted.title) if _.language == "en" else posted.title
+    await call.send_document(pdf, f"vote-{posted.vote_id}-result.pdf", shorten(_(
+        "Results poster of «{title}», to print and put up in the estate: {link}",
+        title=title_shown, link=link), CAPTION))
 
 
 # --- `linli votes ballots VOTE FILE` -----------------------------------------------------------
@@ -119,3 +135,47 @@ def add(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--building", metavar="PLACE_ID", type=int,
                    help="only the owners whose first home is in this building (its place id)")
     p.set_defaults(func=cmd_ballots)
+    p = actions.add_parser(
+        "poster", help="write a published vote's results poster (PDF) to put up in the estate",
+        description="Write the results poster of vote VOTE into FILE (PDF, A4, a page in "
+                    "Chinese and one in English): each matter's outcome with the owners and "
+                    "area against the art. 278 thresholds, the elected candidates, the "
+                    "ballots online, on paper and on site, the turnout, the scrutineers who "
+                    "confirmed the count, and a QR code that opens the vote in the bot. Once "
+                    "the result is published.")
+    p.add_argument("vote", metavar="VOTE", type=int, help="the vote's number")
+    p.add_argument("file", metavar="FILE", help="the PDF file to write")
+    p.add_argument("--bot", metavar="USERNAME",
+                   help="the bot's username for the QR code's link (default: asked of "
+                        "Telegram with LINLI_BOT_TOKEN)")
+    p.set_defaults(func=cmd_poster)
+
+
+async def write_poster(db: Database, vote_id: int, file: Path, username: str,
+                       tz: dt.tzinfo) -> str:
+    """Write vote `vote_id`'s results poster into `file`: the vote's title."""
+    async with db.session() as session:
+        try:
+            posted = await poster.posted(session, vote_id=vote_id, author=None,
+                                         link=poster.vote_link(username, vote_id))
+        except DomainError as error:
+            raise Fail(f"Vote {vote_id}: {error}") from None
+    from bot.result_poster import poster_pdf
+
+    pdf = await asyncio.to_thread(poster_pdf, posted, tz)
+    await asyncio.to_thread(file.write_bytes, pdf)
+    return posted.title
+
+
+def cmd_poster(args: argparse.Namespace) -> None:
+    file = Path(args.file)
+    if file.is_dir():
+        raise Fail(f"{file} is a folder: give the PDF file to write.")
+    settings = load_settings()
+
+    async def work(db: Database) -> str:
+        username = await bot_username(settings, args.bot)
+        return await write_poster(db, args.vote, file, username, settings.tz)
+
+    title = asyncio.run(with_db(settings, work))
+    print(f"Wrote the results poster of vote {args.vote} «{title}» (two A4 pages) to {file}.")

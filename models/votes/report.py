@@ -88,7 +88,7 @@ def _matter_table(r: MatterResult, _: Translate) -> str:
     numbers = {1, 2, 4, 5}  # right-aligned: counts, areas, shares
     if poll and not r.area_total:  # a resident poll counts people or households, no area
         rows, numbers = [(*row[:4], row[7]) for row in rows], {1, 2}
-    lines = [_heading(r, _), *_aligned(rows, numbers)]
+    lines = [matter_heading(r, _), *_aligned(rows, numbers)]
     if r.tie_at_last_seat:
         names = ", ".join(r.matter.options[o - 1] for o in r.tie_at_last_seat)
         lines.append(_("Tied for the last seat, so none of them is elected (a run-off is "
@@ -96,7 +96,7 @@ def _matter_table(r: MatterResult, _: Translate) -> str:
     return "\n".join(lines)
 
 
-def _heading(r: MatterResult, _: Translate) -> str:
+def matter_heading(r: MatterResult, _: Translate) -> str:
     kind = r.matter.kind
     what = (_("Matter {number}: art. 278 item {item}", number=r.number, item=r.matter.item)
             if kind is MatterKind.DECISION else
