@@ -7,6 +7,8 @@ receipts with the check of a code."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select, text
@@ -51,6 +53,77 @@ from tests.test_votes_service import (  # noqa: F401  (estate: a fixture)
 
 pytestmark = pytest.mark.usefixtures("places")
 CODE = re.compile(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{12}")
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Where a kind of secret answer is kept: the answers' table (one row per key) and their
+    choices' table, each exactly with these columns; the marks' table (who has voted); the
+    parent whose rows they belong to (`of`, the column naming it); the only tables the
+    answers' foreign keys may name."""
+
+    answers: str
+    choices: str
+    marks: str
+    of: str
+    columns: dict[str, set[str]]
+    may_name: tuple[str, ...]
+
+
+VOTE_SECRET = Kept("vote_secret_ballot", "vote_secret_choice", "vote_secret_voter", "vote_id",
+                   {"vote_secret_voter": {"vote_id", "owner_id"},
+                    "vote_secret_ballot": {"vote_id", "receipt", "area", "channel"},
+                    "vote_secret_choice": {"vote_id", "matter", "value", "receipt"}},
+                   ("vote", "vote_secret_ballot"))
+POLL_SECRET = Kept("poll_secret_answer", "poll_secret_choice", "poll_voter", "poll_id",
+                   {"poll_voter": {"poll_id", "voter", "person_id", "household_id"},
+                    "poll_secret_answer": {"poll_id", "key"},
+                    "poll_secret_choice": {"poll_id", "option", "key"}},
+                   ("poll", "poll_secret_answer"))
+
+
+async def nothing_joins_a_ballot_to_its_voter(session, kept: Kept, parent_id: int,
+                                              codes: Collection[str], *, settled: bool) -> None:
+    """The secrecy check (the test below, and the state machines of tests/
+    test_votes_property.py): the marks say who has voted and nothing else; the answers hold
+    their choices (and a ballot's area and channel) under a random key and nothing else — no
+    voter, time or row number, no foreign key to the roll or a person; the keys are found in no
+    other table (audit log, outbox, roll …); and the answers are stored in the order of their
+    keys, not of the casting — on SQLite always (WITHOUT ROWID), on PostgreSQL once voting has
+    closed (`settled`: the closing rewrites them in key order)."""
+    columns = {t: {c.name for c in Base.metadata.tables[t].columns} for t in kept.columns}
+    assert columns == kept.columns
+    for name in (kept.answers, kept.choices):
+        assert all(fk.column.table.name in kept.may_name
+                   for fk in Base.metadata.tables[name].foreign_keys)  # never a roll, a person
+    assert len(set(codes)) == len(codes)
+    for table in Base.metadata.sorted_tables:
+        if table.name in (kept.answers, kept.choices):
+            continue
+        dump = " ".join(str(row) for row in await session.execute(select(table)))
+        assert not any(code in dump for code in codes), table.name
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and not settled:
+        return
+    for name in (kept.answers, kept.choices, kept.marks):
+        table = Base.metadata.tables[name]
+        key = ", ".join(c.name for c in table.primary_key.columns)
+        where = f"WHERE {kept.of} = {int(parent_id)}"
+        if dialect == "sqlite":  # its own B-tree's scan (the primary key's), no row numbers
+            sql = f"SELECT {key} FROM {name} INDEXED BY sqlite_autoindex_{name}_1 {where}"
+            made = await session.scalar(text(
+                f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{name}'"))
+            assert "WITHOUT ROWID" in made.upper(), name
+        elif name == kept.marks:
+            continue  # (PostgreSQL: the marks are the roll's, written as owners vote)
+        else:  # the heap's physical order
+            sql = f"SELECT {key} FROM {name} {where} ORDER BY ctid"
+        rows = [tuple(r) for r in await session.execute(text(sql))]
+        assert rows == sorted(rows), name
+    stored = set(await session.scalars(text(
+        f"SELECT {'receipt' if kept is VOTE_SECRET else 'key'} FROM {kept.answers} "
+        f"WHERE {kept.of} = {int(parent_id)}")))
+    assert stored == set(codes)
 
 
 async def secret_election(session, estate) -> Vote:  # noqa: F811
@@ -142,58 +215,30 @@ async def test_nothing_joins_a_secret_ballot_to_its_voter(session, estate):  # n
     assert [v.id for v in await reading.to_vote(session, people[0])] == []
 
     # the roll: who voted, nothing else; the ballots: choices and area under the code
-    columns = {t: {c.name for c in Base.metadata.tables[t].columns}
-               for t in ("vote_secret_voter", "vote_secret_ballot", "vote_secret_choice")}
-    assert columns == {"vote_secret_voter": {"vote_id", "owner_id"},
-                       "vote_secret_ballot": {"vote_id", "receipt", "area", "channel"},
-                       "vote_secret_choice": {"vote_id", "matter", "value", "receipt"}}
-    for name in ("vote_secret_ballot", "vote_secret_choice"):
-        table = Base.metadata.tables[name]
-        assert all(fk.column.table.name in ("vote", "vote_secret_ballot")
-                   for fk in table.foreign_keys)  # never the roll, nor a person
+    await nothing_joins_a_ballot_to_its_voter(session, VOTE_SECRET, vote.id, cast,
+                                              settled=False)
+    if session.get_bind().dialect.name == "sqlite":  # (twelve codes cast in key order: 1/12!)
+        assert list(await session.scalars(text(
+            "SELECT receipt FROM vote_secret_ballot"
+            " INDEXED BY sqlite_autoindex_vote_secret_ballot_1"))) == sorted(cast) != cast
     voters = set(await session.scalars(select(SecretVoter.owner_id)))
     areas = {o.id: o.area for o in await session.scalars(select(RollOwner))}
     stored = {b.receipt: b.area for b in await session.scalars(select(SecretBallot))}
     assert sorted(stored) == sorted(cast) and len(voters) == 12
     assert sorted(stored.values()) == sorted(areas[o] for o in voters)
     assert all(b.channel == "online" for b in await session.scalars(select(SecretBallot)))
-    # the codes are nowhere but in the ballots: not in the audit log, the outbox, the roll …
-    for table in Base.metadata.sorted_tables:
-        if table.name in ("vote_secret_ballot", "vote_secret_choice"):
-            continue
-        dump = " ".join(str(row) for row in await session.execute(select(table)))
-        assert not any(code in dump for code in cast), table.name
     [entry] = (await session.scalars(select(AuditEntry).where(
         AuditEntry.action == "vote.ballot", AuditEntry.actor_id == people[0].id))).all()
     assert entry.detail == {"owner": entry.detail["owner"], "secret": True, "channel": "online"}
 
-    # storage order: by code, not by casting
-    dialect = session.get_bind().dialect.name
-    def stored(columns: str, table: str) -> str:
-        """The rows as stored: SQLite's scan of the table's own B-tree (its primary key, not
-        a covering index), PostgreSQL's physical order."""
-        if dialect == "sqlite":
-            return f"SELECT {columns} FROM {table} INDEXED BY sqlite_autoindex_{table}_1"
-        return f"SELECT {columns} FROM {table} ORDER BY ctid"
-
-    in_storage = list(await session.scalars(text(stored("receipt", "vote_secret_ballot"))))
-    if dialect == "postgresql":  # the heap keeps the order written until the closing
-        assert in_storage == cast
-    else:
-        assert in_storage == sorted(cast) != cast
-    if dialect == "sqlite":  # the marks: in the roll's order
-        marks = list(await session.scalars(text(stored("owner_id", "vote_secret_voter"))))
-        assert marks == sorted(marks)
+    # storage order: by code, not by casting (on PostgreSQL the heap keeps the order written
+    # until the closing rewrites it)
+    if session.get_bind().dialect.name == "postgresql":
+        assert list(await session.scalars(text(
+            "SELECT receipt FROM vote_secret_ballot ORDER BY ctid"))) == cast
     await close(session, vote)
-    assert list(await session.scalars(text(stored("receipt", "vote_secret_ballot")))) == sorted(
-        cast)
-    choices = list(await session.execute(text(stored("matter, value, receipt",
-                                                     "vote_secret_choice"))))
-    assert choices == sorted(choices, key=lambda r: (r[0], r[1], r[2]))
-    if dialect == "sqlite":
-        for name in ("vote_secret_ballot", "vote_secret_choice", "vote_secret_voter"):
-            with pytest.raises(Exception, match="rowid"):  # WITHOUT ROWID: no row numbers
-                await session.execute(text(f"SELECT rowid FROM {name}"))
+    await nothing_joins_a_ballot_to_its_voter(session, VOTE_SECRET, vote.id, cast,
+                                              settled=True)
 
 
 async def test_the_tally_the_files_and_the_published_receipts(
