@@ -156,10 +156,12 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
 
     from models.schedule import DueItem
     from models.votes import (
+        assisted,
         closing,
         dialogs,
         elections,
         following,
+        knocks,
         lifecycle,
         officers,
         paper,
@@ -207,6 +209,11 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
             RollOwner.vote_id == w.vote.id, RollOwner.id != w.entry.owner.id).limit(1))
         return await paper.record_unsigned(w.s, vote_id=w.vote.id, owner_id=other, by=w.staff,
                                            channel="paper", now=during(w))
+
+    async def knock_door(w):
+        home = (await place(w.s, B1 + "/1单元/102")).id
+        w.door = await knocks.door(w.s, vote_id=w.vote.id, household_id=home, by=w.staff)
+        return w.door
 
     v = lambda w: dict(vote_id=w.vote.id, author=w.staff)  # noqa: E731
     votes = [
@@ -297,6 +304,33 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
             w.s, vote_id=w.vote.id, owner_id=w.entry.owner.id, by=w.staff, channel="paper",
             answers={1: "agree", 2: (1,)}, now=during(w))),
         ("models.votes.paper.record_unsigned", paper_unsigned),
+        # the staff member knocks on the neighbour's door, and helps them vote with a proxy
+        ("models.votes.knocks.door", knock_door),
+        ("models.votes.knocks.knock_paths", lambda w: knocks.knock_paths(w.s, w.vote, w.staff)),
+        ("models.votes.knocks.require_over_home", lambda w: knocks.require_over_home(
+            w.s, w.staff, w.door.entry.owner)),
+        ("models.votes.knocks.votes_to_knock", lambda w: knocks.votes_to_knock(w.s, w.staff)),
+        ("models.votes.knocks.buildings", lambda w: knocks.buildings(
+            w.s, vote_id=w.vote.id, by=w.staff)),
+        ("models.votes.knocks.building_list", lambda w: knocks.building_list(
+            w.s, vote_id=w.vote.id, building_id=0, by=w.staff)),
+        ("models.votes.knocks.set_state", lambda w: knocks.set_state(
+            w.s, vote_id=w.vote.id, household_id=w.door.household_id, state="refused",
+            by=w.staff)),
+        ("models.votes.knocks.table", lambda w: knocks.table(
+            w.s, vote_id=w.vote.id, building_id=0, by=w.staff)),
+        ("models.votes.assisted.start", lambda w: assisted.start(
+            w.s, vote_id=w.vote.id, household_id=w.door.household_id, by=w.staff,
+            language="zh_CN", now=during(w))),
+        ("models.votes.assisted.take_proxy", lambda w: assisted.take_proxy(
+            w.s, owner_id=w.door.entry.owner.id, file_id="proxy", by=w.staff,
+            language="zh_CN", now=during(w))),
+        ("models.votes.assisted.entry", lambda w: assisted.entry(
+            w.s, vote_id=w.vote.id, owner_id=w.door.entry.owner.id, by=w.staff,
+            language="zh_CN", now=during(w))),
+        ("models.votes.assisted.record", lambda w: assisted.record(
+            w.s, vote_id=w.vote.id, owner_id=w.door.entry.owner.id, by=w.staff,
+            answers={1: "agree", 2: (1,)}, now=during(w))),
         ("models.votes.officers.revoke", lambda w: officers.revoke(
             w.s, **v(w), person_id=w.staff.id)),
         ("models.votes.closing.extend", lambda w: closing.extend(
@@ -507,4 +541,5 @@ async def test_every_verb_that_changes_state_writes_an_audit_row(db, session):
     assert {"membership.approve", "group.bind", "notice.confirm", "pledge.publish",
             "pledge.sign_assisted", "pledge.add_language", "pledge.close", "tag.set",
             "committee.grant", "committee.revoke", "vote.create", "vote.announce",
-            "vote.remind", "vote.extend", "vote.cancel"} <= actions
+            "vote.remind", "vote.extend", "vote.cancel", "vote.door_knock",
+            "vote.assist_proxy"} <= actions

@@ -5,8 +5,11 @@ carried in its buttons, review, confirm, the copy; a secret ballot's copy with i
 code, the published receipts and checking a code: `receipts`); convenors write a vote step by step
 (`drafting`, with the typed answers in `answers`) and follow it (`following`: progress per
 building and the double quorum, reminders, extending, the scrutineers' confirmations,
-cancelling, the chart and the exports). `rendering` is how votes read, in chats and in the
-outbox; `buttons` are their codecs. The verbs are in models/votes/.
+cancelling, the chart and the exports). The paper side: officers enter paper and on-site
+ballots (`officers`, `paper`); staff and grid workers record door-knocking for owners who have
+not voted and help an owner vote with a written proxy (`knocking`, `assisting`). `rendering`
+is how votes read, in chats and in the outbox; `buttons` are their codecs. The verbs are in
+models/votes/.
 
 `linli votes` is one parser that each action adds itself to (CLI_ACTIONS): `recount`
 (handlers/votes/recount.py), `export` (handlers/votes/exporting.py), `ballots`, the
@@ -24,11 +27,13 @@ from bot.feature import CliCommand, Command, DeepLink, Feature, MenuButton, Menu
 from bot.i18n import N_
 from handlers.votes import (
     answers,
+    assisting,
     ballot,
     candidates,
     drafting,
     exporting,
     following,
+    knocking,
     officers,
     paper,
     paper_text,
@@ -80,9 +85,11 @@ FEATURE = Feature(
         On(b.PrintBallots, printing.ballots), On(b.ResultPoster, printing.result_poster),
         *[On(codec, handler) for codec, handler in officers.BUTTONS.items()],
         *[On(codec, handler) for codec, handler in paper.BUTTONS.items()],
+        *[On(codec, handler) for codec, handler in knocking.BUTTONS.items()],
+        *[On(codec, handler) for codec, handler in assisting.BUTTONS.items()],
     ],
-    inputs={**answers.INPUTS, **receipts.INPUTS, **paper.INPUTS},
-    renderers={**RENDERERS, **paper_text.RENDERERS},
+    inputs={**answers.INPUTS, **receipts.INPUTS, **paper.INPUTS, **assisting.INPUTS},
+    renderers={**RENDERERS, **paper_text.RENDERERS, **assisting.RENDERERS},
     shared_renderers=SHARED,
     effects=EFFECTS,
     waiting=waiting.waiting,

@@ -35,6 +35,7 @@ from handlers.votes.buttons import (
     OpenVote,
     Review,
 )
+from handlers.votes.knock_buttons import KnockVotes
 from handlers.votes.rendering import (
     header,
     matter_lines,
@@ -46,7 +47,17 @@ from handlers.votes.rendering import (
 )
 from models.errors import N_, Invalid, StaleButton
 from models.telegram_limits import button_label
-from models.votes import ballots, dialogs, fixed, officers, paper, reading, secret, standing
+from models.votes import (
+    ballots,
+    dialogs,
+    fixed,
+    knocks,
+    officers,
+    paper,
+    reading,
+    secret,
+    standing,
+)
 from models.votes.fixed import BallotMatter
 from models.votes.reading import BallotView
 from models.votes.selections import TOO_MANY
@@ -77,9 +88,12 @@ async def start_ballot(call: Call[object], view: BallotView) -> None:
     channel = view.owner.ballot.channel if view.owner.ballot is not None else "online"
     lines = [f"🗳 <b>{title(_, view.vote)}</b>", owner_line(_, view.owner),
              _("✅ Your ballot was cast on {when}:", when=_.when(view.cast_at, zone=True))
-             if channel == "online" else _("✅ The ballot for these homes was cast on paper or "
-                                           "on site, entered on {when}:",
-                                           when=_.when(view.cast_at, zone=True)),
+             if channel == "online" else _("✅ The ballot for these homes was entered with help, "
+                                           "with your written proxy, on {when}:",
+                                           when=_.when(view.cast_at, zone=True))
+             if channel == "assisted" else _("✅ The ballot for these homes was cast on paper or "
+                                             "on site, entered on {when}:",
+                                             when=_.when(view.cast_at, zone=True)),
              *summary_lines(_, view.matters, picks)]
     if channel != "online":  # the first ballot recorded counts
         await call.show("\n".join([*lines, _("An owner's first ballot is the one that "
@@ -133,6 +147,8 @@ async def my_votes(call: Call[object]) -> None:
         rows.append([(_("🗳 Votes I run"), Convene())])
     if await officers.votes_entered_by(call.session, call.me):
         rows.append([(_("📝 Enter paper ballots"), OfficerVotes())])
+    if await knocks.votes_to_knock(call.session, call.me):
+        rows.append([(_("🚪 Door-knocking"), KnockVotes())])
     text = _("<b>Owners' votes</b> of your homes") if mine else _(
         "There are no owners' votes for your homes.")
     await call.show(text, keyboard(*rows) if rows else None)

@@ -286,7 +286,8 @@ class Export(ButtonData, prefix="vc:x"):
 
 
 # --- officers: entering paper and on-site ballots ---------------------------------------------
-# `how`: "p" a paper ballot, "o" one cast on site; `state` as the owner's ballot carries it
+# `how`: "p" a paper ballot, "o" one cast on site, "a" assisted (handlers/votes/assisting.py);
+# `state` as the owner's ballot carries it
 
 
 class OfficerVotes(ButtonData, prefix="vp:l"):
@@ -319,21 +320,21 @@ class Entry(ButtonData, prefix="vp:e"):
 
     vote_id: int
     owner_id: int
-    how: Literal["p", "o"]
+    how: Literal["p", "o", "a"]
     state: str
 
 
 class EntryReview(ButtonData, prefix="vp:r"):
     vote_id: int
     owner_id: int
-    how: Literal["p", "o"]
+    how: Literal["p", "o", "a"]
     state: str
 
 
 class EntryCast(ButtonData, prefix="vp:c"):
     vote_id: int
     owner_id: int
-    how: Literal["p", "o"]
+    how: Literal["p", "o", "a"]
     state: str
 
 
@@ -342,10 +343,10 @@ class Unsigned(ButtonData, prefix="vp:u"):
 
     vote_id: int
     owner_id: int
-    how: Literal["p", "o"]
+    how: Literal["p", "o", "a"]
 
 
 class UnsignedCast(ButtonData, prefix="vp:uc"):
     vote_id: int
     owner_id: int
-    how: Literal["p", "o"]
+    how: Literal["p", "o", "a"]

@@ -34,6 +34,8 @@ from handlers.votes.buttons import (
     ResultPoster,
 )
 from handlers.votes.drafting import show_draft, show_preview
+from handlers.votes.knock_buttons import KnockIn
+from handlers.votes.knocking import missing_line
 from handlers.votes.rendering import (
     back,
     header,
@@ -49,7 +51,7 @@ from handlers.votes.rendering import (
 from models.errors import Conflict, StaleButton
 from models.places import PlaceKind, get_place
 from models.telegram_limits import CAPTION, button_label, fit_lines, shorten
-from models.votes import closing, core, dialogs, following, paper, reading, tally
+from models.votes import closing, core, dialogs, following, knocks, paper, reading, tally
 from models.votes.poster import vote_link
 from models.votes.selections import is_invalid
 from models.votes.tables import Vote, VoteMatter, VoteStatus
@@ -160,8 +162,8 @@ async def progress_in(call: Call[ProgressIn]) -> None:
         raise StaleButton()
     rows = await following.by_building(call.session, view.vote, [building.path],
                                        kind=PlaceKind.UNIT, language=_.language)
-    missing = await following.not_voted(call.session, view.vote, [building.path],
-                                        limit=NOT_VOTED_SHOWN + 1, language=_.language)
+    missing = await knocks.missing(call.session, view.vote, [building.path],
+                                   limit=NOT_VOTED_SHOWN + 1, language=_.language)
     name = building.name_in(_.language)
     lines = [_("📊 <b>{title}</b> — {building}", title=title(_, view.vote),
                building=escape(name)), "",
@@ -170,11 +172,12 @@ async def progress_in(call: Call[ProgressIn]) -> None:
                  area=percent(_share(r.voted_area, r.area))) for r in rows]]
     if missing:
         lines += ["", _("<b>Not voted yet</b> (owners registered here):")]
-        lines += [f"• {escape(m.unit or '')} {escape(m.room or '')} — {escape(m.name)}"
-                  for m in missing[:NOT_VOTED_SHOWN]]
+        lines += [missing_line(_, m) for m in missing[:NOT_VOTED_SHOWN]]
         if len(missing) > NOT_VOTED_SHOWN:
             lines.append(_("… and more."))
-    await call.edit(fit_lines(lines), keyboard([(_("◀ Back"), Progress(view.vote.id))]))
+    await call.edit(fit_lines(lines), keyboard(
+        [(_("🚪 Door-knocking"), KnockIn(view.vote.id, building.id, 0))],
+        [(_("◀ Back"), Progress(view.vote.id))]))
 
 
 async def remind(call: Call[Remind]) -> None:

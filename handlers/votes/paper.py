@@ -29,7 +29,7 @@ from handlers.votes.rendering import status_of
 from models.asks import Ask
 from models.errors import N_, Invalid, StaleButton
 from models.places import PlaceKind
-from models.votes import fixed, officers, paper, reading
+from models.votes import assisted, fixed, officers, paper, reading
 
 NOT_ALL = N_("Enter agree, disagree or abstain for every matter first.")
 
@@ -118,12 +118,15 @@ async def take_code(call: Call[Ask]) -> None:
 
 async def _entered(call: Call[Entry] | Call[EntryReview] | Call[EntryCast], *,
                    complete: bool) -> tuple[paper.Entry, list[bs.Pick]]:
-    """The ballot as the buttons carry it, re-checked (complete: every decision entered)."""
+    """The ballot as the buttons carry it, re-checked (complete: every decision entered);
+    an assisted one (`how` "a") by the assisted-voting rules, with the owner's choices."""
     data = call.data
-    found = await paper.entry(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
-                              by=call.actor, language=call._.language)
+    verb = assisted.entry if data.how == "a" else paper.entry
+    found = await verb(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
+                       by=call.actor, language=call._.language)
     matters = (await fixed.of_vote(call.session, found.vote.id)).matters
-    picks = bs.decode(data.state, matters, paper=True)  # (more ticks than seats: invalid)
+    # (on paper more ticks than seats is invalid; the owner assisted says what they choose)
+    picks = bs.decode(data.state, matters, paper=data.how != "a")
     if complete and not bs.complete(picks):
         raise Invalid(NOT_ALL)
     return found, picks
@@ -149,12 +152,14 @@ async def cast(call: Call[EntryCast]) -> None:
     _, data = call._, call.data
     found, picks = await _entered(call, complete=True)
     matters = (await fixed.of_vote(call.session, found.vote.id)).matters
-    done = await paper.record(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
-                              by=call.actor, channel=text.HOW[data.how],
-                              answers=bs.as_entered(picks, matters))
-    call.wake_outbox()  # the owners of the home are told
+    answers = bs.as_entered(picks, matters)
+    done = await (assisted.record(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
+                                  by=call.actor, answers=answers) if data.how == "a" else
+                  paper.record(call.session, vote_id=data.vote_id, owner_id=data.owner_id,
+                               by=call.actor, channel=text.HOW[data.how], answers=answers))
+    call.wake_outbox()  # the owners of the home are told (an assisted ballot: its copy)
     await call.edit(text.recorded_text(_, done, matters, picks),
-                    keyboard([(_("📋 Pick the next owner"), RollPick(data.vote_id, 0, 0))]))
+                    keyboard([text.next_button(_, data.vote_id, data.how)]))
     await call.toast(_("Ballot recorded."))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import keyboard
+from bot.buttons import ButtonData, keyboard
 from bot.feature import Session
 from bot.i18n import N_, Translator
 from bot.outbox import Rendered
@@ -27,17 +27,19 @@ from handlers.votes.buttons import (
     RollPick,
     Unsigned,
 )
+from handlers.votes.knock_buttons import Knocking
 from handlers.votes.rendering import CHOICE_LABELS, header, matter_lines, title
 from models.votes import officers, paper, reading, secret
 from models.votes.fixed import BallotMatter
 from models.votes.tables import Vote, VoteStatus
 from models.votes.tally import area_text
 
-HOW = {"p": "paper", "o": "on-site"}  # a button's letter → the ballot's channel
+HOW = {"p": "paper", "o": "on-site", "a": "assisted"}  # a button's letter → the channel
 # a decision's answers as the officer enters them: the owner's three, and the invalid ones
 PAPER_LETTERS = {**{letter: CHOICE_LABELS[choice] for letter, choice in bs.CHOICES.items()},
                  "n": N_("🚫 No box ticked"), "t": N_("🚫 Two or more ticked")}
-CHANNEL = {"paper": N_("📄 a paper ballot"), "on-site": N_("🏢 cast on site")}
+CHANNEL = {"paper": N_("📄 a paper ballot"), "on-site": N_("🏢 cast on site"),
+           "assisted": N_("🤝 an assisted ballot, with a written proxy")}
 
 
 def owner_lines(_: Translator, found: paper.Entry) -> list[str]:
@@ -57,7 +59,10 @@ def entry_text(_: Translator, found: paper.Entry, where: str, matters: Sequence[
     for line, matter, pick in zip(matter_lines(_, matters), matters, picks, strict=True):
         lines += [line, "   " + _("On the ballot: {choice}",
                                   choice=chosen_text(_, matter, pick)), ""]
-    lines.append(_("Enter each matter as the ballot shows it, then review. A decision with "
+    lines.append(_("Enter each matter as the owner tells you, then review it with them. The "
+                   "owner gets a copy of the ballot in the chat, if they have one.")
+                 if how == "a" else
+                 _("Enter each matter as the ballot shows it, then review. A decision with "
                    "no box ticked, or two or more, and an election with more candidates "
                    "ticked than it elects are invalid: the owner takes part, and it counts "
                    "for nothing. A ballot that is not signed is invalid as a whole and does "
@@ -68,8 +73,15 @@ def entry_text(_: Translator, found: paper.Entry, where: str, matters: Sequence[
 def entry_keyboard(_: Translator, found: paper.Entry, matters: Sequence[BallotMatter],
                    picks: Sequence[bs.Pick], how: str) -> InlineKeyboardMarkup:
     vote_id, owner_id = found.vote.id, found.owner.id
-    keys = choice_rows(_, matters, picks, lambda state: Entry(vote_id, owner_id, how, state),
-                       letters=PAPER_LETTERS)
+    make = lambda state: Entry(vote_id, owner_id, how, state)  # noqa: E731
+    if how == "a":  # the owner's own answers, as their ballot offers them
+        keys = choice_rows(_, matters, picks, make)
+        if bs.complete(picks):
+            keys.append([EntryReview(vote_id, owner_id, how, bs.encode(picks, matters)).button(
+                _("Review ▶"))])
+        keys.append([Knocking(vote_id).button(_("◀ Door-knocking"))])
+        return InlineKeyboardMarkup(keys)
+    keys = choice_rows(_, matters, picks, make, letters=PAPER_LETTERS)
     state = bs.encode(picks, matters)
     other = "o" if how == "p" else "p"
     keys.append([Entry(vote_id, owner_id, other, state).button(
@@ -87,8 +99,11 @@ def review_text(_: Translator, found: paper.Entry, matters: Sequence[BallotMatte
               "owner with it. You will be shown its receipt code to hand to the owner.")
             if found.vote.secret else _("Once recorded it cannot be changed: an owner's first "
                                         "ballot is the one that counts."))
-    return "\n".join([_("Please check the ballot against the paper, for «{title}»:",
-                        title=title(_, found.vote)), *owner_lines(_, found),
+    check = (_("Please read the ballot back to the owner, for «{title}»:",
+               title=title(_, found.vote)) if how == "a" else
+             _("Please check the ballot against the paper, for «{title}»:",
+               title=title(_, found.vote)))
+    return "\n".join([check, *owner_lines(_, found),
                       _("Entered as: {how}", how=_(CHANNEL[HOW[how]])), "",
                       *summary_lines(_, matters, picks), "", then])
 
@@ -114,8 +129,17 @@ def recorded_text(_: Translator, done: paper.Entered, matters: Sequence[BallotMa
     else:
         lines += [*summary_lines(_, matters, picks),
                   _("Ballot no. {number}.", number=done.ballot_id)]
-    lines += ["", _("Next: scan the next ballot's QR code, or pick its owner from the roll.")]
+    lines += ["", _("The owners of the home get a copy in their chats.") if done.channel ==
+              "assisted" else _("Next: scan the next ballot's QR code, or pick its owner from "
+                                "the roll.")]
     return "\n".join(lines)
+
+
+def next_button(_: Translator, vote_id: int, how: str) -> tuple[str, ButtonData]:
+    """Where to go after recording: the roll, or (assisted) the doors to knock on."""
+    if how == "a":
+        return _("🚪 Door-knocking"), Knocking(vote_id)
+    return _("📋 Pick the next owner"), RollPick(vote_id, 0, 0)
 
 
 def unsigned_text(_: Translator, found: paper.Entry, how: str) -> str:

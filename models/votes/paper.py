@@ -112,7 +112,9 @@ async def already(session: AsyncSession, vote: Vote, owner_id: int) -> DomainErr
     return ballots.first_cast(str(found.detail.get("channel", "online")), found.at)
 
 
-async def _entry(session: AsyncSession, vote: Vote, owner: RollOwner, language: str) -> Entry:
+async def owner_entry(session: AsyncSession, vote: Vote, owner: RollOwner,
+                      language: str) -> Entry:
+    """The owner's ballot to enter, unless they have one already (refused: when and how)."""
     refused = await already(session, vote, owner.id)
     if refused is not None:
         raise refused
@@ -126,7 +128,8 @@ async def _entry(session: AsyncSession, vote: Vote, owner: RollOwner, language: 
                  tuple(dict.fromkeys(names)))
 
 
-async def _owner_of(session: AsyncSession, vote: Vote, household_id: int) -> RollOwner:
+async def owner_of_home(session: AsyncSession, vote: Vote, household_id: int) -> RollOwner:
+    """The roll owner of a home of the vote's roll."""
     owner = await session.scalar(
         select(RollOwner).join(RollHousehold, RollHousehold.owner_id == RollOwner.id)
         .where(RollHousehold.vote_id == vote.id, RollHousehold.household_id == household_id))
@@ -171,8 +174,9 @@ async def by_token(session: AsyncSession, *, token: str, by: Person, language: s
             entering.step == ENTERING and entering.object_id != vote.id:
         raise Conflict(OTHER_VOTE, title=vote.title_for(language))
     standing.require_open(vote, now)
-    return await _entry(session, vote, await _owner_of(session, vote, printed.household_id),
-                        language)
+    return await owner_entry(session, vote, await owner_of_home(session, vote,
+                                                                printed.household_id),
+                             language)
 
 
 async def by_code(session: AsyncSession, *, vote_id: int, text: str, by: Person,
@@ -189,7 +193,8 @@ async def by_home(session: AsyncSession, *, vote_id: int, household_id: int, by:
     """The ballot of the owner of a home picked from the roll."""
     vote = await get_vote(session, vote_id)
     await _checked(session, vote, by, now or utcnow())
-    return await _entry(session, vote, await _owner_of(session, vote, household_id), language)
+    return await owner_entry(session, vote, await owner_of_home(session, vote, household_id),
+                             language)
 
 
 async def entry(session: AsyncSession, *, vote_id: int, owner_id: int, by: Person,
@@ -200,7 +205,7 @@ async def entry(session: AsyncSession, *, vote_id: int, owner_id: int, by: Perso
     owner = await session.get(RollOwner, owner_id)
     if owner is None or owner.vote_id != vote.id:
         raise StaleButton()
-    return await _entry(session, vote, owner, language)
+    return await owner_entry(session, vote, owner, language)
 
 
 @dataclass(frozen=True)
@@ -264,8 +269,8 @@ async def record(session: AsyncSession, *, vote_id: int, owner_id: int, by: Pers
         return Entered(found, channel, now, None, receipt)
     brief = standing.OwnerBrief(owner.id, owner.area, found.homes, None, False, False)
     try:
-        ballot = await ballots.first_ballot(session, _brief(vote), brief, picked, officer_id,
-                                            now, channel)
+        ballot = await ballots.first_ballot(session, vote_brief(vote), brief, picked,
+                                            officer_id, now, channel)
         ballot_id = ballot.id
         await enqueue_select(session, owners, kind=PAPER_ENTERED, payload={
             "vote_id": vote_key, "owner_id": owner_id, "by": officer_id, "channel": channel},
@@ -328,7 +333,7 @@ async def unsigned_count(session: AsyncSession, vote_id: int) -> int:
         UnsignedBallot.vote_id == vote_id)) or 0)
 
 
-def _brief(vote: Vote) -> standing.VoteBrief:
+def vote_brief(vote: Vote) -> standing.VoteBrief:
     return standing.VoteBrief(vote.id, vote.estate_id, vote.building_id, vote.title,
                               vote.title_en, VoteStatus(vote.status), vote.changeable,
                               vote.secret, vote.opens_at, vote.closes_at)

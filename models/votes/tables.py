@@ -324,3 +324,38 @@ class Scrutiny(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     staff: Mapped[bool] = mapped_column(default=False)  # confirmed as staff, not as a member
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AssistedBallot(Base):
+    """A ballot a grid worker (or staff) entered for an owner who cannot vote in the chat
+    (代为投票, named ballots only), with the written proxy (委托书) the owner signed: its
+    photo, kept as Telegram's file id. The row is written when the photo comes, its ballot
+    (`ballot_id`) when the choices are recorded."""
+
+    __tablename__ = "vote_assisted_ballot"
+    __table_args__ = (UniqueConstraint("vote_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("vote_roll_owner.id", ondelete="CASCADE"))
+    proxy_file_id: Mapped[str] = mapped_column(String(255))
+    assisted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
+                                                                  ondelete="SET NULL"))
+    proxy_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ballot_id: Mapped[int | None] = mapped_column(ForeignKey("vote_ballot.id",
+                                                             ondelete="CASCADE"), unique=True)
+
+
+class DoorKnock(Base):
+    """What knocking on the door of a roll owner who has not voted found (上门): not reached,
+    refused, will vote online, will vote on paper — or none — who set it and when."""
+
+    __tablename__ = "vote_door_knock"
+    __table_args__ = (UniqueConstraint("vote_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("vote_roll_owner.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
