@@ -12,7 +12,6 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-
 Cell = str | int | float | dt.datetime | None
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -13,7 +13,6 @@ press's CPU. Requests, answers, errors and timeouts are what PTB's httpx transpo
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -87,7 +86,7 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(method, url, data=body,
                                              timeout=timeout) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError as error:  # aiohttp's timeouts are asyncio's too
+        except TimeoutError as error:  # aiohttp's timeouts are asyncio's too
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error

@@ -27,10 +27,10 @@ from handlers.votes import exporting
 from models.audit import AuditEntry
 from models.base import utcnow
 from models.outbox import OutboxMessage
+from models.participation import REMINDER_LEAD
 from models.people import person_by_telegram
 from models.schedule import DueItem, DueStatus, run_due
 from models.votes import lifecycle, recount, tally
-from models.participation import REMINDER_LEAD
 from models.votes.core import OPEN_DUE, REMIND_DUE, REMINDER, earliest_opening
 from models.votes.tables import Ballot, BallotVersion, Vote, VoteMatter, VoteStatus
 from tests.botenv import running_bot
