@@ -138,6 +138,10 @@ async def test_a_grid_worker_knocks_and_helps_an_owner_vote_with_a_proxy(env, la
             since=since, button=_("📋 See the vote"))
         assert said(_, "{number}. {title} — {choice}", number=2, title=second,
                     choice=_("✅ Agree")) in copy["text"]
+    seen = await env.tap_on(AMY, _("📋 See the vote"), on=copy, expect=first)
+    assert says(seen, said(_, "✅ The ballot for these homes was entered with help, with your "
+                              "written proxy, on {when}:", when=WHEN))
+    assert not env.buttons(seen)  # the first ballot counts: nothing to change in the chat
     async with env.db.session() as s:
         [ballot] = list(await s.scalars(select(Ballot)))
         proxy = await s.scalar(select(AssistedBallot))
