@@ -14,8 +14,10 @@ import concurrent.futures
 import contextlib
 import io
 import os
+import selectors
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 from bot.cli import main
@@ -64,3 +66,16 @@ def linli(*args: str, url: str, env: dict[str, str] | None = None,
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 code = pool.submit(run).result()
     return subprocess.CompletedProcess(["linli", *args], code, out.getvalue(), err.getvalue())
+
+
+def first_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The process's first stdout line, or fail after `timeout` seconds (a bare readline
+    would wait for ever on a process that hangs before it prints)."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            if selector.select(remaining):
+                return process.stdout.readline()
+    raise AssertionError(f"the process printed nothing in {timeout:.0f} s")

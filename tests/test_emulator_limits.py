@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import selectors
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ from telegram.error import Forbidden, RetryAfter
 from bot.emulator import ApiError, RunningEmulator, World, serve
 from bot.emulator.limits import Limiter, Window, parse_mode
 from bot.emulator.params import METHODS, Params
+from tests.commands import first_line
 
 TOKEN = "123456789:emulator-limits-token"
 ROOT = Path(__file__).resolve().parent.parent
@@ -330,18 +330,6 @@ def test_window_and_mode_parsing() -> None:
     assert World(TOKEN, limits=limiter).limits is limiter
 
 
-def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
-    """The process's first stdout line, or fail after ``timeout`` seconds."""
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            if selector.select(remaining):
-                return process.stdout.readline()
-    raise AssertionError("the emulator printed nothing")
-
-
 def test_standalone_process() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.emulator", "--host", "127.0.0.1", "--port", "0",
@@ -349,7 +337,7 @@ def test_standalone_process() -> None:
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        line = _read_line(process, 30.0)
+        line = first_line(process, 30.0)
         assert line.startswith("emulator listening on http://127.0.0.1:"), line
         url = line.split()[-1]
         with httpx.Client(base_url=url, timeout=10.0) as http:

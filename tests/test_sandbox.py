@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,6 +35,7 @@ from models.people import Membership, MembershipStatus, Person, RoleGrant, perso
 from models.places import Place, PlaceKind
 from models.pledges import Pledge, PledgeStatus, Signature
 from models.votes.tables import Vote, VoteStatus
+from tests.commands import first_line
 
 NEWCOMER = 1011
 
@@ -126,10 +128,10 @@ async def test_state_is_kept_between_runs_and_reset_starts_over(tmp_path):
             p.joined for p in PERSONAS)
 
 
-def linli_sandbox(*args: str) -> subprocess.Popen[str]:
+def linli_sandbox(*args: str, stderr: Any = subprocess.PIPE) -> subprocess.Popen[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "sandbox", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdout=subprocess.PIPE, stderr=stderr, text=True,
                             env=environment)
 
 
@@ -152,21 +154,27 @@ async def test_a_port_in_use_is_one_clear_sentence(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly(tmp_path):
-    process = linli_sandbox("--port", "0", "--api-port", "0", "--db", str(tmp_path / "s.sqlite"))
+    # its log goes to a file: a pipe nobody reads while the test waits for the first line
+    # would stop the sandbox once the pipe is full, and the test with it
+    log = (tmp_path / "stderr.log").open("w+", encoding="utf-8")
+    process = linli_sandbox("--port", "0", "--api-port", "0", "--db", str(tmp_path / "s.sqlite"),
+                            stderr=log)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
+        line = first_line(process, 60.0)
         found = re.fullmatch(r"linli sandbox: open (http://127\.0\.0\.1:\d+) in your browser "
                              r"\(Ctrl-C to stop\)\n", line)
         assert found, line
         page = httpx.get(found.group(1))
         assert page.status_code == 200 and "/static/app.js" in page.text
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+        log.seek(0)
+        err = log.read()
+        log.close()
     assert process.returncode == 0
     assert "Traceback" not in err and "Error" not in err, err
 
