@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from telegram import Bot
 from telegram.ext import Application
 
 from bot import demo, demo_vote
@@ -78,9 +79,15 @@ def _check_free(host: str, port: int, option: str) -> None:
             raise SandboxError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
+def _copies_path(path: Path) -> Path:
+    """Where the demo keeps its voters' copies of their secret ballots (bot/demo_vote.py)."""
+    return Path(f"{path}.copies.json")
+
+
 def _remove_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _copies_path(path).unlink(missing_ok=True)
 
 
 @asynccontextmanager
@@ -98,7 +105,8 @@ async def run_sandbox(options: SandboxOptions) -> AsyncIterator[Sandbox]:
         await upgrade_engine(db.engine)
         await demo.seed(db)
         await demo.seed_examples(db)  # once; also for a sandbox from before they existed
-        await demo_vote.seed_vote(db)  # (likewise)
+        copies = _copies_path(options.db_path)
+        await demo_vote.seed_vote(db, copies)  # (likewise)
         settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
                             default_language="zh_CN", tick_seconds=5.0,
                             quiet_hours="")  # a demo answers at any hour
@@ -107,6 +115,8 @@ async def run_sandbox(options: SandboxOptions) -> AsyncIterator[Sandbox]:
         world = World(SANDBOX_TOKEN, bot_first_name="邻里 linli", privacy_mode=False)
         demo.populate_world(world)
         async with serve(world, options.host, options.api_port) as emulator:
+            async with Bot(SANDBOX_TOKEN, base_url=emulator.bot_base_url) as bot:
+                await demo_vote.deliver_copies(bot, db, copies)  # before the outbox's news
             app = build_application(settings, db, token=SANDBOX_TOKEN,
                                     base_url=emulator.bot_base_url,
                                     base_file_url=emulator.file_base_url,

@@ -22,7 +22,8 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import demo
+from bot import demo, demo_vote
+from bot.config import get_settings
 from bot.db import Database
 from bot.emulator.control import control_routes
 from bot.emulator.state import Change, World
@@ -51,7 +52,7 @@ STRINGS = {
     "send": N_("Send"),
     "attach": N_("Send a photo or a file"),
     "location": N_("Share a location"),
-    "poster": N_("Scan a join poster"),
+    "poster": N_("Scan a QR code"),
     "commands": N_("Commands"),
     "no_commands": N_("The bot has set no commands here."),
     "spots": N_("Pick a spot in the community"),
@@ -62,6 +63,12 @@ STRINGS = {
     "posters": N_("Join posters in the stairwells"),
     "posters_hint": N_("Each poster's QR code opens the bot with a join code for that "
                        "building or unit."),
+    "ballots": N_("Printed paper ballots of the committee election"),
+    "ballots_hint": N_("An owner's paper ballot carries a QR code that opens the bot on that "
+                       "ballot. Press one to scan it as the person you are: only a ballot "
+                       "officer the convenors authorised (in the demo, the grid worker 陈刚) "
+                       "can enter it."),
+    "ballots_pdf": N_("Download these ballots as printed (PDF)"),
     "inspector": N_("Inspector"),
     "inspector_hint": N_("The Bot API calls the bot made, newest first (its getUpdates "
                          "polls are left out)."),
@@ -103,6 +110,8 @@ class PageServer:
             Route("/api/personas", self.personas),
             Route("/api/chats", self.chats),
             Route("/api/posters", self.posters),
+            Route("/api/ballots", self.ballots),
+            Route("/api/ballots.pdf", self.ballots_pdf),
             Route("/api/spots", self.spots),
             Route("/api/files/{file_id}", self.file),
             Route("/events", self.events),
@@ -131,6 +140,17 @@ class PageServer:
 
     async def posters(self, request: Request) -> Response:
         return JSONResponse(await demo.posters(self.db))
+
+    async def ballots(self, request: Request) -> Response:
+        """The printed paper ballots a persona can "scan" (bot/demo_vote.py)."""
+        return JSONResponse(await demo_vote.printed_ballots(self.db, self._language(request)))
+
+    async def ballots_pdf(self, request: Request) -> Response:
+        """The printed ballots themselves, as the convenors print them (PDF)."""
+        name, pdf = await demo_vote.ballots_pdf(self.db, self.world.bot.username or "linli_bot",
+                                                get_settings().tz)
+        return Response(pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f"attachment; filename={name}"})
 
     async def spots(self, request: Request) -> Response:
         return JSONResponse(demo.spots(self._language(request)))

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
-from bot.demo_vote import CLOSED_TITLE, VOTE_TITLE
+from bot.demo_vote import BY_ELECTION_TITLE, CLOSED_TITLE, ELECTION_TITLE, VOTE_TITLE
 from bot.sandbox import SandboxOptions, run_sandbox
 from bot.screenshots import (
     BUILDING_3,
@@ -136,7 +136,7 @@ async def test_english_page_command_menu_and_poster(sandbox: str, page: Page) ->
     await expect(page.locator("#start-bar")).to_contain_text("press Start to talk to the bot")
 
     # A poster in the stairwell of building 3: its join code skips picking the building.
-    await page.get_by_role("button", name="Scan a join poster").click()
+    await page.get_by_role("button", name="Scan a QR code").click()
     await page.locator("#popup").get_by_role("button", name="阳光社区 3栋", exact=True).click()
     await expect(chat).to_contain_text("Please choose your language")
     await tap(page, "✓ English", "Before you join")
@@ -460,3 +460,54 @@ async def shows_a_chart(chat: Locator, caption: str) -> None:
     width = await photo.locator("img.photo").evaluate(
         "(img) => img.decode().then(() => img.naturalWidth)")
     assert width >= 400
+
+
+async def test_an_owner_votes_secretly_finds_a_receipt_and_the_grid_worker_scans_a_ballot(
+        sandbox: str, page: Page) -> None:
+    """刘洋 votes in the open committee election by secret ballot (two of three candidates,
+    by buttons) and gets a receipt code; the by-election he voted in is published with its
+    receipt codes, and he finds his by «🔎 核对我的回执码». Then 陈刚, the grid worker the
+    convenors authorised, "scans" 李秀英's printed ballot on the page's «扫二维码» (what a
+    phone's camera does: the bot gets /start pb_<token>) and enters it as a paper ballot."""
+    chat = page.locator("#messages")
+    await page.goto(sandbox)
+    await page.locator(".langs").get_by_role("button", name="中文").click()
+    await be(page, "刘洋 Liu Yang")
+    opened = chat.locator(".msg").filter(has_text="投票已开始").filter(has_text=ELECTION_TITLE[0])
+    await press(opened.get_by_role("button", name="🗳 投票", exact=True))
+    ballot = await held(chat.locator(".msg").filter(has_text="1. 陈建华").last)
+    for label in ("1. 陈建华", "2. 林晓燕"):
+        await press(ballot.get_by_role("button", name=label, exact=True))
+        await expect(ballot.get_by_role("button", name=f"✓ {label}")).to_be_visible()
+    await press(ballot.get_by_role("button", name="核对 ▶", exact=True))
+    await press(ballot.get_by_role("button", name="✔ 确认", exact=True))
+    copy = chat.locator(".msg").filter(has_text="🧾 您的无记名选票（副本）").filter(
+        has_text=ELECTION_TITLE[0])
+    await expect(copy).to_contain_text("陈建华、林晓燕")
+    await expect(copy).to_contain_text(re.compile(r"回执码：\w{4}-\w{4}-\w{4}"))
+
+    earlier = chat.locator(".msg").filter(has_text="🧾 您的无记名选票（副本）").filter(
+        has_text=BY_ELECTION_TITLE[0])
+    found = re.search(r"\w{4}-\w{4}-\w{4}", await earlier.inner_text())
+    assert found
+    result = chat.locator(".msg").filter(has_text="表决结果").filter(
+        has_text=BY_ELECTION_TITLE[0])
+    await expect(result).to_contain_text(found.group())  # in the published list
+    await press(result.get_by_role("button", name="🔎 核对我的回执码"))
+    await expect(chat.locator(".msg").last).to_contain_text("请发送您在")
+    await page.locator("#text").fill(found.group())
+    await page.locator("#text").press("Enter")
+    await expect(chat.locator(".msg").last).to_contain_text(
+        f"回执码 {found.group()} 在「{BY_ELECTION_TITLE[0]}」公布的名单中")
+
+    await be(page, "陈刚 Chen Gang")
+    await press(page.get_by_role("button", name="扫二维码"))
+    popup = page.locator("#popup")
+    await expect(popup).to_contain_text("业主委员会选举的纸质表决票")
+    await press(popup.get_by_role("button", name=re.compile("1栋 1单元 101 · 李秀英")))
+    entry = await held(chat.locator(".msg").filter(has_text="录入表决票").last)
+    await expect(entry).to_contain_text("李秀英")
+    await press(entry.get_by_role("button", name="3. 马志强", exact=True))
+    await press(entry.get_by_role("button", name="核对 ▶", exact=True))
+    await press(entry.get_by_role("button", name="✔ 录入这张表决票", exact=True))
+    await expect(chat.locator(".msg").last).to_contain_text("回执码")

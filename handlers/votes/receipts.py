@@ -5,11 +5,13 @@ voter checking a code by typing it after pressing "🔎 Check my receipt".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from bot.buttons import keyboard
 from bot.exports import csv_bytes
 from bot.feature import Call
+from bot.i18n import Translator
 from handlers.votes import ballot_state as bs
 from handlers.votes.ballot_text import owner_line, summary_lines
 from handlers.votes.buttons import CheckReceipt, Receipts
@@ -19,6 +21,7 @@ from models.base import utcnow
 from models.telegram_limits import CAPTION, shorten
 from models.votes import secret
 from models.votes.reading import BallotView
+from models.votes.tables import Vote
 
 
 async def cast(call: Call[object], view: BallotView, picks: list[bs.Pick]) -> None:
@@ -29,15 +32,22 @@ async def cast(call: Call[object], view: BallotView, picks: list[bs.Pick]) -> No
                              person=call.me, choices=bs.as_choices(picks, view.matters))
     call.wake_outbox()  # the co-owners are told
     await call.mark(_("✅ Cast · {day}", day=_.short_day(utcnow())))
-    await call.reply("\n".join([
-        _("🧾 <b>Your secret ballot</b> (copy) — {title}", title=title(_, view.vote)),
-        owner_line(_, view.owner), *summary_lines(_, view.matters, picks), "",
-        _("🔑 Your receipt code: <code>{code}</code>", code=secret.receipt_text(code)),
+    await call.reply(secret_copy(_, view.vote, [
+        owner_line(_, view.owner), *summary_lines(_, view.matters, picks)],
+        secret.receipt_text(code)))
+    await call.toast(_("Your ballot is cast."))
+
+
+def secret_copy(_: Translator, vote: Vote, lines: Sequence[str], code: str) -> str:
+    """The voter's copy of a secret ballot: the vote, `lines` (whose and what), the receipt
+    code (as read) and what it is for."""
+    return "\n".join([
+        _("🧾 <b>Your secret ballot</b> (copy) — {title}", title=title(_, vote)), *lines, "",
+        _("🔑 Your receipt code: <code>{code}</code>", code=code),
         _("Keep it: your name is not kept with your ballot, so this code is the only way to "
           "find it. With the result, every receipt code is published with its choices: look "
           "yours up to see that your ballot was counted as you cast it. A secret ballot "
-          "cannot be changed.")]))
-    await call.toast(_("Your ballot is cast."))
+          "cannot be changed.")])
 
 
 async def receipts(call: Call[Receipts]) -> None:

@@ -376,6 +376,14 @@ async function scanPoster(code) {
   await sendText(`/start join_${code}`);
 }
 
+// A printed ballot's QR code is the deep link t.me/<bot>?start=pb_<token>: a phone's camera
+// opens it in Telegram, which sends the bot `/start pb_<token>` from the person scanning.
+async function scanBallot(token) {
+  closePopup();
+  if (state.chat.id !== state.me) await openChat(state.me);
+  await sendText(`/start pb_${token}`);
+}
+
 // --- popups: command menu, location picker, posters ------------------------------------------
 
 let popupKind = null;
@@ -422,6 +430,14 @@ async function togglePopup(kind) {
       h("div", { class: "posters" }, posters.map((p) => h("button", { type: "button",
         class: `poster ${p.kind}`, onclick: () => scanPoster(p.code) },
       h("span", { class: "qr", "aria-hidden": "true" }, "▦"), p.label)))];
+    const ballots = await api(`/api/ballots?lang=${state.lang}`);
+    if (ballots.length) {
+      content.push(h("h3", {}, t("ballots")), h("p", { class: "hint" }, t("ballots_hint")),
+        h("div", { class: "posters" }, ballots.map((b) => h("button", { type: "button",
+          class: "poster ballot", title: b.code, onclick: () => scanBallot(b.token) },
+        h("span", { class: "qr", "aria-hidden": "true" }, "▦"), b.label))),
+        h("p", {}, h("a", { href: "/api/ballots.pdf", download: "" }, t("ballots_pdf"))));
+    }
   }
   if (popupKind !== kind) return; // closed or switched while loading
   box.replaceChildren(close, ...content);
