@@ -13,8 +13,10 @@ message with the "Read" button; "Read" sends the text and the question with the 
 answers "Signed.". `same-votes`: the same for an owner's ballot in `bench votes` (`SameVotes`):
 at start the opening notice with "🗳 Vote" to every chat, then the ballot as a new message,
 each choice and the review edited in place, the confirmation relabelling its button and
-sending the copy. `--transport aiohttp` runs either on linli's HTTP transport (bot/request.py)
-instead of PTB's own (httpx): the same calls, the transport's share of their cost set apart.
+sending the copy; with `election` in the flow file, the ballot of a secret election (a button
+per candidate, ticked and unticked in place, the copy carrying a receipt code).
+`--transport aiohttp` runs either on linli's HTTP transport (bot/request.py) instead of PTB's
+own (httpx): the same calls, the transport's share of their cost set apart.
 It stops on SIGTERM.
 """
 
@@ -136,6 +138,15 @@ COPY = ("🧾 <b>您的选票</b>（副本）— 2027年度业主共同决定\n�
         "1. 续聘物业服务企业 — {m1}\n2. 续筹专项维修资金 — {m2}\n"
         "投票时间 2026-12-03 10:00 (UTC+8) · 投票人 居民 · 选票编号 123456，第1版")
 CHOICE_WORDS = {"a": "同意", "d": "反对", "s": "弃权", "-": "尚未选择"}
+ELECTION_BALLOT = ("🗳 <b>第二届业主委员会选举</b>\n合成全区 · 截止 2027-02-01 23:59\n"
+                   "无记名投票：投出后不能修改\n选票：1栋 1单元 101（89.00 m²）\n\n"
+                   "1. 第二届业主委员会选举 — 应选 2 名，最多选 2 名\n   您的选择：{chosen}\n")
+ELECTION_REVIEW = ("请核对您在《第二届业主委员会选举》中的选票：\n"
+                   "选票：1栋 1单元 101（89.00 m²）\n\n"
+                   "1. 第二届业主委员会选举 — {chosen}\n\n无记名投票：投出后不能修改。")
+ELECTION_COPY = ("🧾 <b>您的选票</b>（副本）— 第二届业主委员会选举\n"
+                 "1. 第二届业主委员会选举 — {chosen}\n"
+                 "您的回执码：7KQ2-M9XD-4HPA（公布结果时可核对，请妥善保存）")
 VOTE_RECIPE = {"open": ["sendMessage", "answerCallbackQuery"],
                "choose1": ["editMessageText", "answerCallbackQuery"],
                "choose2": ["editMessageText", "answerCallbackQuery"],
@@ -154,6 +165,8 @@ class SameVotes:
         self.recipe = {**VOTE_RECIPE, **(flow.get("recipe") or {})}
         # chat → the roll owner it votes for (the open press names only the vote)
         self.owner_of: dict[int, str] = {int(c): str(o) for c, o in flow["owners"].items()}
+        # a secret election's ballot: its candidates (one state character, five a character)
+        self.candidates: list[str] | None = (flow.get("election") or {}).get("candidates")
 
     def kind(self, data: str) -> tuple[str, list[str]]:
         """The kind of press and the fields after the prefix."""
@@ -161,6 +174,9 @@ class SameVotes:
             prefix = self.prefix[kind] + ":"
             if data.startswith(prefix):
                 fields = data[len(prefix):].split(":")
+                if kind == "ballot" and self.candidates is not None:  # ticks so far
+                    return ("choose1" if int(fields[-1] or "0", 32).bit_count() <= 1
+                            else "choose2"), fields
                 if kind == "ballot":
                     return ("choose1" if "-" in fields[-1] else "choose2"), fields
                 return {"cast": "confirm"}.get(kind, kind), fields
@@ -186,9 +202,45 @@ class SameVotes:
         assert markup is not None
         return markup
 
+    def ticked(self, state: str) -> str:
+        assert self.candidates is not None
+        bits = int(state or "0", 32)
+        return "、".join(n for i, n in enumerate(self.candidates) if bits >> i & 1) or "弃权"
+
+    def election_markup(self, vote: str, owner: str, state: str) -> InlineKeyboardMarkup:
+        assert self.candidates is not None
+        bits, rows = int(state or "0", 32), []
+        for i, name in enumerate(self.candidates):
+            toggled = "0123456789abcdefghijklmnopqrstuv"[bits ^ (1 << i)]
+            rows.append([{"text": f"{'☑' if bits >> i & 1 else '☐'} {i + 1}. {name}",
+                          "callback_data": f"{self.prefix['ballot']}:{vote}:{owner}:{toggled}"}])
+        rows.append([{"text": "核对 ▶",
+                      "callback_data": f"{self.prefix['review']}:{vote}:{owner}:{state}"}])
+        markup = InlineKeyboardMarkup.de_json({"inline_keyboard": rows}, None)
+        assert markup is not None
+        return markup
+
+    def election_screen(self, kind: str, fields: list[str],
+                        chat: int) -> tuple[str, InlineKeyboardMarkup | None]:
+        if kind == "open":
+            vote, owner, state = fields[0], self.owner_of.get(chat, "0"), "0"
+        else:
+            vote, owner, state = fields
+        chosen = self.ticked(state)
+        if kind in ("open", "choose1", "choose2"):
+            return (ELECTION_BALLOT.format(chosen=chosen),
+                    self.election_markup(vote, owner, state))
+        if kind == "review":
+            return ELECTION_REVIEW.format(chosen=chosen), buttons(
+                ("✔ 确认", f"{self.prefix['cast']}:{vote}:{owner}:{state}"),
+                ("✏️ 修改", f"{self.prefix['ballot']}:{vote}:{owner}:{state}"))
+        return ELECTION_COPY.format(chosen=chosen), None
+
     def screen(self, kind: str, fields: list[str],
                chat: int) -> tuple[str, InlineKeyboardMarkup | None]:
         """What linli shows for this press: the text and its buttons."""
+        if self.candidates is not None:
+            return self.election_screen(kind, fields, chat)
         if kind == "open":
             vote, owner, state = fields[0], self.owner_of.get(chat, "0"), "--"
             return BALLOT.format(**self.words(state)), self.ballot_markup(vote, owner, state)

@@ -8,6 +8,12 @@ announced 17 days ago and open since the start of today, so its roll is frozen b
 owners, written in bulk (Core executemany in chunks), chosen and filled in by a seeded
 generator: the same district gets the same ballots.
 
+The election (`open_election`, `seed_secret_ballots`): a second vote over the same estate, so
+the same roll frozen the same way, of one matter — the owners' committee, two of three
+candidates — by secret ballot; a share of its roll owners have cast theirs: the roll's mark,
+the ballot under a random receipt with the owner's area, its chosen candidates (none:
+abstaining), written in bulk as `secret.record` writes them.
+
 A real estate has tens of buildings, not 2,167: this one is a stress case of the same code.
 """
 
@@ -18,6 +24,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, update
@@ -39,9 +46,18 @@ from models.people import (
 )
 from models.places import Place, PlaceKind
 from models.schedule import DueItem, DueStatus
-from models.votes import lifecycle
+from models.votes import elections, lifecycle, secret
 from models.votes.core import OPEN_DUE, OPENED, earliest_opening, local_day
-from models.votes.tables import Ballot, BallotChoice, RollHousehold, RollOwner, Vote
+from models.votes.tables import (
+    Ballot,
+    BallotChoice,
+    RollHousehold,
+    RollOwner,
+    SecretBallot,
+    SecretChoice,
+    SecretVoter,
+    Vote,
+)
 
 Progress = Callable[[str], None]
 TZ = ZoneInfo("Asia/Shanghai")  # linli's default zone (bot/config.py)
@@ -52,6 +68,11 @@ MATTERS = ((4, "续聘物业服务企业"), (6, "续筹专项维修资金"))
 # how the seeded ballots choose, per matter: agree, disagree, abstain
 WEIGHTS = {1: (0.78, 0.15, 0.07), 2: (0.72, 0.2, 0.08)}
 CHOICES = ("agree", "disagree", "abstain")
+ELECTION_TITLE = "第二届业主委员会选举"
+CANDIDATES = ("张伟", "李娜", "王强")
+SEATS = 2
+# how the seeded secret ballots choose: the candidates ticked (none: abstaining)
+TICKS = (((1, 2), 0.45), ((1, 3), 0.2), ((2, 3), 0.15), ((1,), 0.08), ((3,), 0.05), ((), 0.07))
 
 
 @dataclass
@@ -102,18 +123,29 @@ async def seed_district(db: Database, households: int, progress: Progress | None
 
 
 async def open_vote(db: Database, district: District, progress: Progress | None = None,
-                    *, keep_outbox: bool = False) -> OpenVote:
+                    *, keep_outbox: bool = False, election: bool = False) -> OpenVote:
     """The vote, written, announced (17 days ago) and opened (today) by the real verbs.
     The announcement and the opening notice go to every owner through the outbox; unless
-    `keep_outbox`, those rows are dropped afterwards (a tally does not read them)."""
+    `keep_outbox`, those rows are dropped afterwards (a tally does not read them).
+    `election`: the secret election of the owners' committee instead of the decisions."""
     started = dt.datetime.now(dt.UTC)
     now = utcnow()
     announced = now - dt.timedelta(days=17)
     async with db.session() as session:
         staff = await session.get_one(Person, district.staff_id)
         vote = await lifecycle.create(session, estate_id=district.estate_id, author=staff,
-                                      title=TITLE)
-        for item, title in MATTERS:
+                                      title=ELECTION_TITLE if election else TITLE)
+        if election:
+            matter = await elections.add_election(session, vote_id=vote.id,
+                                                  title=ELECTION_TITLE, author=staff)
+            for name in CANDIDATES:
+                await elections.add_candidate(session, vote_id=vote.id, matter=matter.number,
+                                              name=name, author=staff)
+            await elections.set_seats(session, vote_id=vote.id, matter=matter.number,
+                                      seats=SEATS, author=staff)
+            await lifecycle.set_secret(session, vote_id=vote.id, secret_ballot=True,
+                                       author=staff)
+        for item, title in () if election else MATTERS:
             await lifecycle.add_matter(session, vote_id=vote.id, title=title, item=item,
                                        author=staff)
         opens = earliest_opening(local_day(announced, TZ))
@@ -121,7 +153,7 @@ async def open_vote(db: Database, district: District, progress: Progress | None 
                                   closes_on=opens + dt.timedelta(days=60), author=staff, tz=TZ,
                                   now=announced)
         if progress is not None:
-            progress("votes: announcing to every owner")
+            progress(f"votes: announcing{' the election' if election else ''} to every owner")
         told = await lifecycle.announce(session, vote_id=vote.id, author=staff, tz=TZ,
                                         now=announced)
         item = await session.scalar(select(DueItem).where(DueItem.kind == OPEN_DUE,
@@ -195,6 +227,51 @@ async def seed_ballots(db: Database, vote: OpenVote, share: float, seed: int = 1
                   voted_owner_ids={owner_id for owner_id, _p, _a in picked})
 
 
+async def seed_secret_ballots(db: Database, vote: OpenVote, share: float, seed: int = 1,
+                              progress: Progress | None = None) -> Seeded:
+    """Secret ballots for `share` of the election's roll owners, as `secret.record` writes
+    them: the roll's mark, the ballot (receipt, area, channel) and a choice row per ticked
+    candidate (one empty value: abstaining). `counts` as the hand-written GROUP BY gives them:
+    (matter, candidate's number or "" for abstaining) → (owners, area)."""
+    rng = random.Random(f"{seed}:election")
+    owners = await voters(db, vote.vote_id)
+    picked = sorted(rng.sample(owners, round(vote.roll_owners * share)))
+    options, weights = zip(*TICKS, strict=True)
+    receipts: set[str] = set()
+    marks: list[dict[str, Any]] = []
+    cast: list[dict[str, Any]] = []
+    chosen: list[dict[str, Any]] = []
+    owners_count: Counter[tuple[int, str]] = Counter()
+    area_count: Counter[tuple[int, str]] = Counter()
+    for owner_id, _person_id, area in picked:
+        receipt = secret.new_receipt()
+        while receipt in receipts:
+            receipt = secret.new_receipt()
+        receipts.add(receipt)
+        marks.append({"vote_id": vote.vote_id, "owner_id": owner_id})
+        cast.append({"vote_id": vote.vote_id, "receipt": receipt, "area": area,
+                     "channel": "online"})
+        ticked = rng.choices(options, weights)[0]
+        for value in [str(n) for n in ticked] or [""]:
+            chosen.append({"vote_id": vote.vote_id, "matter": 1, "value": value,
+                           "receipt": receipt})
+            owners_count[1, value] += 1
+            area_count[1, value] += area
+    cast.sort(key=lambda row: row["receipt"])  # (stored in key order, as the closing leaves them)
+    chosen.sort(key=lambda row: (row["matter"], row["value"], row["receipt"]))
+    async with db.engine.begin() as conn:
+        for table, rows in ((SecretVoter, marks), (SecretBallot, cast), (SecretChoice, chosen)):
+            for start in range(0, len(rows), CHUNK):
+                await conn.execute(insert(table), rows[start:start + CHUNK])
+                if progress is not None:
+                    progress(f"votes: secret ballots, {table.__tablename__} "
+                             f"{min(start + CHUNK, len(rows)):,}/{len(rows):,}")
+        await conn.exec_driver_sql("ANALYZE")
+    return Seeded(ballots=len(picked), area=sum(area for _o, _p, area in picked),
+                  counts={key: (owners_count[key], area_count[key]) for key in owners_count},
+                  voted_owner_ids={owner_id for owner_id, _p, _a in picked})
+
+
 async def get_vote(db: Database, vote_id: int) -> Vote:
     """The vote as a plain object (no lazy loads while timing)."""
     async with db.session() as session:
@@ -203,11 +280,14 @@ async def get_vote(db: Database, vote_id: int) -> Vote:
         return vote
 
 
-async def press_owners(db: Database, vote_id: int, count: int) -> list[tuple[int, int]]:
-    """(telegram id, roll owner id) of the first `count` roll owners without a ballot, by roll
-    owner id: who casts theirs by button presses."""
+async def press_owners(db: Database, vote_id: int, count: int, *, secret_ballot: bool = False
+                       ) -> list[tuple[int, int]]:
+    """(telegram id, roll owner id) of the first `count` roll owners without a ballot (a
+    secret one: not marked on the roll as voted), by roll owner id: who casts theirs by
+    button presses."""
     async with db.session() as session:
-        voted = select(Ballot.owner_id).where(Ballot.vote_id == vote_id)
+        voted = (select(SecretVoter.owner_id).where(SecretVoter.vote_id == vote_id)
+                 if secret_ballot else select(Ballot.owner_id).where(Ballot.vote_id == vote_id))
         rows = await session.execute(
             select(Person.telegram_id, RollOwner.id)
             .join(RollHousehold, RollHousehold.owner_id == RollOwner.id)
@@ -236,6 +316,16 @@ async def hold_opening_notices(db: Database, vote_id: int, chats: list[int]) -> 
                                         .where(OutboxMessage.topic == topic)) or 0)
 
 
+async def hold_notices(db: Database, vote_id: int) -> None:
+    """Hold back every outbox row of the vote (`not_before` a year ahead), so that a bot run
+    for another vote does not send them meanwhile; `hold_opening_notices` picks among them."""
+    async with db.session() as session:
+        await session.execute(update(OutboxMessage)
+                              .where(OutboxMessage.topic == f"vote:{vote_id}")
+                              .values(not_before=utcnow() + dt.timedelta(days=365)))
+        await session.commit()
+
+
 async def release_notices(db: Database, vote_id: int) -> None:
     """The held opening notices are due now."""
     async with db.session() as session:
@@ -245,8 +335,10 @@ async def release_notices(db: Database, vote_id: int) -> None:
         await session.commit()
 
 
-async def cast_by(db: Database, vote_id: int, owner_ids: list[int]) -> int:
-    """How many of these roll owners have a ballot now."""
+async def cast_by(db: Database, vote_id: int, owner_ids: list[int], *,
+                  secret_ballot: bool = False) -> int:
+    """How many of these roll owners have a ballot now (a secret one: marked as voted)."""
+    table = SecretVoter if secret_ballot else Ballot
     async with db.session() as session:
-        return int(await session.scalar(select(func.count()).select_from(Ballot).where(
-            Ballot.vote_id == vote_id, Ballot.owner_id.in_(owner_ids))) or 0)
+        return int(await session.scalar(select(func.count()).select_from(table).where(
+            table.vote_id == vote_id, table.owner_id.in_(owner_ids))) or 0)

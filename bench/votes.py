@@ -13,6 +13,16 @@ with linli's pragmas; asyncpg on PostgreSQL). Both must give the same figures �
 area voted, owners and area per matter and choice — and both must equal what the seeding wrote.
 `tally_ratio` is linli / bare, the worst of the backends run; goal ≤ 1.5.
 
+(a') The election's tally: a second vote over the same estate — the same roll, frozen the same
+way — of one matter by secret ballot, the owners' committee (two of three candidates); the same
+share of its roll owners have cast a secret ballot (the roll's mark, the ballot under its
+receipt with the owner's area, its ticked candidates; written in bulk by the seeded
+generator). Timed as (a): the bot's tally (`tally_of`: the GROUP BY over the secret ballots
+joined to their choices, decided by `tally.tally_counts`) against the same two queries by hand
+through the bare driver; the same figures — ballots and area, owners and area per candidate
+and abstaining — and as seeded. `election_ratio` is linli / bare, the worst of the backends
+run; goal ≤ 1.5.
+
 (b) Ballots by button presses, on the same vote (`bench/_votepresses.py`): 2,000 owners without
 a ballot cast theirs in waves of 200 pressing at once — "🗳 Vote" on the opening notice, a
 choice on each matter, "Review", "Confirm" — and 30 more one press at a time, through linli
@@ -24,6 +34,15 @@ in the run. Goals (printed, not enforced): presses/s ≥ 0.7 of the same-calls b
 the echo bot on SQLite (PostgreSQL reported), nothing lost, every confirmed ballot stored;
 latency p50/p99 per kind of press. `vs_same_calls` and `vs_echo` are SQLite's (the first
 backend run); with `--part tally` they are null.
+
+(b') Secret ballots by button presses, on the election of (a'): as many owners without a ballot
+cast theirs in as many waves — "🗳 Vote", a candidate ticked, a second one, "Review",
+"Confirm" (the copy with the receipt code) — and as many one press at a time, through linli;
+then the bot without a database making the calls linli made for each of these presses
+(`same-votes` in its election mode), on the same emulator; against it and against the echo
+bot of (b) (the best each reached in the run). Goals as (b): ≥ 0.7 and ≥ 0.4 on SQLite,
+nothing lost, every receipt's ballot stored. `secret_vs_same_calls` and `secret_vs_echo` are
+SQLite's; with `--part tally` they are null.
 """
 
 from __future__ import annotations
@@ -69,6 +88,19 @@ WHERE c.vote_id = {vote}
 GROUP BY c.matter, c.value
 """
 
+# The election's two, over the secret ballots: ballots and their area; per matter and value
+# (a candidate's number, or "" for abstaining) the owners and area behind it.
+SECRET_VOTED_SQL = """
+SELECT count(*), coalesce(sum(area), 0) FROM vote_secret_ballot WHERE vote_id = {vote}
+"""
+SECRET_CHOICES_SQL = """
+SELECT c.matter, c.value, count(*), sum(b.area)
+FROM vote_secret_choice c
+JOIN vote_secret_ballot b ON b.vote_id = c.vote_id AND b.receipt = c.receipt
+WHERE c.vote_id = {vote}
+GROUP BY c.matter, c.value
+"""
+
 # (owners voted, area voted, {(matter, choice): (owners, area)})
 Figures = tuple[int, int, dict[tuple[int, str], tuple[int, int]]]
 
@@ -81,6 +113,20 @@ def figures_of(results: list[tally.MatterResult]) -> Figures:
                               ("abstain", r.abstain)):
             if count.owners:
                 counts[r.number, choice] = (count.owners, count.area)
+    first = results[0]
+    return first.owners_voted, first.area_voted, counts
+
+
+def election_figures_of(results: list[tally.MatterResult]) -> Figures:
+    """The bot's election tally in the bare queries' form: each candidate by number, and
+    abstaining as the empty value (candidates nobody ticked left out)."""
+    counts = {}
+    for r in results:
+        for option in r.options:
+            if option.owners:
+                counts[r.number, str(option.option)] = (option.owners, option.area)
+        if r.abstain.owners:
+            counts[r.number, ""] = (r.abstain.owners, r.abstain.area)
     first = results[0]
     return first.owners_voted, first.area_voted, counts
 
@@ -116,13 +162,15 @@ class Bare:
         if self.pg is not None:
             await self.pg.close()
 
-    async def tally(self, vote_id: int) -> Figures:
+    async def tally(self, vote_id: int, *, secret_ballot: bool = False) -> Figures:
+        voted_sql, choices_sql = ((SECRET_VOTED_SQL, SECRET_CHOICES_SQL) if secret_ballot
+                                  else (VOTED_SQL, CHOICES_SQL))
         if self.sqlite is not None:
-            voted = self.sqlite.execute(VOTED_SQL.format(vote="?"), (vote_id,)).fetchone()
-            rows = self.sqlite.execute(CHOICES_SQL.format(vote="?"), (vote_id,)).fetchall()
+            voted = self.sqlite.execute(voted_sql.format(vote="?"), (vote_id,)).fetchone()
+            rows = self.sqlite.execute(choices_sql.format(vote="?"), (vote_id,)).fetchall()
         else:
-            voted = await self.pg.fetchrow(VOTED_SQL.format(vote="$1"), vote_id)
-            rows = await self.pg.fetch(CHOICES_SQL.format(vote="$1"), vote_id)
+            voted = await self.pg.fetchrow(voted_sql.format(vote="$1"), vote_id)
+            rows = await self.pg.fetch(choices_sql.format(vote="$1"), vote_id)
         return bare_figures(voted, rows)
 
 
@@ -138,9 +186,18 @@ async def measure(db_url: str, backend: str, bare_target: str, args: argparse.Na
         vote = await seed.open_vote(db, district, progress, keep_outbox=emu is not None)
         seeded = await seed.seed_ballots(db, vote, args.voted, args.seed, progress)
         figures = await measure_tally(db, backend, bare_target, args, district, vote, seeded)
+        election = await seed.open_vote(db, district, progress, keep_outbox=emu is not None,
+                                        election=True)
+        if emu is not None:  # (its notices wait for (b'): (b)'s bot would send them)
+            await seed.hold_notices(db, election.vote_id)
+        cast = await seed.seed_secret_ballots(db, election, args.voted, args.seed, progress)
+        figures["election"] = await measure_election(db, backend, bare_target, args, election,
+                                                     cast)
         if emu is not None:
             run = Run(emu, args, tmp)
             figures["presses"] = await presses.measure(run, db, db_url, vote.vote_id, args)
+            figures["secret_presses"] = await presses.measure_secret(
+                run, db, db_url, election.vote_id, args, figures["presses"]["echo"])
             done_progress()
         return figures
     finally:
@@ -187,6 +244,40 @@ async def measure_tally(db: Database, backend: str, bare_target: str,
                     for r in results]}
 
 
+async def measure_election(db: Database, backend: str, bare_target: str,
+                           args: argparse.Namespace, vote: seed.OpenVote, seeded: seed.Seeded
+                           ) -> dict[str, Any]:
+    """Part (a') on one backend: the bot's tally of the secret election and the bare GROUP BY,
+    in turn."""
+    plain = await seed.get_vote(db, vote.vote_id)
+
+    async def linli() -> list[tally.MatterResult]:
+        async with db.session() as session:
+            return await tally_of(session, plain)
+
+    async with Bare(backend, bare_target) as bare:
+        async def by_hand() -> Figures:
+            return await bare.tally(vote.vote_id, secret_ballot=True)
+
+        progress(f"{backend}: timing the election's tally, linli and by hand in turn")
+        (linli_s, results), (bare_s, bare_result) = await medians(args.runs, linli, by_hand)
+    done_progress()
+    mine = election_figures_of(results)
+    [result] = results
+    return {
+        "roll_owners": vote.roll_owners, "roll_area_m2": tally.area_text(vote.roll_area),
+        "ballots": seeded.ballots, "choices": sum(n for n, _a in seeded.counts.values()),
+        "tally_ms": round(linli_s * 1000, 1), "bare_ms": round(bare_s * 1000, 1),
+        "tally_ratio": round(linli_s / bare_s, 3),
+        "same_figures": mine == bare_result,
+        "as_seeded": mine == expected(seeded) == bare_result,
+        "owners_voted": result.owners_voted, "abstain": result.abstain.owners,
+        "quorum": result.quorum,
+        "candidates": [{"candidate": o.option, "name": o.name, "owners": o.owners,
+                        "area_m2": tally.area_text(o.area), "elected": o.elected}
+                       for o in result.options]}
+
+
 async def on_postgres(args: argparse.Namespace, tmp: Path,
                       emu: Emulator | None) -> dict[str, Any]:
     """The same on PostgreSQL, in a schema of its own, dropped afterwards."""
@@ -229,13 +320,21 @@ async def run_all(args: argparse.Namespace, backends: list[str]) -> dict[str, An
     out["tally_ratio"] = max(out[b]["tally_ratio"] for b in backends)
     out["tally_same_figures"] = all(out[b]["same_figures"] and out[b]["as_seeded"]
                                     for b in backends)
+    out["election_ratio"] = max(out[b]["election"]["tally_ratio"] for b in backends)
+    out["election_same_figures"] = all(out[b]["election"]["same_figures"]
+                                       and out[b]["election"]["as_seeded"] for b in backends)
     if args.part == "both":
         presses.compare(out, backends)
+        presses.compare(out, backends, "secret_presses")
         first = out[backends[0]]["presses"]  # the goals are SQLite's (the first backend)
         for key in ("vs_same_calls", "vs_echo", "single_p50_ms", "burst_p99_ms", "rss_mib"):
             out[key] = first[key]
+        first = out[backends[0]]["secret_presses"]
+        for key in ("vs_same_calls", "vs_echo", "single_p50_ms", "burst_p99_ms"):
+            out[f"secret_{key}"] = first[key]
     else:
-        out |= {"vs_same_calls": None, "vs_echo": None}
+        out |= {"vs_same_calls": None, "vs_echo": None, "secret_vs_same_calls": None,
+                "secret_vs_echo": None}
     return out
 
 
@@ -263,10 +362,31 @@ def report(figures: dict[str, Any], args: argparse.Namespace, backends: list[str
     print(f"tally_ratio (worst) = {figures['tally_ratio']:.3f}; goal ≤ {GOAL}: {verdict}; "
           f"the same figures on every backend, as seeded: "
           f"{'yes' if figures['tally_same_figures'] else 'NO'}")
+    election = first["election"]
+    print(f"\n(a') the election's tally, by secret ballot: {election['roll_owners']:,} owners on "
+          f"the roll, {election['ballots']:,} secret ballots ({args.voted:.0%}), "
+          f"{election['choices']:,} choices (2 of {len(seed.CANDIDATES)} candidates); median "
+          f"of {args.runs}")
+    rows = [[b, figures[b]["election"]["ballots"], figures[b]["election"]["tally_ms"],
+             figures[b]["election"]["bare_ms"], figures[b]["election"]["tally_ratio"],
+             "yes" if figures[b]["election"]["same_figures"]
+             and figures[b]["election"]["as_seeded"] else "NO"] for b in backends]
+    print(table(["db", "secret ballots", "tally_of ms", "bare GROUP BY ms", "ratio",
+                 "same figures"], rows))
+    print(table(["candidate", "name", "owners", "area m²", "elected"],
+                [[c["candidate"], c["name"], c["owners"], c["area_m2"], yes_no(c["elected"])]
+                 for c in election["candidates"]]
+                + [["", "(abstaining)", election["abstain"], "", ""]]))
+    verdict = "met" if figures["election_ratio"] <= GOAL else "NOT met"
+    print(f"election_ratio (worst) = {figures['election_ratio']:.3f}; goal ≤ {GOAL}: {verdict}; "
+          f"the same figures on every backend, as seeded: "
+          f"{'yes' if figures['election_same_figures'] else 'NO'}")
 
 
 def report_presses(figures: dict[str, Any], args: argparse.Namespace,
-                   backends: list[str]) -> None:
+                   backends: list[str], key: str = "presses") -> None:
+    """Part (b)'s table and goals, or (b')'s (`key` "secret_presses")."""
+    secret_ballot = key == "secret_presses"
     header = ["run", "presses/s", "vs echo", "vs same", "CPU ms", "open ms", "choose ms",
               "review ms", "confirm ms", "alone p50 ms", "RSS MiB", "lost"]
 
@@ -279,7 +399,7 @@ def report_presses(figures: dict[str, Any], args: argparse.Namespace,
 
     rows = []
     for backend in backends:
-        f = figures[backend]["presses"]
+        f = figures[backend][key]
         rows.append([f"linli, {backend}", f["rate"], f["vs_echo"], f["vs_same_calls"],
                      f["cpu_ms"], *latencies(f), f["single_p50_ms"], f["rss_mib"],
                      f["lost"] + f["single_lost"]])
@@ -287,31 +407,39 @@ def report_presses(figures: dict[str, Any], args: argparse.Namespace,
         rows.append([f"  same calls, no db ({backend} run)", same["rate"], "", "",
                      same["cpu_ms"], *latencies(same), same["single_p50_ms"], same["rss_mib"],
                      same["lost"] + same["single_lost"]])
-        rows.append([f"  echo bot, updates ({backend} run)", e["rate"], "", "", e["cpu_ms"],
+        rows.append([f"  echo bot, updates ({backend} run{', of (b)' if secret_ballot else ''})",
+                     e["rate"], "", "", e["cpu_ms"],
                      f"{e['burst_ms']['echo']['p50']:,.0f} / {e['burst_ms']['echo']['p99']:,.0f}",
                      "", "", "", "", e["rss_mib"], e["lost"]])
-    print(f"\n(b) ballots by button presses: {args.owners:,} owners in {args.waves} waves, then "
-          f"{args.single} one press at a time; open → choose on matter 1 → on matter 2 → "
-          f"review → confirm; concurrent updates {args.concurrency}; emulator limits off")
+    if secret_ballot:
+        print(f"\n(b') secret ballots by button presses: {args.owners:,} owners in {args.waves} "
+              f"waves, then {args.single} one press at a time; open → tick a candidate → a "
+              f"second → review → confirm (the copy with the receipt code); concurrent updates "
+              f"{args.concurrency}; emulator limits off")
+    else:
+        print(f"\n(b) ballots by button presses: {args.owners:,} owners in {args.waves} waves, "
+              f"then {args.single} one press at a time; open → choose on matter 1 → on matter 2 "
+              f"→ review → confirm; concurrent updates {args.concurrency}; emulator limits off")
     print(table(header, rows))
-    best = figures[backends[0]]["presses"]["baseline_rates"]
-    print(f"latencies p50 / p99 from press to answer (choose: the slower matter); vs echo / vs "
+    best = figures[backends[0]][key]["baseline_rates"]
+    print(f"latencies p50 / p99 from press to answer (choose: the slower press); vs echo / vs "
           f"same: against the best of each baseline in this run (echo {best['echo']:,}/s, "
           f"same calls {best['same']:,}/s)")
     for backend in backends:
-        f = figures[backend]["presses"]
-        print(f"{backend}: ballots cast {f['cast']:,} of {f['owners']:,}; the opening notice "
+        f = figures[backend][key]
+        print(f"{backend}: {'secret ' if secret_ballot else ''}ballots cast {f['cast']:,} of "
+              f"{f['owners']:,}; the opening notice "
               f"to {f['notified']:,} owners at {f['notice_rate']:,}/s; alone p50 by press "
               f"{f['single_ms']}; linli's calls {f['calls']} "
               f"({'mirrored' if f['calls_match'] else 'NOT mirrored'} by the same-calls bot)")
     for backend in backends:
-        f = figures[backend]["presses"]
+        f = figures[backend][key]
         verdicts = [verdict("presses/s vs same calls", f["vs_same_calls"], ">=",
                             PRESS_GOALS["vs_same_calls"]),
                     verdict("vs echo", f["vs_echo"], ">=", PRESS_GOALS["vs_echo"]),
                     verdict("lost", f["lost"] + f["single_lost"], "<=", 0),
                     verdict("confirmed ballots missing", f["owners"] - f["cast"], "<=", 0)]
-        print(f"goals, {backend}: " + "; ".join(verdicts)
+        print(f"goals{', secret' if secret_ballot else ''}, {backend}: " + "; ".join(verdicts)
               + f"; burst p99 (confirm) {f['burst_p99_ms']:,.0f} ms; errors in the bots' logs "
                 f"{f['bot_errors']}")
 
@@ -327,9 +455,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--backend", choices=["sqlite", "pg", "both"], default="both")
     parser.add_argument("--seed", type=int, default=1, help="the generator's seed")
     parser.add_argument("--part", choices=["tally", "both"], default="both",
-                        help="(a) the tally alone, or (a) and then (b) on (a)'s vote")
+                        help="(a) and (a') the tallies alone, or then (b) and (b') on their "
+                             "votes")
     parser.add_argument("--owners", type=int, default=2_000,
-                        help="(b): owners casting their ballots in waves")
+                        help="(b), (b'): owners casting their ballots in waves")
     parser.add_argument("--waves", type=int, default=10, help="(b): waves the owners press in")
     parser.add_argument("--single", type=int, default=30,
                         help="(b): other owners casting theirs one press at a time")
@@ -350,4 +479,5 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         figures |= {"owners": args.owners, "waves": args.waves, "single": args.single,
                     "concurrency": args.concurrency, "press_goals": PRESS_GOALS}
         report_presses(figures, args, backends)
+        report_presses(figures, args, backends, "secret_presses")
     return figures

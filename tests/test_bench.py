@@ -139,6 +139,20 @@ def test_votes_tallies_the_seeded_ballots_and_reports_the_ratio(capsys):
     assert figures["tally_ratio"] == sqlite["tally_ratio"] > 0
     assert figures["vs_same_calls"] is None and "presses" not in sqlite  # (b) not asked for
     assert any(line.startswith("tally_ratio (worst) =") for line in out)
+    # (a'): the secret election over the same roll, the same share voted; its tally by linli
+    # and by hand the figures the seeding wrote
+    election = sqlite["election"]
+    assert election["roll_owners"] == sqlite["roll_owners"]
+    assert election["ballots"] == election["owners_voted"] == voted
+    assert election["same_figures"] and election["as_seeded"] and figures[
+        "election_same_figures"]
+    ticked = sum(c["owners"] for c in election["candidates"])
+    assert election["choices"] == ticked + election["abstain"]  # a row a tick, one abstaining
+    assert voted < ticked + election["abstain"] <= 2 * voted  # two of three, at most
+    assert [c["elected"] for c in election["candidates"]].count(True) <= 2
+    assert figures["election_ratio"] == election["tally_ratio"] > 0
+    assert figures["secret_vs_same_calls"] is None and "secret_presses" not in sqlite
+    assert any(line.startswith("election_ratio (worst) =") for line in out)
 
 
 def test_votes_casts_every_ballot_by_presses_and_reports_the_figures(capsys):
@@ -162,6 +176,21 @@ def test_votes_casts_every_ballot_by_presses_and_reports_the_figures(capsys):
     assert all(presses["burst_ms"][k]["p99"] > 0 for k in ("open", "choose1", "review"))
     assert any(line.startswith("linli, sqlite") for line in out)
     assert any(line.startswith("goals, sqlite:") for line in out)
+    # (b'): as many owners cast secret ballots on the election, against the same-calls bot on
+    # that ballot and (b)'s echo bot; every confirmed ballot marked on the roll
+    secret = figures["sqlite"]["secret_presses"]
+    assert secret["lost"] == secret["single_lost"] == 0 and secret["attempted"] == 100
+    assert secret["cast"] == secret["owners"] == 25
+    assert secret["noticed"] == secret["notified"] == 25
+    assert secret["bot_errors"] == {"linli-secret": 0, "same-secret": 0}
+    assert secret["same"]["lost"] == 0 and secret["echo"] == presses["echo"]
+    assert secret["calls_match"] and secret["calls"]["confirm"][-1] == "answerCallbackQuery"
+    assert figures["secret_vs_same_calls"] == secret["vs_same_calls"] > 0
+    assert figures["secret_vs_echo"] == secret["vs_echo"] > 0
+    assert secret["vs_echo"] == round(secret["rate"] / secret["baseline_rates"]["echo"], 3)
+    assert all(secret["burst_ms"][k]["p99"] > 0 for k in ("open", "choose2", "confirm"))
+    assert sum(line.startswith("linli, sqlite") for line in out) == 2  # (b) and (b')
+    assert any(line.startswith("goals, secret, sqlite:") for line in out)
 
 
 def test_broadcast_delivers_every_message_once_and_pairs_the_rounds(capsys):
