@@ -150,9 +150,18 @@ async def test_door_knock_states_in_the_workers_part(session, estate):  # noqa: 
     _vote, listed = await knocks.table(session, vote_id=vote.id, building_id=0, by=zhou)
     shown = {m.name: (m.knock.state, m.knock.by) for m in listed if m.knock}
     assert shown == {"老王": ("paper", "王主任"), "小李": ("online", "钱网格员")}
+    # the homes whose owner is not in linli are listed too, after the people, to knock on
+    nobody = [m for m in listed if m.person_id is None]
+    assert len(nobody) == 38 and nobody[0].room == "102" and not nobody[0].knock
+    await knocks.set_state(session, vote_id=vote.id, household_id=nobody[0].household_id,
+                           state="not-reached", by=zhou, now=now)
+    _vote, listed = await knocks.table(session, vote_id=vote.id, building_id=0, by=zhou)
+    assert [m.knock.state for m in listed if m.household_id == nobody[0].household_id] == [
+        "not-reached"]
     _vote, _b2, only = await knocks.building_list(session, vote_id=vote.id, building_id=(
         await place(session, B2)).id, by=qian)
-    assert [m.name for m in only] == ["小李"]
+    assert [m.name for m in only if m.person_id] == ["小李"]
+    assert {m.building for m in only} == {"2栋"}
     with pytest.raises(NotAllowed):  # 1栋's list is outside Qian's part
         await knocks.building_list(session, vote_id=vote.id,
                                    building_id=(await place(session, B1)).id, by=qian)
@@ -171,10 +180,10 @@ async def test_door_knock_states_in_the_workers_part(session, estate):  # noqa: 
     await knocks.set_state(session, vote_id=vote.id, household_id=home, state="none",
                            by=zhou, now=now)  # cleared: shown as nothing recorded
     _vote, listed = await knocks.table(session, vote_id=vote.id, building_id=0, by=zhou)
-    assert all(m.knock is None for m in listed)
+    assert [m.knock.state for m in listed if m.knock] == ["not-reached"]
     audited = [e.detail["state"] for e in await session.scalars(select(AuditEntry).where(
         AuditEntry.action == "vote.door_knock").order_by(AuditEntry.id))]
-    assert audited == ["refused", "online", "paper", "none"]
+    assert audited == ["refused", "online", "paper", "not-reached", "none"]
     await close(session, vote)
     with pytest.raises(Conflict) as refused:  # the vote closed: nothing more recorded
         await knocks.set_state(session, vote_id=vote.id, household_id=home, state="refused",

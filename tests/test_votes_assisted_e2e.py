@@ -97,6 +97,19 @@ async def test_a_grid_worker_knocks_and_helps_an_owner_vote_with_a_proxy(env, la
         assert MINUTE.fullmatch(bob[6])
         assert next(r for r in table if r[3] == "Ann")[4:] == ["", "", ""]
 
+    # B栋 102's owner is not in linli (Pat's request waits): the home is listed, to knock on
+    buildings = await env.tap_on(GRID, _("◀ Back"), on=in_a, button="B栋 0/2")
+    in_b = await env.tap_on(GRID, "B栋 0/2", on=buildings, button="1单元 101 Cai")
+    nobody = _("(owner not in linli)")
+    assert f"• 1单元 102 — {nobody} · {_('— nothing recorded')}" in in_b["text"]
+    door = await env.tap_on(GRID, f"1单元 102 {nobody}", on=in_b, button=_("🚪 Not reached"))
+    assert said(_, "(no owner of it is in linli: check the name signed against the property "
+                   "register)") in door["text"]
+    door = await env.tap_on(GRID, _("🚪 Not reached"), on=door,
+                            button=f"✅ {_('🚪 Not reached')}")
+    buildings = await env.tap_on(GRID, _("◀ Door-knocking"), on=door, button="A栋 0/3")
+    in_a = await env.tap_on(GRID, "A栋 0/3", on=buildings, button="1单元 101 Ann")
+
     # Qian covers B栋 only: Ann's home is not hers to assist
     toast = await env.tap(QIAN, data=Assist((await the_vote(env)).id, ann_home).encode(),
                           forge=True, message_id=(await env.say(QIAN, "/votes", said(
@@ -164,7 +177,7 @@ async def test_a_grid_worker_knocks_and_helps_an_owner_vote_with_a_proxy(env, la
     assert says(toast, said(_, ballots.FIRST_CAST["online"], when=WHEN))
     buildings = await env.tap_on(GRID, _("◀ Door-knocking"), on=bob_door, button="A栋 2/3")
     await env.tap_on(GRID, "A栋 2/3", on=buildings,
-                     expect=said(_, "Every owner registered here has voted."))
+                     expect=said(_, "Every owner here has voted."))
 
 
 async def a_secret_election(env, language: str) -> None:

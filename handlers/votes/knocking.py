@@ -42,9 +42,14 @@ def knock_text(_: Translator, knock: Knock | None) -> str:
              when=_.when(knock.at))
 
 
+def who(_: Translator, m: Missing) -> str:
+    """The owner's name, or that the home's owner is not in linli."""
+    return m.name if m.person_id is not None else _("(owner not in linli)")
+
+
 def missing_line(_: Translator, m: Missing) -> str:
     """An owner who has not voted, in a building's list, with the home's door-knock state."""
-    return (f"• {escape(m.unit)} {escape(m.room)} — {escape(m.name)} · "
+    return (f"• {escape(m.unit)} {escape(m.room)} — {escape(who(_, m))} · "
             f"{knock_text(_, m.knock)}")
 
 
@@ -83,18 +88,18 @@ async def knock_in(call: Call[KnockIn]) -> None:
         call.session, vote_id=data.vote_id, building_id=data.building_id, by=call.actor,
         language=_.language)
     name = building.name_in(_.language) if building is not None else ""
-    lines = [_("🚪 <b>{title}</b> — {building}: not voted yet (owners registered here)",
-               title=title(_, vote), building=escape(name)), "",
+    lines = [_("🚪 <b>{title}</b> — {building}: not voted yet", title=title(_, vote),
+               building=escape(name)), "",
              *[missing_line(_, m) for m in rows[:SHOWN]]]
     if len(rows) > SHOWN:
         lines.append(_("… and more: the export has them all."))
     if not rows:
-        lines.append(_("Every owner registered here has voted."))
+        lines.append(_("Every owner here has voted."))
     homes: dict[int, str] = {}
     for m in rows:
         if m.household_id is not None and m.household_id not in homes:
             mark = "" if m.knock is None else " " + _(STATES[m.knock.state]).split(" ")[0]
-            homes[m.household_id] = button_label(f"{m.unit} {m.room} {m.name}", mark)
+            homes[m.household_id] = button_label(f"{m.unit} {m.room} {who(_, m)}", mark)
     items = [(label, KnockDoor(vote.id, home)) for home, label in homes.items()]
     extra = [KnockExport(vote.id, data.building_id, "csv").button(_("⬇ CSV")),
              KnockExport(vote.id, data.building_id, "xlsx").button(_("⬇ XLSX")),
@@ -146,7 +151,7 @@ async def knock_export(call: Call[KnockExport]) -> None:
                                     language=_.language)
     header = [_("Building"), _("Unit"), _("Room"), _("Name"), _("Door-knocking"), _("Set by"),
               _("Set at")]
-    table = [(m.building, m.unit, m.room, m.name,
+    table = [(m.building, m.unit, m.room, who(_, m),
               _(STATES[m.knock.state]) if m.knock else "", m.knock.by if m.knock else "",
               m.knock.at.astimezone(call.tz).strftime("%Y-%m-%d %H:%M") if m.knock else "")
              for m in rows]

@@ -20,16 +20,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models import audit
 from models.base import utcnow
 from models.errors import N_, Conflict, NotAllowed, StaleButton
-from models.people import Person
+from models.participation import under
+from models.people import Membership, MembershipStatus, Person, Relation
 from models.permissions import MANAGERS, places_with_role, roles_at
-from models.places import Place, PlaceKind, get_place
+from models.places import Place, PlaceKind, get_place, name_column
 from models.votes import following
 from models.votes.core import get_vote, vote_paths
 from models.votes.paper import Entry, owner_entry
+from models.votes.roll import voted_owners
 from models.votes.tables import DoorKnock, RollHousehold, RollOwner, Vote, VoteStatus
 
 STATES = ("none", "not-reached", "refused", "online", "paper")
@@ -49,9 +52,10 @@ class Knock:
 
 @dataclass(frozen=True)
 class Missing:
-    """An owner (registered here) who has not voted, with the home's door-knock state."""
+    """An owner (registered here) who has not voted, or a home whose owner is not in linli,
+    with the home's door-knock state."""
 
-    person_id: int
+    person_id: int | None  # None: a home whose owner is not in linli (`unregistered`)
     name: str
     household_id: int | None
     room: str
@@ -124,6 +128,34 @@ async def missing(session: AsyncSession, vote: Vote, paths: Sequence[str], *,
     return await with_knocks(session, vote, rows)
 
 
+async def unregistered(session: AsyncSession, vote: Vote, paths: Sequence[str], *,
+                       limit: int | None = None, language: str = "zh_CN") -> list[Missing]:
+    """The roll's homes under `paths` whose owner has not voted and is in linli under none of
+    their homes (no approved owner: an elderly owner living alone often is one) — the doors
+    the not-voted list of people cannot show — in place order, with their door-knock state."""
+    household, unit, building = aliased(Place), aliased(Place), aliased(Place)
+    other = aliased(RollHousehold)
+    joined = (select(Membership.id).join(other, other.household_id == Membership.household_id)
+              .where(other.owner_id == RollHousehold.owner_id, other.vote_id == vote.id,
+                     Membership.status == MembershipStatus.APPROVED,
+                     Membership.relation == Relation.OWNER))
+    voted = voted_owners(vote).subquery()
+    stmt = (select(RollHousehold.household_id, RollHousehold.owner_id,
+                   name_column(household, language), name_column(unit, language),
+                   name_column(building, language))
+            .join(household, household.id == RollHousehold.household_id)
+            .join(unit, unit.id == household.parent_id)
+            .join(building, building.id == unit.parent_id)
+            .where(RollHousehold.vote_id == vote.id, under(paths, household.path),
+                   RollHousehold.owner_id.not_in(select(voted.c.owner_id)), ~joined.exists())
+            .order_by(household.path))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    knocks = await knocks_of(session, vote.id)
+    return [Missing(None, "", int(h), str(room), str(u), str(b), int(o), knocks.get(int(o)))
+            for h, o, room, u, b in await session.execute(stmt)]
+
+
 async def with_knocks(session: AsyncSession, vote: Vote, rows: Sequence[Any]) -> list[Missing]:
     homes = {r.household_id for r in rows if r.household_id is not None}
     owners: dict[int, int] = {}
@@ -165,6 +197,7 @@ async def building_list(session: AsyncSession, *, vote_id: int, building_id: int
         if not paths:
             raise NotAllowed(NOT_KNOCKER)
     rows = await missing(session, vote, paths, limit=limit, language=language)
+    rows += await unregistered(session, vote, paths, limit=limit, language=language)
     return vote, building, rows
 
 
