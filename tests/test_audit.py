@@ -210,6 +210,15 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         return await paper.record_unsigned(w.s, vote_id=w.vote.id, owner_id=other, by=w.staff,
                                            channel="paper", now=during(w))
 
+    async def results_poster(w):
+        from models.errors import Conflict
+        from models.votes import poster
+
+        try:  # (the vote is open, not published: the poster is refused, and nothing written)
+            return await poster.posted(w.s, vote_id=w.vote.id, author=w.staff, link="")
+        except Conflict:
+            return None
+
     async def knock_door(w):
         home = (await place(w.s, B1 + "/1单元/102")).id
         w.door = await knocks.door(w.s, vote_id=w.vote.id, household_id=home, by=w.staff)
@@ -304,6 +313,7 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
             w.s, vote_id=w.vote.id, owner_id=w.entry.owner.id, by=w.staff, channel="paper",
             answers={1: "agree", 2: (1,)}, now=during(w))),
         ("models.votes.paper.record_unsigned", paper_unsigned),
+        ("models.votes.poster.posted", results_poster),
         # the staff member knocks on the neighbour's door, and helps them vote with a proxy
         ("models.votes.knocks.door", knock_door),
         ("models.votes.knocks.knock_paths", lambda w: knocks.knock_paths(w.s, w.vote, w.staff)),
