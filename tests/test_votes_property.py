@@ -3,10 +3,12 @@ announce, open, vote, change a ballot, remind, extend, close (which counts), con
 count, export, recount — and the register changing under it — over a vote of two decisions
 and a committee election (three candidates, two seats), named, or a secret election of the
 same committee alone (receipts, a ballot final once cast), in one building of twenty homes.
-A ballot comes by any channel: the owner's own in the chat, or a paper or on-site ballot an
+A ballot comes by any channel: the owner's own in the chat, a paper or on-site ballot an
 officer the convenors authorised enters as the paper shows it (models/votes/paper.py) —
 possibly invalid on a matter (no box ticked, two, more candidates than seats), or not signed
-at all (recorded, not taking part; the owner may still vote).
+at all (recorded, not taking part; the owner may still vote) — or an assisted ballot a grid
+worker over the home enters with the written proxy's photo (models/votes/assisted.py; named
+votes only, and the owner's own answers, never an invalid one).
 
 After every step: nobody is counted twice (one ballot per owner, as many as the owners who
 cast one); the totals are the roll frozen at opening, whatever the register does since; the
@@ -46,7 +48,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -80,6 +82,7 @@ from models.polls.tables import (
 )
 from models.schedule import DueItem
 from models.votes import (
+    assisted,
     ballots,
     closing,
     elections,
@@ -94,6 +97,7 @@ from models.votes import (
 from models.votes.core import MAX_VOTING, OPEN_DUE
 from models.votes.export import export_files
 from models.votes.tables import (
+    AssistedBallot,
     Ballot,
     BallotChoice,
     BallotVersion,
@@ -126,7 +130,7 @@ TICKS = st.lists(st.integers(1, 3), max_size=3, unique=True)  # three: refused, 
 PAPER_CHOICES = st.sampled_from(["agree", "disagree", "abstain"] * 2
                                 + ["invalid:none", "invalid:two"])
 PAPER_TICKS = st.one_of(TICKS, TICKS, st.just("invalid:many"))
-CHANNELS = st.sampled_from(["online", "online", "paper", "on-site"])
+CHANNELS = st.sampled_from(["online", "online", "paper", "on-site", "assisted"])
 # filter_too_much: until a vote is open only one rule of the machine's applies (the draft,
 # then announce, then open), so most of Hypothesis's first rule draws are refused by their
 # preconditions by design; whether that passes its health check depended on the seed
@@ -286,7 +290,7 @@ class VoteMachine(RuleBasedStateMachine):
         ticks = answers[max(answers)]
         invalid = any(isinstance(a, str) and a.startswith("invalid") for a in answers.values())
         if not self.open_now() or (isinstance(ticks, list) and len(ticks) > 2) or (
-                invalid and channel == "online"):
+                invalid and channel == "online") or (channel == "assisted" and self.vote.secret):
             return False
         if voter not in self.voted:
             return True
@@ -308,6 +312,15 @@ class VoteMachine(RuleBasedStateMachine):
 
         async def cast(session: AsyncSession) -> None:
             vote_id = self.vote.id
+            if channel == "assisted":  # the grid worker at the door, with the written proxy
+                worker = await session.get_one(Person, self.world.officer)
+                owner_id = await self.roll_owner(session, voter)
+                await assisted.take_proxy(session, owner_id=owner_id, file_id="proxy-photo",
+                                          by=worker, language="zh_CN", now=self.now)
+                await assisted.record(session, vote_id=vote_id, owner_id=owner_id, by=worker,
+                                      answers=answers, now=self.now)
+                self.casts += 1
+                return
             if channel != "online":  # the officer enters the owner's paper or on-site ballot
                 entered = await paper.record(
                     session, vote_id=vote_id, owner_id=await self.roll_owner(session, voter),
@@ -341,6 +354,9 @@ class VoteMachine(RuleBasedStateMachine):
           second=PAPER_CHOICES, ticks=PAPER_TICKS)
     def vote(self, home: int, channel: str, first: str, second: str,
              ticks: list[int] | str) -> None:
+        # (an assisted ballot is the owner's own answers: invalid ones are the paper's)
+        assume(channel != "assisted" or not any(
+            isinstance(a, str) and a.startswith("invalid") for a in (first, second, ticks)))
         self.cast(self.world.voters[home], channel, first, second, ticks)
 
     @precondition(lambda self: self.status == VoteStatus.OPEN)
@@ -510,6 +526,9 @@ class VoteMachine(RuleBasedStateMachine):
                 self.kept = kept
         assert cast == owners == len(self.voted)
         assert await paper.unsigned_count(session, vote.id) == len(self.unsigned)
+        helped = await session.scalar(of_vote(func.count(), AssistedBallot).where(
+            AssistedBallot.ballot_id.is_not(None)))
+        assert helped == sum(c == "assisted" for c in self.voted.values())  # each its proxy
         if self.frozen is None:  # not open yet: no roll, no ballot
             assert roll_owners == cast == chosen == 0
             return
@@ -698,7 +717,7 @@ class PollMachine(RuleBasedStateMachine):
 
 async def world_of(session: AsyncSession, estate: Estate, tmp: Path) -> World:  # noqa: F811
     """1栋's twenty owners, family members living in three of their homes, two committee
-    members, a grid worker to enter paper ballots."""
+    members, a grid worker (of 1栋's grid) to enter paper ballots and assisted ones."""
     staff = await staff_of(session)
     voters = [(await resident(session, staff, 500 + n, room)).id for n, room in enumerate(ROOMS)]
     family = {(await resident(session, staff, 600 + n, ROOMS[home], relation=Relation.FAMILY)
