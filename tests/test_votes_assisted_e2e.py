@@ -47,9 +47,11 @@ QIAN = 8  # 钱网格员 / Qian: a grid worker of B栋 only
 MINUTE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
 
 
-async def door_knocking(env, _, user: int) -> dict:
-    """/votes → 🚪 Door-knocking → the open vote: its buildings."""
-    listed = await env.say(user, "/votes", said(_, "There are no owners' votes for your homes."))
+async def door_knocking(env, _, user: int, *, by_help: bool = False) -> dict:
+    """/votes (or /help) → 🚪 Door-knocking → the open vote: its buildings."""
+    listed = (await env.say(user, "/help", said(_, "<b>What I can do</b>")) if by_help else
+              await env.say(user, "/votes", said(_, "There are no owners' votes for your "
+                                                    "homes.")))
     votes = await env.tap_on(user, _("🚪 Door-knocking"), on=listed,
                              button=WORDS[_.language][0])
     return await env.tap_on(user, WORDS[_.language][0], on=votes, button="A栋 0/3")
@@ -214,7 +216,7 @@ async def test_a_secret_election_takes_no_assisted_ballot(env, language):
     await setup_estate(env, language)
     await a_secret_election(env, language)
     await time_passes(env, "opens_at")
-    buildings = await door_knocking(env, _, GRID)
+    buildings = await door_knocking(env, _, GRID, by_help=True)
     in_a = await env.tap_on(GRID, "A栋 0/3", on=buildings, button="1单元 102 Bob")
     door = await env.tap_on(GRID, "1单元 102 Bob", on=in_a,
                             button=_("🤝 Assisted ballot (written proxy)"))

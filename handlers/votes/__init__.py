@@ -43,6 +43,7 @@ from handlers.votes import (
     waiting,
 )
 from handlers.votes import buttons as b
+from handlers.votes.knock_buttons import KnockVotes
 from handlers.votes.rendering import RENDERERS, SHARED
 from models.schedule import Effect
 from models.votes import closing, core, lifecycle
@@ -94,6 +95,7 @@ FEATURE = Feature(
     effects=EFFECTS,
     waiting=waiting.waiting,
     menu=[MenuCommand("votes", N_("Owners' votes: vote, or run one"), "resident", 45)],
-    menu_buttons=[MenuButton(N_("🗳 Owners' votes"), b.MyVotes(), "resident", 35)],
+    menu_buttons=[MenuButton(N_("🗳 Owners' votes"), b.MyVotes(), "resident", 35),
+                  MenuButton(N_("🚪 Door-knocking"), KnockVotes(), "manager", 80)],
     cli=[CliCommand(add_cli)],
 )
