@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from models import asks
 from models.audit import AuditEntry
-from models.errors import Conflict, NotAllowed, StaleButton
+from models.errors import Conflict, Invalid, NotAllowed, StaleButton
 from models.outbox import OutboxMessage
 from models.people import Role
 from models.votes import assisted, ballots, knocks
@@ -82,6 +82,12 @@ async def test_a_grid_worker_enters_an_assisted_ballot_with_the_proxy(session, e
     with pytest.raises(NotAllowed):  # re-checked at the last step too
         await assisted.record(session, vote_id=vote.id, owner_id=found.owner.id, by=qian,
                               answers={1: "agree", 2: "agree"}, now=now)
+    # an answer a paper ballot may have (two boxes ticked) is not one the owner says
+    with pytest.raises(Invalid) as refused:
+        await assisted.record(session, vote_id=vote.id, owner_id=found.owner.id, by=zhou,
+                              answers={1: "invalid:two", 2: "agree"}, now=now)
+    assert refused.value.message == assisted.NOT_THEIR_CHOICE
+    assert await rows(session, Ballot) == 0
     done = await assisted.record(session, vote_id=vote.id, owner_id=found.owner.id, by=zhou,
                                  answers={1: "agree", 2: "disagree"}, now=now)
     ballot = await session.get(Ballot, done.ballot_id)

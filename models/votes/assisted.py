@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import asks, audit
 from models.base import utcnow
-from models.errors import N_, Conflict, StaleButton
+from models.errors import N_, Conflict, Invalid, StaleButton
 from models.outbox import declare_kind, enqueue_select
 from models.people import Person
 from models.votes import ballots, fixed, standing
@@ -41,6 +41,10 @@ ASSISTED = "vote.assisted"  # to the owners of the home: the copy of the ballot 
 declare_kind(ASSISTED)
 SECRET = N_("This is a secret ballot: nobody may cast it for an owner. The owner votes "
             "alone — in the chat, or on a paper ballot put in the ballot box.")
+# (the owner says what they choose: there is no paper whose ticks could be invalid)
+NOT_THEIR_CHOICE = N_("An assisted ballot takes the owner's own choice on every matter: one "
+                      "answer on each decision, no more candidates than the seats. Nothing "
+                      "was recorded; enter the choices again.")
 NO_PROXY = N_("First send a photo of the written proxy (委托书) the owner signed: without it "
               "a ballot cannot be entered for them.")
 NOT_A_PHOTO = N_("Please send the written proxy as a photo (a picture, not a file or text): "
@@ -124,6 +128,8 @@ async def record(session: AsyncSession, *, vote_id: int, owner_id: int, by: Pers
                         language=by.language, now=now)
     vote, owner = found.vote, found.owner
     picked = checked((await fixed.of_vote(session, vote.id)).matters, answers)
+    if any(answer.startswith("invalid:") for answer in picked.values()):
+        raise Invalid(NOT_THEIR_CHOICE)
     proxy = await _proxy(session, vote.id, owner.id)
     assert proxy is not None
     worker_id, topic = by.id, vote.topic
