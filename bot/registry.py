@@ -55,6 +55,7 @@ from handlers import (
     places,
     pledges,
     polls,
+    reports,
     tags,
     votes,
 )
@@ -83,6 +84,7 @@ FEATURES: list[Feature] = [
     pledges.FEATURE,
     votes.FEATURE,
     polls.FEATURE,
+    reports.FEATURE,
 ]
 
 App = Application[Any, Any, Any, Any, Any, Any]

@@ -19,6 +19,7 @@ from models import (  # noqa: F401
     places,
     pledges,
     polls,
+    reports,
     schedule,
     votes,
 )

@@ -57,8 +57,8 @@ def test_feature_names_are_unique_and_every_input_step_belongs_to_one():
 
 def test_menus_come_from_the_features_in_their_order():
     resident = [c.name for c in registry.menu_commands("resident")]
-    assert resident == ["start", "me", "notices", "pledges", "votes", "polls", "language",
-                        "help"]
+    assert resident == ["start", "me", "notices", "pledges", "votes", "polls", "report",
+                        "myreports", "language", "help"]
     assert [c.name for c in registry.menu_commands("manager")] == ["pending", "notice",
                                                                    "pledge", "tags"]
     assert [c.name for c in registry.menu_commands("group")] == ["help", "bind"]
