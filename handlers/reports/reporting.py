@@ -170,7 +170,8 @@ async def on_back(call: Call[Back]) -> None:
 
 async def on_cancel(call: Call[Cancel]) -> None:
     await drafting.cancel(call.session, report_id=call.data.report_id, reporter=call.me)
-    await show(call, call._("The report is cancelled. Send /report to start a new one."), None)
+    await show(call, call._("The report is cancelled."),
+               keyboard([(call._("📸 Report a problem"), NewReport())]))
 
 
 async def on_submit(call: Call[Submit]) -> None:
@@ -178,8 +179,8 @@ async def on_submit(call: Call[Submit]) -> None:
                                        reporter=call.me)
     call.wake_outbox()
     await show(call, call._("✅ Your report <b>{id}</b> is sent to the community office. You "
-                            "will hear of each step here; /myreports lists your reports.",
-                            id=report.short_id), None)
+                            "will hear of each step here.", id=report.short_id),
+               keyboard([(call._("📋 My reports"), MyReports())]))
 
 
 async def my_reports(call: Call[object]) -> None:
@@ -187,8 +188,8 @@ async def my_reports(call: Call[object]) -> None:
     _ = call._
     mine = await drafting.reports_of(call.session, call.me)
     if not mine:
-        await show(call, _("You have not reported anything yet. Send /report to report a "
-                           "problem."), keyboard([(_("📸 Report a problem"), NewReport())]))
+        await show(call, _("You have not reported anything yet."),
+                   keyboard([(_("📸 Report a problem"), NewReport())]))
         return
     rows = [[(button_label(r.short_id, f" · {status_of(_, r.status)}"), Show(r.id))]
             for r in mine]

@@ -37,7 +37,7 @@ from models.telegram_limits import utf16_len
 TYPED = (Step.PHOTOS, Step.DESCRIPTION)  # the steps that take a message
 # a photo larger than this is refused before anything is stored (Telegram's file_size)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-NO_PLACE = N_("You can report problems in your own community: join it first with /start.")
+NO_PLACE = N_("You can report problems in your community once you have joined it.")
 
 
 async def my_roots(session: AsyncSession, person: Person) -> list[Place]:
