@@ -95,3 +95,27 @@ async def test_a_server_that_never_answers_times_out() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_the_emulator_keeps_an_idle_connection_the_bot_still_pools(
+        emu_server: RunningEmulator) -> None:
+    """aiohttp keeps an idle connection for 15 s and sends the next call on it: the emulator
+    must not close it first (uvicorn's default closed it after 5 s, and a call that went out
+    just then failed as a NetworkError). After longer than those 5 s idle, the same
+    connection still answers."""
+    host, port = emu_server.bot_base_url.removeprefix("http://").split("/")[0].split(":")
+    request = (f"POST /bot{EMULATOR_TOKEN}/getMe HTTP/1.1\r\nHost: {host}\r\n"
+               "Content-Length: 0\r\n\r\n").encode()
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        for _ in range(2):
+            writer.write(request)
+            await writer.drain()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            assert head.startswith(b"HTTP/1.1 200"), head
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            await reader.readexactly(length)
+            await asyncio.sleep(5.5)  # idle: the condition under test, not a wait for an event
+    finally:
+        writer.close()

@@ -15,11 +15,10 @@ import sys
 
 import uvicorn
 
+from bot.emulator.client import KEEP_ALIVE
 from bot.emulator.limits import parse_mode
 from bot.emulator.server import create_app
 from bot.emulator.state import World
-
-KEEP_ALIVE = 300  # seconds an idle client connection stays open
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -236,6 +236,13 @@ class RunningEmulator:
         return f"{self.url}/file/bot"
 
 
+# seconds an idle client connection stays open. Far longer than a client keeps one idle
+# (aiohttp: 15 s): with uvicorn's default of 5 s the emulator closed connections the bot's
+# pool still held, and a call that went out on one just as it closed failed with a
+# NetworkError (seen under load as a lost chart after the second scrutineer confirmed)
+KEEP_ALIVE = 300
+
+
 @asynccontextmanager
 async def listen(app: Any, host: str = "127.0.0.1",
                  port: int = 0) -> AsyncIterator[tuple[uvicorn.Server, int]]:
@@ -244,7 +251,8 @@ async def listen(app: Any, host: str = "127.0.0.1",
     Raises ``OSError`` when the port cannot be bound (uvicorn itself would exit the process).
     """
     config = uvicorn.Config(app, host=host, port=port, lifespan="off", http="h11", ws="none",
-                            log_config=None, access_log=False, timeout_graceful_shutdown=2)
+                            log_config=None, access_log=False, timeout_graceful_shutdown=2,
+                            timeout_keep_alive=KEEP_ALIVE)
     config.load()
     server = uvicorn.Server(config)
     server.lifespan = config.lifespan_class(config)
