@@ -14,7 +14,7 @@ from models import asks
 from models.audit import AuditEntry
 from models.errors import Conflict, Invalid, NotAllowed, StaleButton
 from models.outbox import OutboxMessage
-from models.people import Role
+from models.people import Role, person_by_telegram
 from models.votes import assisted, ballots, knocks
 from models.votes.export import export_files
 from models.votes.tables import AssistedBallot, Ballot, DoorKnock
@@ -139,6 +139,13 @@ async def test_door_knock_states_in_the_workers_part(session, estate):  # noqa: 
     home, other = (await place(session, HOME)).id, (await place(session, B2 + "/1单元/101")).id
     now = during(vote)
 
+    # who is offered the door-knocking of a building: staff anywhere in the community, a grid
+    # worker in their part, a committee member who is neither: nowhere (they follow the vote)
+    member = await person_by_telegram(session, 901)
+    b1, b2 = (await place(session, B1)).path, (await place(session, B2)).path
+    assert [await knocks.may_knock_in(session, vote, who, path)
+            for who in (staff, zhou, qian, member) for path in (b1, b2)] == [
+        True, True, True, True, False, True, False, False]
     with pytest.raises(NotAllowed):  # Qian covers 2栋, not 1栋
         await knocks.set_state(session, vote_id=vote.id, household_id=home, state="refused",
                                by=qian, now=now)

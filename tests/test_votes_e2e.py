@@ -209,6 +209,7 @@ async def test_an_owners_vote_from_announcement_to_published_result(env, tmp_pat
     assert "1单元: 0 of 2 households, 0% of area" in building["text"]
     assert "1单元 101 — Cai" in building["text"]  # (Tom rents; Pat is not approved yet)
     assert "Tom" not in building["text"] and "Pat" not in building["text"]
+    assert "🚪 Door-knocking" in env.buttons(building)  # staff knock anywhere in the community
 
     # closing: 2 of 4 owners is short of the quorum; the convenors extend by a week
     since = env.mark()

@@ -175,9 +175,11 @@ async def progress_in(call: Call[ProgressIn]) -> None:
         lines += [missing_line(_, m) for m in missing[:NOT_VOTED_SHOWN]]
         if len(missing) > NOT_VOTED_SHOWN:
             lines.append(_("… and more."))
-    await call.edit(fit_lines(lines), keyboard(
-        [(_("🚪 Door-knocking"), KnockIn(view.vote.id, building.id, 0))],
-        [(_("◀ Back"), Progress(view.vote.id))]))
+    # (a committee member who is neither staff nor a grid worker follows, but knocks nowhere)
+    knock = ([[(_("🚪 Door-knocking"), KnockIn(view.vote.id, building.id, 0))]]
+             if await knocks.may_knock_in(call.session, view.vote, call.actor, building.path)
+             else [])
+    await call.edit(fit_lines(lines), keyboard(*knock, [(_("◀ Back"), Progress(view.vote.id))]))
 
 
 async def remind(call: Call[Remind]) -> None:

@@ -86,6 +86,15 @@ async def knock_paths(session: AsyncSession, vote: Vote, by: Person) -> list[str
     return paths
 
 
+async def may_knock_in(session: AsyncSession, vote: Vote, by: Person, path: str) -> bool:
+    """Whether the person may knock on doors of the vote's place at `path` (a building)."""
+    try:
+        paths = await knock_paths(session, vote, by)
+    except NotAllowed:
+        return False
+    return any(path.startswith(p) or p.startswith(path) for p in paths)
+
+
 async def require_over_home(session: AsyncSession, by: Person, owner: RollOwner) -> None:
     """NotAllowed unless the person is staff or a grid worker over one of the owner's homes."""
     homes = await session.scalars(select(Place).join(
