@@ -28,7 +28,8 @@ DEFAULTS: tuple[tuple[str, str, str, int], ...] = (
 
 
 async def categories(session: AsyncSession, community: Place) -> list[ReportCategory]:
-    """The community's active categories in order, the defaults made if it has none yet."""
+    """The community's active categories in order, the defaults made if it has none yet
+    (added to the caller's transaction: a verb that commits keeps them)."""
     have = await session.scalar(select(func.count()).select_from(ReportCategory).where(
         ReportCategory.community_id == community.id))
     if not have:

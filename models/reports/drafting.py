@@ -154,6 +154,7 @@ async def set_place(session: AsyncSession, *, report_id: int, reporter: Person,
     if not await may_report_at(session, reporter, place):
         raise NotAllowed(N_("You can report problems only in your own community."))
     report.place_id = place.id
+    await categories_for(session, report)  # (a community's defaults are made with it)
     await _move(session, report, Step.CATEGORY, reporter.id)
     await session.commit()
     return report
