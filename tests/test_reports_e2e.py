@@ -179,3 +179,10 @@ async def test_a_report_dispatched_fixed_and_accepted_and_one_reopened(env, lang
     mine = await env.say(ANN, "/myreports", said(_, "<b>My reports</b>"))
     assert any(first in b for b in env.buttons(mine)) and any(second in b
                                                               for b in env.buttons(mine))
+    # `/report R-…`: the history to the reporter; a grid worker of another grid is refused
+    shown = await env.say(ANN, f"/report {first}", said(_, "<b>History</b>"))
+    assert said(_, "accepted") in shown["text"] and said(_, "marked fixed") in shown["text"]
+    assert "Zhao" in shown["text"]
+    refused = await env.say(GRID2, f"/report {first}", said(
+        _, "You do not have permission to do that here."))
+    assert first not in refused["text"]

@@ -28,7 +28,7 @@ from handlers.reports.buttons import (
 )
 from handlers.reports.rendering import history_lines, status_of, summary
 from models.places import children, get_place
-from models.reports import drafting, handling
+from models.reports import core, drafting, handling
 from models.reports.tables import MAX_PHOTOS, Report, Step
 from models.telegram_limits import button_label, fit_lines
 
@@ -44,7 +44,12 @@ async def show(call: Call[object], text: str, markup: InlineKeyboardMarkup | Non
 
 
 async def start(call: Call[object]) -> None:
-    """/report, or the menu's button: the draft at its step."""
+    """/report, or the menu's button: the draft at its step; `/report R-000123`: that report
+    and its history, to those who may see it."""
+    args = call.context.args if not call.is_button else None
+    if args:
+        await show_report(call, core.parse_short_id(args[0]))
+        return
     report = await drafting.start_draft(call.session, reporter=call.me)
     await show_step(call, report)
 
@@ -201,9 +206,13 @@ async def on_my_reports(call: Call[MyReports]) -> None:
 
 
 async def on_show(call: Call[Show]) -> None:
+    await show_report(call, call.data.report_id)
+
+
+async def show_report(call: Call[object], report_id: int) -> None:
     """A report and its history, to those who may see it."""
     _ = call._
-    report = await handling.get_report(call.session, call.data.report_id)
+    report = await handling.get_report(call.session, report_id)
     await handling.require_viewer(call.session, report, call.actor)
     lines = [*await summary(call.session, report, _),
              *await history_lines(call.session, report, _)]

@@ -18,11 +18,12 @@ server, whatever the button said.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.errors import N_, Conflict, NotAllowed, NotFound
+from models.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from models.outbox import declare_kind
 from models.people import Person, Role
 from models.permissions import require_role
@@ -77,6 +78,14 @@ async def get_report(session: AsyncSession, report_id: int) -> Report:
     if report is None or report.status == S.CANCELLED:
         raise NotFound(N_("That report does not exist."))
     return report
+
+
+def parse_short_id(text: str) -> int:
+    """A report's id as people type it: R-000123, r123 or 123."""
+    found = re.fullmatch(r"[Rr]?-?0*(\d{1,12})", text.strip())
+    if found is None:
+        raise Invalid(N_("That is not a report number: they look like R-000123."))
+    return int(found.group(1))
 
 
 def check_move(report: Report, action: str) -> ReportStatus:
