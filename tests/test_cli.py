@@ -15,7 +15,8 @@ from tests.conftest import SAMPLE_CSV
     [[], ["run"], ["db"], ["db", "upgrade"], ["db", "current"], ["import"], ["import", "places"],
      ["export", "places"], ["admin"], ["admin", "grant"], ["admin", "revoke"], ["admin", "list"],
      ["admin", "committee"], ["admin", "committee", "grant"], ["admin", "committee", "revoke"],
-     ["admin", "committee", "list"]],
+     ["admin", "committee", "list"], ["reports"], ["reports", "departments"],
+     ["reports", "departments", "add"], ["reports", "departments", "list"]],
 )
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exited:

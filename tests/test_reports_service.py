@@ -279,3 +279,26 @@ async def test_accepting_twice_and_a_grid_worker_assigned_by_person(session):
     assert await count(session, OutboxMessage, OutboxMessage.kind == TO_REPORTER,
                        OutboxMessage.chat_id == ANN) == 1  # assigned
     assert issubclass(Conflict, DomainError)
+
+
+async def test_departments_from_the_command_line(db, places):
+    """`linli reports departments add|list`: a department with its members by Telegram id;
+    an unknown member or a second department of that name is refused, nothing made."""
+    from bot.cli import Fail
+    from handlers.reports import cli
+
+    async with db.session() as s:
+        await person(s, FIXER, "Zhao")
+    made = await cli.add(db, COMMUNITY, "物业公司", [FIXER])
+    assert "物业公司" in made and "1 member" in made
+    with pytest.raises(Fail, match="Nobody with Telegram id 4242"):
+        await cli.add(db, COMMUNITY, "水务", [4242])
+    with pytest.raises(Fail, match="already"):
+        await cli.add(db, COMMUNITY, "物业公司", [])
+    with pytest.raises(Fail, match="No place named"):
+        await cli.add(db, "城东街道/没有社区", "水务", [])
+    assert await cli.listing(db, COMMUNITY) == f"物业公司: Zhao ({FIXER})"
+    async with db.session() as s:
+        audited = await s.scalar(select(AuditEntry).where(
+            AuditEntry.action == "department.create"))
+        assert audited is not None and audited.actor_id is None

@@ -10,10 +10,10 @@ numbers, Open311.
 
 from __future__ import annotations
 
-from bot.feature import Command, Feature, MenuButton, MenuCommand, On
+from bot.feature import CliCommand, Command, Feature, MenuButton, MenuCommand, On
 from bot.i18n import N_
 from handlers.reports import buttons as b
-from handlers.reports import dispatching, reporting
+from handlers.reports import cli, dispatching, reporting
 from handlers.reports.rendering import RENDERERS
 from models import reports
 from models.reports import core, handling
@@ -35,4 +35,5 @@ FEATURE = Feature(
           MenuCommand("myreports", N_("The problems I reported"), "resident", 49)],
     menu_buttons=[MenuButton(N_("📸 Report a problem"), b.NewReport(), "resident", 36),
                   MenuButton(N_("📋 My reports"), b.MyReports(), "resident", 36)],
+    cli=[CliCommand(cli.add_cli)],
 )

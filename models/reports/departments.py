@@ -23,12 +23,13 @@ from models.reports.tables import (
 )
 
 
-async def create(session: AsyncSession, *, community: Place, by: Person, name: str,
+async def create(session: AsyncSession, *, community: Place, by: Person | None, name: str,
                  members: Sequence[int] = (), categories: Sequence[int] = (),
                  places: Sequence[int] = ()) -> Department:
     """A department of `community` (staff there only), with its members (person ids), the
-    categories and places it handles (none: all)."""
-    await require_role(session, person_id=by.id, place=community, roles=(Role.STAFF,))
+    categories and places it handles (none: all). `by` None: the command line, trusted."""
+    if by is not None:
+        await require_role(session, person_id=by.id, place=community, roles=(Role.STAFF,))
     name = " ".join(name.split())
     if not name or len(name) > 60:
         raise Invalid(N_("A department's name is 1 to 60 characters."))
@@ -47,8 +48,9 @@ async def create(session: AsyncSession, *, community: Place, by: Person, name: s
         if not place.path.startswith(community.path):
             raise Invalid(N_("A department handles places of its own community only."))
         session.add(DepartmentPlace(department_id=department.id, place_id=place_id))
-    audit.record(session, actor_id=by.id, action="department.create", subject="department",
-                 subject_id=department.id, place_id=community.id, members=len(members))
+    audit.record(session, actor_id=by.id if by else None, action="department.create",
+                 subject="department", subject_id=department.id, place_id=community.id,
+                 members=len(members))
     await session.commit()
     return department
 
@@ -86,3 +88,11 @@ async def for_report(session: AsyncSession, report: Report, place: Place,
         Department.community_id == community.id).order_by(Department.name)))
     first = [d for d in all_ if await handles(session, d, report, place)]
     return first + [d for d in all_ if d not in first]
+
+
+async def in_community(session: AsyncSession, community: Place
+                       ) -> list[tuple[Department, list[Person]]]:
+    """The community's departments with their members, by name."""
+    found = list(await session.scalars(select(Department).where(
+        Department.community_id == community.id).order_by(Department.name)))
+    return [(d, await members(session, d.id)) for d in found]
