@@ -4,7 +4,9 @@ description, confirmed) and gets its id; the dispatch card reaches the staff and
 worker of the place, not a grid worker elsewhere; the grid worker assigns it to the repair
 team, whose member marks it fixed with an "after" photo; the resident accepts it with a
 rating. A second report, without a photo, goes to the grid worker in person, who starts it
-and fixes it; the resident says it is not fixed, which reopens it to him with her reason."""
+and fixes it; the resident says it is not fixed, which reopens it to him with her reason.
+`/report R-…` shows the history to the reporter, not to a grid worker elsewhere; a third
+report is rejected with a reason the reporter is shown."""
 
 from __future__ import annotations
 
@@ -186,3 +188,18 @@ async def test_a_report_dispatched_fixed_and_accepted_and_one_reopened(env, lang
     refused = await env.say(GRID2, f"/report {first}", said(
         _, "You do not have permission to do that here."))
     assert first not in refused["text"]
+
+    # a third report, rejected: the reporter is shown why
+    since = env.mark()
+    third = await report(env, _, photo=False, description="?")
+    await env.drain_outbox()
+    card = await env.wait(STAFF, said(_, "🆕 <b>A new report to dispatch</b>"), since=since)
+    reasons = await env.tap_on(STAFF, _("🚫 Reject"), on=card, button=_("not enough information"))
+    await env.tap_on(STAFF, _("not enough information"), on=reasons, expect=said(
+        _, "🚫 Report {id} is rejected: {reason}.", id=third,
+        reason=_("not enough information")))
+    await env.drain_outbox()
+    await env.wait(ANN, said(_, "🚫 Your report {id} was not taken up: {reason}. If you think "
+                                "that is wrong, send a new report with more detail.", id=third,
+                             reason=_("not enough information")), since=since)
+    assert (await the_report(env, third)).status == ReportStatus.REJECTED
