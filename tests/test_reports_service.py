@@ -302,3 +302,19 @@ async def test_departments_from_the_command_line(db, places):
         audited = await s.scalar(select(AuditEntry).where(
             AuditEntry.action == "department.create"))
         assert audited is not None and audited.actor_id is None
+
+
+async def test_a_member_of_another_communitys_department_is_no_assignee(session):
+    p = await cast(session)
+    outsider = await person(session, 4242, "Qian")
+    await departments.create(session, community=await place(session, "城东街道/桂花社区"),
+                             by=p[OTHER], name="桂花物业", members=[outsider.id])
+    report = await sent(session, p[ANN])
+    with pytest.raises(NotAllowed):
+        await handling.assign(session, report_id=report.id, actor=p[STAFF],
+                              person_id=outsider.id)
+    await session.rollback()
+    await refreshed(session, p, report)
+    assert report.status == S.NEW and report.assignee_id is None
+    await handling.assign(session, report_id=report.id, actor=p[STAFF], person_id=p[FIXER].id)
+    assert report.status == S.ASSIGNED and report.assignee_id == p[FIXER].id

@@ -47,6 +47,7 @@ from models.reports.core import (
 )
 from models.reports.tables import (
     MAX_REASON,
+    Department,
     DepartmentMember,
     PhotoStage,
     Report,
@@ -123,9 +124,12 @@ async def assign(session: AsyncSession, *, report_id: int, actor: Person,
         person = await session.get(Person, person_id)
         if person is None:
             raise StaleButton()
-        member = await session.scalar(select(DepartmentMember.department_id).where(
-            DepartmentMember.person_id == person_id,
-            *([DepartmentMember.department_id == department_id] if department_id else [])))
+        # a member of one of this community's departments (of that one, if named)
+        member = await session.scalar(select(DepartmentMember.department_id).join(
+            Department, Department.id == DepartmentMember.department_id).where(
+            DepartmentMember.person_id == person_id, Department.community_id == community.id,
+            *([DepartmentMember.department_id == department_id] if department_id else []))
+            .limit(1))
         if member is None and not set(DISPATCHERS) & await roles_at(
                 session, person_id=person_id, place=place):
             raise NotAllowed(N_("A report goes to a department's member, or to staff or a "
