@@ -68,6 +68,13 @@ async def report(env, _, *, photo: bool, description: str) -> str:
         step = await env.wait(ANN, said(_, "Photos received: {n} of {max}.", n=1, max=5),
                               since=since)
     where = await env.tap_on(ANN, _("Next ▶"), on=step, button="1栋")
+    if photo:  # a message while it waits for a button is told so, and the step comes again
+        since = env.mark()
+        await env.client.send(ANN, "hello?")
+        told = await env.wait(ANN, said(_, "Your report is waiting for you to press one of the "
+                                           "buttons below; or cancel it."), since=since)
+        assert _("🗑 Cancel the report") in env.buttons(told)
+        where = await env.wait_for(ANN, since=since, button="1栋")
     kind = await env.tap_on(ANN, "1栋", on=where, button=WATER[_.language])
     await env.tap_on(ANN, WATER[_.language], on=kind,
                      expect=words(

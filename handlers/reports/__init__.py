@@ -27,6 +27,8 @@ FEATURE = Feature(
              *[On(codec, handler) for codec, handler in dispatching.BUTTONS.items()]],
     inputs={str(Step.PHOTOS): reporting.take_photo,
             str(Step.DESCRIPTION): reporting.take_description,
+            **{str(step): reporting.take_other
+               for step in (Step.PLACE, Step.CATEGORY, Step.CONFIRM)},
             handling.AFTER: dispatching.take_after_photo,
             handling.REOPEN: dispatching.take_reopen_reason},
     renderers=RENDERERS,

@@ -255,3 +255,14 @@ BUTTONS = {NewReport: on_new, MyReports: on_my_reports, PhotosDone: on_photos_do
            Where: on_where, Here: on_here, Category: on_category,
            NoDescription: on_no_description, Back: on_back, Cancel: on_cancel,
            Submit: on_submit, Show: on_show}
+
+
+async def take_other(call: Call[object]) -> None:
+    """A message while the draft waits for a button (where, the category, the confirmation):
+    what it waits for, with a cancel button, and the step again below."""
+    _ = call._
+    report_id = call.data.object_id or 0  # type: ignore[attr-defined]
+    await call.reply(_("Your report is waiting for you to press one of the buttons below; or "
+                       "cancel it."), keyboard([(_("🗑 Cancel the report"), Cancel(report_id))]))
+    report = await drafting.resume(call.session, report_id=report_id, reporter=call.me)
+    await show_step(call, report, new=True)

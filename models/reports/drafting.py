@@ -34,7 +34,7 @@ from models.reports.tables import (
 )
 from models.telegram_limits import utf16_len
 
-TYPED = (Step.PHOTOS, Step.DESCRIPTION)  # the steps that take a message
+TYPED = (Step.PHOTOS, Step.DESCRIPTION)  # the steps that take a message (else buttons)
 # a photo larger than this is refused before anything is stored (Telegram's file_size)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 NO_PLACE = N_("You can report problems in your community once you have joined it.")
@@ -88,12 +88,11 @@ async def _draft(session: AsyncSession, report_id: int, reporter: Person) -> Rep
 
 
 async def _move(session: AsyncSession, report: Report, step: Step, person_id: int) -> None:
+    """Put the draft at `step`, and ask for it: a typed step takes the next message, and at
+    a step of buttons the next message is told what the draft waits for (not lost)."""
     report.step = step
-    if step in TYPED:
-        await asks.ask(session, person_id=person_id, feature=FEATURE, step=str(step),
-                       object_id=report.id)
-    else:
-        await asks.clear(session, person_id, feature=FEATURE, object_id=report.id)
+    await asks.ask(session, person_id=person_id, feature=FEATURE, step=str(step),
+                   object_id=report.id)
 
 
 async def photos(session: AsyncSession, report_id: int, stage: PhotoStage = PhotoStage.BEFORE
@@ -202,6 +201,11 @@ async def go_to(session: AsyncSession, *, report_id: int, reporter: Person,
     await _move(session, report, step, reporter.id)
     await session.commit()
     return report
+
+
+async def resume(session: AsyncSession, *, report_id: int, reporter: Person) -> Report:
+    """The reporter's draft at its step (to show it again)."""
+    return await _draft(session, report_id, reporter)
 
 
 async def cancel(session: AsyncSession, *, report_id: int, reporter: Person) -> None:
