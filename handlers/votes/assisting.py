@@ -6,7 +6,6 @@ copy of the ballot in their chats (the renderer here)."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from bot.buttons import keyboard
@@ -18,11 +17,10 @@ from handlers.votes.ballot_text import cast_summary
 from handlers.votes.buttons import OpenVote
 from handlers.votes.knock_buttons import Assist, KnockDoor
 from handlers.votes.paper import show_entry
-from handlers.votes.paper_text import owner_lines
+from handlers.votes.paper_text import entered_for, owner_lines
 from handlers.votes.rendering import title
 from models.asks import Ask
-from models.votes import assisted, ballots, fixed, reading
-from models.votes.tables import Vote, VoteStatus
+from models.votes import assisted, ballots, fixed
 
 
 async def assist(call: Call[Assist]) -> None:
@@ -54,17 +52,15 @@ async def take_proxy(call: Call[Ask]) -> None:
 async def render_assisted(session: Session, payload: dict[str, Any],
                           _: Translator) -> Rendered | None:
     """To the owners of a home: the copy of the ballot a grid worker entered for them."""
-    vote = await session.get(Vote, int(payload["vote_id"]))
-    owner = await reading.roll_owner(session, int(payload["owner_id"]))
-    if vote is None or owner is None or vote.status == VoteStatus.CANCELLED:
+    found = await entered_for(session, payload, _)
+    if found is None:
         return None
-    homes = await reading.home_names(session, owner, _.language)
+    vote, homes, name = found
     matters = (await fixed.of_vote(session, vote.id)).matters
     cast = await ballots.choices_of(session, int(payload["ballot_id"]))
     return Rendered("\n".join([
         _("🤝 In «{title}», {name} entered the ballot for {homes} with your written proxy. "
-          "Your copy:", title=title(_, vote), name=escape(await reading.person_name(
-              session, int(payload["by"]))), homes=escape("、".join(homes))),
+          "Your copy:", title=title(_, vote), name=name, homes=homes),
         *cast_summary(_, matters, cast), "",
         _("It is the ballot of these homes now. If this is not what you chose, or you gave "
           "no proxy, tell the owners' committee.")]),

@@ -169,21 +169,33 @@ def start_text(_: Translator, vote: Vote, where: str) -> str:
 # --- outbox renderers -----------------------------------------------------------------------
 
 
-async def render_paper_entered(session: Session, payload: dict[str, Any],
-                               _: Translator) -> Rendered | None:
-    """To the owners of a home whose ballot an officer entered."""
+async def entered_for(session: Session, payload: dict[str, Any],
+                      _: Translator) -> tuple[Vote, str, str] | None:
+    """For the owners of a home whose ballot someone else entered (an officer, a grid worker
+    with their proxy): the vote, the homes' names and who entered it, escaped; None once the
+    vote was cancelled or is gone."""
     vote = await session.get(Vote, int(payload["vote_id"]))
     owner = await reading.roll_owner(session, int(payload["owner_id"]))
     if vote is None or owner is None or vote.status == VoteStatus.CANCELLED:
         return None
     homes = await reading.home_names(session, owner, _.language)
+    return (vote, escape("、".join(homes)),
+            escape(await reading.person_name(session, int(payload["by"]))))
+
+
+async def render_paper_entered(session: Session, payload: dict[str, Any],
+                               _: Translator) -> Rendered | None:
+    """To the owners of a home whose ballot an officer entered."""
+    found = await entered_for(session, payload, _)
+    if found is None:
+        return None
+    vote, homes, name = found
     how = _(CHANNEL.get(str(payload.get("channel", "paper")), CHANNEL["paper"]))
     return Rendered(_("📝 In «{title}», {how} for {homes} was entered by {name}, an officer of "
                       "the vote. It is the ballot of these homes now. If nobody of them cast "
                       "it, tell the owners' committee.", title=title(_, vote), how=how,
-                      homes=escape("、".join(homes)),
-                      name=escape(await reading.person_name(session, int(payload["by"]))))
-                    , keyboard([(_("📋 See the vote"), OpenVote(vote.id))]))
+                      homes=homes, name=name),
+                    keyboard([(_("📋 See the vote"), OpenVote(vote.id))]))
 
 
 async def render_officer_granted(session: Session, payload: dict[str, Any],
