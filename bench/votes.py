@@ -53,6 +53,7 @@ import os
 import sqlite3
 import tempfile
 import uuid
+from collections.abc import Callable
 from contextlib import AsyncExitStack, nullcontext
 from pathlib import Path
 from typing import Any
@@ -204,10 +205,13 @@ async def measure(db_url: str, backend: str, bare_target: str, args: argparse.Na
         await db.dispose()
 
 
-async def measure_tally(db: Database, backend: str, bare_target: str,
-                        args: argparse.Namespace, district: seed.District, vote: seed.OpenVote,
-                        seeded: seed.Seeded) -> dict[str, Any]:
-    """Part (a) on one backend: the bot's tally and the bare GROUP BY, in turn."""
+async def timed_tally(db: Database, backend: str, bare_target: str, args: argparse.Namespace,
+                      vote: seed.OpenVote, seeded: seed.Seeded,
+                      figures: Callable[[list[tally.MatterResult]], Figures], *,
+                      secret_ballot: bool) -> tuple[list[tally.MatterResult], dict[str, Any]]:
+    """The bot's tally of the vote and the same GROUP BY by hand through the bare driver, in
+    turn, the median of `args.runs`: the bot's results, and the timings and whether both
+    gave the seeded figures."""
     plain = await seed.get_vote(db, vote.vote_id)
 
     async def linli() -> list[tally.MatterResult]:
@@ -216,12 +220,25 @@ async def measure_tally(db: Database, backend: str, bare_target: str,
 
     async with Bare(backend, bare_target) as bare:
         async def by_hand() -> Figures:
-            return await bare.tally(vote.vote_id)
+            return await bare.tally(vote.vote_id, secret_ballot=secret_ballot)
 
-        progress(f"{backend}: timing the tally, linli and the hand-written GROUP BY in turn")
+        what = "the election's tally" if secret_ballot else "the tally"
+        progress(f"{backend}: timing {what}, linli and the hand-written GROUP BY in turn")
         (linli_s, results), (bare_s, bare_result) = await medians(args.runs, linli, by_hand)
     done_progress()
-    mine = figures_of(results)
+    mine = figures(results)
+    return results, {"tally_ms": round(linli_s * 1000, 1), "bare_ms": round(bare_s * 1000, 1),
+                     "tally_ratio": round(linli_s / bare_s, 3),
+                     "same_figures": mine == bare_result,
+                     "as_seeded": mine == expected(seeded) == bare_result}
+
+
+async def measure_tally(db: Database, backend: str, bare_target: str,
+                        args: argparse.Namespace, district: seed.District, vote: seed.OpenVote,
+                        seeded: seed.Seeded) -> dict[str, Any]:
+    """Part (a) on one backend: the bot's tally and the bare GROUP BY, in turn."""
+    results, timed = await timed_tally(db, backend, bare_target, args, vote, seeded,
+                                       figures_of, secret_ballot=False)
     return {
         "households": district.synth.households, "persons": district.synth.persons,
         "buildings": district.synth.buildings, "roll_owners": vote.roll_owners,
@@ -232,10 +249,7 @@ async def measure_tally(db: Database, backend: str, bare_target: str,
         "ballots": seeded.ballots, "choices": sum(n for n, _a in seeded.counts.values()),
         "generate_s": round(district.synth.seconds, 1),
         "announce_open_s": round(vote.seconds, 1),
-        "tally_ms": round(linli_s * 1000, 1), "bare_ms": round(bare_s * 1000, 1),
-        "tally_ratio": round(linli_s / bare_s, 3),
-        "same_figures": mine == bare_result,
-        "as_seeded": mine == expected(seeded) == bare_result,
+        **timed,
         "matters": [{"matter": r.number, "item": r.matter.item,
                      "owners_voted": r.owners_voted,
                      "area_voted_m2": tally.area_text(r.area_voted),
@@ -249,28 +263,13 @@ async def measure_election(db: Database, backend: str, bare_target: str,
                            ) -> dict[str, Any]:
     """Part (a') on one backend: the bot's tally of the secret election and the bare GROUP BY,
     in turn."""
-    plain = await seed.get_vote(db, vote.vote_id)
-
-    async def linli() -> list[tally.MatterResult]:
-        async with db.session() as session:
-            return await tally_of(session, plain)
-
-    async with Bare(backend, bare_target) as bare:
-        async def by_hand() -> Figures:
-            return await bare.tally(vote.vote_id, secret_ballot=True)
-
-        progress(f"{backend}: timing the election's tally, linli and by hand in turn")
-        (linli_s, results), (bare_s, bare_result) = await medians(args.runs, linli, by_hand)
-    done_progress()
-    mine = election_figures_of(results)
+    results, timed = await timed_tally(db, backend, bare_target, args, vote, seeded,
+                                       election_figures_of, secret_ballot=True)
     [result] = results
     return {
         "roll_owners": vote.roll_owners, "roll_area_m2": tally.area_text(vote.roll_area),
         "ballots": seeded.ballots, "choices": sum(n for n, _a in seeded.counts.values()),
-        "tally_ms": round(linli_s * 1000, 1), "bare_ms": round(bare_s * 1000, 1),
-        "tally_ratio": round(linli_s / bare_s, 3),
-        "same_figures": mine == bare_result,
-        "as_seeded": mine == expected(seeded) == bare_result,
+        **timed,
         "owners_voted": result.owners_voted, "abstain": result.abstain.owners,
         "quorum": result.quorum,
         "candidates": [{"candidate": o.option, "name": o.name, "owners": o.owners,
