@@ -42,6 +42,7 @@ from bot.botapi import (
 from bot.db import Database
 from bot.i18n import Translator, tr
 from bot.sending import PAID_RATE, LocalBudget, SendBudget, Ticket
+from bot.timeouts import within
 from models.base import utcnow
 from models.groups import end_binding, move_binding
 from models.outbox import (
@@ -143,10 +144,7 @@ class OutboxSender:
                 if not queue.empty():
                     await asyncio.sleep(0.05)
                     continue
-                try:
-                    await asyncio.wait_for(wakeup.wait(), self.poll_seconds)
-                except TimeoutError:
-                    pass
+                await within(wakeup.wait(), self.poll_seconds)  # (not wait_for: bot/timeouts.py)
                 wakeup.clear()
         finally:
             try:
@@ -193,10 +191,7 @@ class OutboxSender:
         while True:
             stopped = stopping.is_set()
             if not stopped:
-                try:
-                    await asyncio.wait_for(stopping.wait(), seconds)
-                except TimeoutError:
-                    pass
+                await within(stopping.wait(), seconds)
             try:
                 await self.flush()
             except Exception:

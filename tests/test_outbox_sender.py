@@ -302,3 +302,26 @@ async def test_a_send_reads_the_message_id_however_telegram_spells_the_answer():
     expected = httpx.Request("POST", "http://x", data={"chat_id": "7", **form(params)})
     assert posted[0] == expected.read()
     assert posted[1].startswith(b"chat_id=-1007&")
+
+
+async def test_a_stop_that_comes_with_a_wakeup_still_stops_the_sender(db):
+    """The bot stopping cancels the sender; a wake-up in the same turn of the event loop (a
+    handler's reply queued just then) must not cancel the stop: on Python 3.11 asyncio's
+    wait_for swallowed it, and stopping waited for the sender for ever (bot/timeouts.py)."""
+    sender = OutboxSender(db, RENDERERS, rate=100, concurrency=2,
+                          lease=dt.timedelta(seconds=30), poll_seconds=30)
+    api = BotApi(f"http://127.0.0.1:9/bot{TOKEN}")  # nothing is sent: the outbox is empty
+    wakeup = asyncio.Event()
+    try:
+        task = asyncio.create_task(sender.run(api, wakeup))
+        for _ in range(3000):  # until it waits for its wake-up, having found nothing to send
+            await asyncio.sleep(0.01)
+            if wakeup._waiters:  # type: ignore[attr-defined]
+                break
+        assert wakeup._waiters  # type: ignore[attr-defined]
+        wakeup.set()
+        task.cancel()
+        done, _pending = await asyncio.wait({task}, timeout=10)
+        assert done and task.cancelled(), "the sender went on after it was told to stop"
+    finally:
+        await api.close()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from bot.emulator.limits import Limiter
 from bot.emulator.records import Change, User
+from bot.timeouts import within
 
 
 class WorldCore:
@@ -79,11 +80,8 @@ class WorldCore:
         """Wait until anything changes (True) or ``timeout`` seconds pass (False)."""
         if self.closing or timeout <= 0:
             return False
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        # (not wait_for, which on Python 3.11 can swallow a cancellation: bot/timeouts.py)
+        return await within(self._changed.wait(), timeout) is not None
 
     def close(self) -> None:
         """Make every long poll return now (server shutdown)."""
