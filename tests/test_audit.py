@@ -97,6 +97,9 @@ UNAUDITED = {
     "models.polls.drafting.drop_option", "models.polls.drafting.options_done",
     "models.polls.drafting.go_to", "models.polls.drafting.resume",
     "models.polls.drafting.configure",
+    # a reporter's own answer on their own report (not fixed: reopened; or accepted), as a
+    # resident casts their own ballot: kept in the report's history, not staff's audit log
+    "models.reports.handling.reopen", "models.reports.handling.accept",
 }
 # Shared parts that take an actor's id to pass it on, not verbs: the feature's verb that calls
 # them audits (remind_non_signers, remind_unacknowledged …)
@@ -320,6 +323,8 @@ def cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
         ("models.votes.knocks.require_over_home", lambda w: knocks.require_over_home(
             w.s, w.staff, w.door.entry.owner)),
         ("models.votes.knocks.votes_to_knock", lambda w: knocks.votes_to_knock(w.s, w.staff)),
+        ("models.votes.knocks.may_knock_in", lambda w: knocks.may_knock_in(
+            w.s, w.vote, w.staff, B1)),
         ("models.votes.knocks.buildings", lambda w: knocks.buildings(
             w.s, vote_id=w.vote.id, by=w.staff)),
         ("models.votes.knocks.building_list", lambda w: knocks.building_list(
@@ -515,6 +520,84 @@ def poll_cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object
             w.s, poll_id=w.poll.id, by=w.staff)),
         ("models.polls.drafting.start_draft", start),
         ("models.polls.drafting.discard", lambda w: pd.discard(w.s, **q(w))),
+    ] + report_cases()
+
+
+def report_cases() -> list[tuple[str, Callable[[SimpleNamespace], Awaitable[object]]]]:
+    """Photo reports (#16): a repair team, a category of the community's own, the resident's
+    report dispatched, started, fixed, reopened, fixed again and accepted; a second one
+    merged into it, a third rejected."""
+    from models.people import Role
+    from models.reports import categories as rc
+    from models.reports import core as rcore
+    from models.reports import departments as rd
+    from models.reports import drafting as rdr
+    from models.reports import handling as rh
+
+    async def sent(w):
+        who = w.resident
+        draft = await rdr.start_draft(w.s, reporter=who)
+        await rdr.photos_done(w.s, report_id=draft.id, reporter=who)
+        await rdr.set_place(w.s, report_id=draft.id, reporter=who,
+                            place_id=(await place(w.s, B1)).id)
+        category = (await rdr.categories_for(w.s, draft))[1]
+        await rdr.set_category(w.s, report_id=draft.id, reporter=who, category_id=category.id)
+        await rdr.set_description(w.s, report_id=draft.id, reporter=who, text="楼道灯坏了")
+        report, _n = await rdr.submit(w.s, report_id=draft.id, reporter=who)
+        return report
+
+    async def team(w):
+        w.fixer = await person(w.s, 950, "赵师傅", role=Role.DEPARTMENT, at=COMMUNITY)
+        w.team = await rd.create(w.s, community=await place(w.s, COMMUNITY), by=w.staff,
+                                 name="维修队", members=[w.fixer.id])
+        return w.team
+
+    async def category(w):
+        w.category = await rc.add_category(w.s, community=await place(w.s, COMMUNITY),
+                                           by=w.staff, name="电梯")
+        return w.category
+
+    async def assign(w):
+        w.report = await sent(w)
+        return await rh.assign(w.s, report_id=w.report.id, actor=w.staff,
+                               department_id=w.team.id)
+
+    async def merge(w):
+        w.twin = await sent(w)
+        return await rh.merge(w.s, report_id=w.twin.id, actor=w.staff, into_id=w.report.id)
+
+    async def reject(w):
+        w.third = await sent(w)
+        return await rh.reject(w.s, report_id=w.third.id, actor=w.staff, reason="not_ours")
+
+    r = lambda w: dict(report_id=w.report.id)  # noqa: E731
+    return [
+        ("models.reports.departments.create", team),
+        ("models.reports.categories.add_category", category),
+        ("models.reports.categories.set_active", lambda w: rc.set_active(
+            w.s, category_id=w.category.id, by=w.staff, active=False)),
+        ("models.reports.handling.assign", assign),
+        ("models.reports.core.require_dispatcher", lambda w: rcore.require_dispatcher(
+            w.s, w.report, w.staff)),
+        ("models.reports.handling.set_deadline", lambda w: rh.set_deadline(
+            w.s, **r(w), actor=w.staff, days=5)),
+        ("models.reports.handling.merge", merge),
+        ("models.reports.handling.reject", reject),
+        ("models.reports.handling.start", lambda w: rh.start(w.s, **r(w), actor=w.fixer)),
+        ("models.reports.core.require_assignee", lambda w: rcore.require_assignee(
+            w.s, w.report, w.fixer)),
+        ("models.reports.handling.ask_after_photo", lambda w: rh.ask_after_photo(
+            w.s, **r(w), actor=w.fixer)),
+        ("models.reports.handling.fix", lambda w: rh.fix(w.s, **r(w), actor=w.fixer,
+                                                        file_id="after-1")),
+        ("models.reports.handling.ask_reopen_reason", lambda w: rh.ask_reopen_reason(
+            w.s, **r(w), actor=w.resident)),
+        ("models.reports.handling.reopen", lambda w: rh.reopen(
+            w.s, **r(w), actor=w.resident, reason="还是不亮")),
+        ("models.reports.handling.fix", lambda w: rh.fix(w.s, **r(w), actor=w.fixer,
+                                                        file_id="after-2")),
+        ("models.reports.handling.accept", lambda w: rh.accept(
+            w.s, **r(w), actor=w.resident, rating=5)),
     ]
 
 
@@ -552,4 +635,5 @@ async def test_every_verb_that_changes_state_writes_an_audit_row(db, session):
             "pledge.sign_assisted", "pledge.add_language", "pledge.close", "tag.set",
             "committee.grant", "committee.revoke", "vote.create", "vote.announce",
             "vote.remind", "vote.extend", "vote.cancel", "vote.door_knock",
-            "vote.assist_proxy"} <= actions
+            "vote.assist_proxy", "report.assign", "report.fix", "report.merge",
+            "report.reject"} <= actions

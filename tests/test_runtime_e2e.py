@@ -18,7 +18,8 @@ from tests.test_onboarding_e2e import join, staff_member
 async def test_command_menus_per_language_and_role(env):
     alice = await env.user("Alice", language_code="en")
     en = [c["command"] for c in await env.client.commands(alice, language_code="en")]
-    assert en == ["start", "me", "notices", "pledges", "votes", "polls", "language", "help"]
+    assert en == ["start", "me", "notices", "pledges", "votes", "polls", "report", "myreports",
+                  "language", "help"]
     zh = await env.client.commands(alice, language_code="zh")
     assert [c["description"] for c in zh][0] != \
         [c["description"] for c in await env.client.commands(alice, language_code="en")][0]
@@ -43,7 +44,8 @@ async def test_help_and_language_by_buttons(env):
     helped = await env.say(alice, "/help", "What I can do")
     assert "/me" in helped["text"] and "/pending" not in helped["text"]
     assert env.buttons(helped) == ["Join a household", "My information", "Language", "Notices",
-                                   "Pledges", "🗳 Owners' votes", "📊 Resident polls"]
+                                   "Pledges", "🗳 Owners' votes", "📊 Resident polls",
+                                   "📸 Report a problem", "📋 My reports"]
     await env.tap(alice, "Language", expect="Please choose your language")
     await env.tap(alice, "中文", expect="语言已设置为")
     helped = await env.say(alice, "/help", "我能做什么")
