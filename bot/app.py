@@ -131,6 +131,7 @@ async def _start_background(app: Application[Any, Any, Any, Any, Any, Any]) -> N
                         "only commands, replies to it and mentions. To let it see the groups' "
                         "messages, send /setprivacy to @BotFather and choose Disable, or make "
                         "the bot an admin of each group.")
+    d.outbox_stop.clear()
     app.bot_data["outbox_task"] = asyncio.create_task(
         run_outbox(app.bot, d), name="outbox")
     if app.job_queue is not None:
@@ -156,7 +157,7 @@ async def run_outbox(app_bot: Bot, d: Deps) -> None:
                           lease=dt.timedelta(seconds=s.outbox_lease_seconds),
                           quiet=s.quiet, clock=lambda: d.clock())
     try:
-        await sender.run(api, d.outbox_wakeup)
+        await sender.run(api, d.outbox_wakeup, d.outbox_stop)
     finally:
         await api.close()
 
@@ -164,6 +165,9 @@ async def run_outbox(app_bot: Bot, d: Deps) -> None:
 async def _stop_background(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     task: asyncio.Task[None] | None = app.bot_data.pop("outbox_task", None)
     if task is not None:
+        d: Deps = app.bot_data["deps"]
+        d.outbox_stop.set()  # (ends its loop even if the cancellation is lost: bot/outbox.py)
+        d.outbox_wakeup.set()
         task.cancel()
         try:
             await task

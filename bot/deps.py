@@ -21,6 +21,8 @@ class Deps:
     settings: Settings
     db: Database
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # set when the bot stops: the sender ends its loop even if a cancellation was lost
+    outbox_stop: asyncio.Event = field(default_factory=asyncio.Event)
     # the features the bot runs (bot/registry.py FEATURES), for menus built inside handlers
     features: Sequence[Any] = ()
     budget: SendBudget | None = None  # the one send budget: replies and the outbox share it

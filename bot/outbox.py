@@ -119,17 +119,21 @@ class OutboxSender:
         self._gone_groups: set[int] = set()
         self._moved_groups: dict[int, int] = {}
 
-    async def run(self, api: BotApi, wakeup: asyncio.Event) -> None:
-        """Claim, render and send until cancelled. The next batch is claimed while the last
-        half of the current one is still being sent, so the senders never wait for the
-        database; `wakeup` cuts the idle wait short when new rows arrive."""
+    async def run(self, api: BotApi, wakeup: asyncio.Event,
+                  stop: asyncio.Event | None = None) -> None:
+        """Claim, render and send until cancelled (or `stop` is set, and `wakeup` with it).
+        The next batch is claimed while the last half of the current one is still being
+        sent, so the senders never wait for the database; `wakeup` cuts the idle wait short
+        when new rows arrive. `stop` ends the loop also when a cancellation was lost on the
+        way (Python 3.11's asyncio.wait_for swallows one in a race: bot/timeouts.py; the
+        SQLite writer queue's wait for its turn is one such place)."""
         queue: asyncio.Queue[tuple[Claimed, Rendered] | None] = asyncio.Queue()
         stopping = asyncio.Event()
         self._hungry = asyncio.Event()
         flusher = asyncio.create_task(self._flush_every(FLUSH_SECONDS, stopping))
         tasks = [asyncio.create_task(self._worker(api, queue)) for _ in range(self.concurrency)]
         try:
-            while True:
+            while stop is None or not stop.is_set():
                 if queue.qsize() > self.batch // 2:
                     self._hungry.clear()
                     await self._hungry.wait()  # a sender sets it when the queue is at half

@@ -325,3 +325,26 @@ async def test_a_stop_that_comes_with_a_wakeup_still_stops_the_sender(db):
         assert done and task.cancelled(), "the sender went on after it was told to stop"
     finally:
         await api.close()
+
+
+async def test_the_stop_ends_the_sender_even_without_its_cancellation(db):
+    """The bot stopping also sets the sender's stop event (and wakes it): should the
+    cancellation be lost on the way (Python 3.11's wait_for swallows one in a race, and the
+    SQLite writer queue waits with it), the sender still ends its loop and stops cleanly."""
+    sender = OutboxSender(db, RENDERERS, rate=100, concurrency=2,
+                          lease=dt.timedelta(seconds=30), poll_seconds=30)
+    api = BotApi(f"http://127.0.0.1:9/bot{TOKEN}")
+    wakeup, stop = asyncio.Event(), asyncio.Event()
+    try:
+        task = asyncio.create_task(sender.run(api, wakeup, stop))
+        for _ in range(3000):  # until it waits for its wake-up, having found nothing to send
+            await asyncio.sleep(0.01)
+            if wakeup._waiters:  # type: ignore[attr-defined]
+                break
+        assert wakeup._waiters  # type: ignore[attr-defined]
+        stop.set()
+        wakeup.set()  # no cancellation at all
+        done, _pending = await asyncio.wait({task}, timeout=10)
+        assert done and not task.cancelled() and task.exception() is None
+    finally:
+        await api.close()
